@@ -17,11 +17,14 @@ type Source interface {
 	// Records yields the file's records in order.
 	//
 	// A yielded error of type *RecordError concerns one record: the engine
-	// counts it in docs_errored and iteration goes on. Any other error
-	// means the file cannot be read further: everything yielded before it
-	// is kept, the file is listed in input_errors with the error's
-	// position, and the engine moves to the next file. Records stops early
-	// when ctx is done or yield returns false.
+	// counts it (in docs_errored, or in records_skipped when Skip is set)
+	// and iteration goes on. A *FileError with Recovered set reports damage
+	// the reader resynchronised after: it is listed in input_errors and
+	// iteration goes on. Any other error means the file cannot be read
+	// further: everything yielded before it is kept, the file is listed in
+	// input_errors with the error's position, and the engine moves to the
+	// next file. Records stops early when ctx is done or yield returns
+	// false.
 	Records(ctx context.Context) iter.Seq2[Record, error]
 }
 
@@ -59,6 +62,10 @@ type RecordError struct {
 	Offset int64  // byte offset in the decoded stream, or -1
 	Reason string // snake_case, e.g. "malformed_json"; reported as input.<reason>
 	Err    error
+	// Skip marks a record that is not a document at all (a WARC request
+	// or metadata record): it is counted under records_skipped by reason
+	// and not in docs_in.
+	Skip bool
 }
 
 func (e *RecordError) Error() string {
@@ -84,6 +91,9 @@ type FileError struct {
 	Offset  int64
 	Records int64
 	Err     error
+	// Recovered reports that the reader resynchronised after the damage
+	// and goes on yielding records.
+	Recovered bool
 }
 
 func (e *FileError) Error() string {
