@@ -1,0 +1,65 @@
+// Package output writes a run's documents as language-partitioned shards:
+// the pipeline.Sink of winnow.
+//
+// # Layout
+//
+//	OUT/lang=<code>/part-<task:05d>-<seq:05d>.parquet   kept documents
+//	OUT/rejected/part-<task:05d>-<seq:05d>.parquet      rejected, with Options.Rejected
+//
+// <code> is the document's Lang, "und" when empty (or not a plausible
+// code, since it names a directory). seq counts the shards of one
+// partition of one task from 0. The extension is .jsonl.zst for JSONL and
+// .arrow for Arrow IPC output; layout, rotation and commit are the same.
+//
+// # Atomic commit
+//
+// A shard is written under a hidden temporary name in its directory
+// (.part-00000-00000.parquet.tmp) and renamed to its final name by Close,
+// after every shard is complete: a reader never sees a partial shard, and
+// a failed run leaves nothing once Abort has removed its temporary files.
+// Files go through a small Storage interface (create, rename, remove) so
+// object stores can replace the local directory.
+//
+// # Columns
+//
+// In order: id (string, required), text (string), url (string, null when
+// empty), lang (string), lang_score (double), source (string); reason
+// (string) in rejected shards; then one nullable double column per
+// signal, in first-seen order; then the passthrough fields, in first-seen
+// order. A signal or field named like a canonical column, or a field named
+// like a signal, is skipped in favour of that column.
+//
+// Passthrough fields arrive as raw JSON; their column types are inferred
+// so that structure survives: string → string, integer → int64, other
+// numbers → double (int64 widens to double when both occur), bool → bool,
+// object → struct (the union of the members seen), array → list of the
+// element type, null → a null column until a value is seen. A field whose
+// values cannot share a type (a string here, an object there), or that is
+// not valid JSON, nests deeper than 32 levels, has more than 256 members
+// or keys that cannot name a column, becomes a string column holding each
+// value's JSON text. An empty object is written as the JSON text "{}"
+// (Parquet has no empty groups). Invalid UTF-8 in strings is replaced by
+// U+FFFD, as Parquet readers reject it.
+//
+// # Schema evolution
+//
+// A shard's schema is fixed when it opens: it is inferred from the first
+// row group written to it (merged with the partition's earlier shards).
+// When a later row group does not fit — a new signal or field, or a type
+// that must widen — the shard is closed and the next one opens with the
+// merged schema. Nothing is lost, and since row-group boundaries depend
+// only on the sequence of documents, the output is deterministic.
+//
+// # Sizes and memory
+//
+// Row groups, rotation and the memory cap count bytes as DocBytes does:
+// uncompressed and independent of the compressor. A partition buffers
+// documents until they reach RowGroupBytes (default 64 MiB), then writes
+// them as one row group; a shard is closed once MaxShardBytes (default
+// 256 MiB) have been written to it. Buffers of all partitions together
+// stay under MaxBufferedBytes (default 256 MiB): past it, the partition
+// holding the most is written out early as a smaller row group.
+//
+// Same calls, same bytes: no timestamps, no map order, no concurrency
+// inside the writer.
+package output

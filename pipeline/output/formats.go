@@ -1,0 +1,269 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/klauspost/compress/zstd"
+)
+
+// parquetShard writes one record per row group through pqarrow.
+type parquetShard struct {
+	fw *pqarrow.FileWriter
+	rb *recordBuilder
+}
+
+func parquetProps(mem memory.Allocator, level int) *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithAllocator(mem),
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(level),
+		// Row groups are cut by bytes, one record each.
+		parquet.WithMaxRowGroupLength(math.MaxInt64),
+		// High-cardinality columns: a dictionary would be built only
+		// to be abandoned at the page size limit. lang, reason and the
+		// passthrough fields keep it (constant or few values).
+		parquet.WithDictionaryFor("id", false),
+		parquet.WithDictionaryFor("text", false),
+		parquet.WithDictionaryFor("url", false),
+		parquet.WithDictionaryFor("source", false),
+		// Min/max of documents is useless for pruning and costly.
+		parquet.WithStatsFor("text", false),
+		parquet.WithCreatedBy("winnow"),
+	)
+}
+
+func newParquetShard(w io.Writer, sch *schema, mem memory.Allocator, level int) (*parquetShard, error) {
+	rb := newRecordBuilder(mem, sch)
+	fw, err := pqarrow.NewFileWriter(rb.rb.Schema(), w, parquetProps(mem, level),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	if err != nil {
+		rb.release()
+		return nil, err
+	}
+	return &parquetShard{fw: fw, rb: rb}, nil
+}
+
+func (s *parquetShard) writeDocs(p *partition) error {
+	rec := s.rb.build(p)
+	defer rec.Release()
+	return s.fw.Write(rec)
+}
+
+func (s *parquetShard) finish() error {
+	defer s.rb.release()
+	return s.fw.Close()
+}
+
+// arrowShard writes one record batch per row group to an Arrow IPC file.
+type arrowShard struct {
+	fw *ipc.FileWriter
+	rb *recordBuilder
+}
+
+func newArrowShard(w io.Writer, sch *schema, mem memory.Allocator) (*arrowShard, error) {
+	rb := newRecordBuilder(mem, sch)
+	fw, err := ipc.NewFileWriter(w, ipc.WithSchema(rb.rb.Schema()), ipc.WithZstd(), ipc.WithAllocator(mem))
+	if err != nil {
+		rb.release()
+		return nil, err
+	}
+	return &arrowShard{fw: fw, rb: rb}, nil
+}
+
+func (s *arrowShard) writeDocs(p *partition) error {
+	rec := s.rb.build(p)
+	defer rec.Release()
+	return s.fw.Write(rec)
+}
+
+func (s *arrowShard) finish() error {
+	defer s.rb.release()
+	return s.fw.Close()
+}
+
+// jsonlShard writes one JSON object per line into a zstd stream.
+type jsonlShard struct {
+	zw   *zstd.Encoder
+	buf  []byte
+	seen []string // names written in the current line
+}
+
+func newJSONLShard(w io.Writer, level int) (*jsonlShard, error) {
+	// One encoder goroutine: the stream is then a function of the input
+	// alone, and the sink already runs beside the engine's workers.
+	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, err
+	}
+	return &jsonlShard{zw: zw}, nil
+}
+
+func (s *jsonlShard) writeDocs(p *partition) error {
+	for i := range p.docs {
+		s.buf = s.appendDoc(s.buf, p, &p.docs[i])
+		if len(s.buf) >= 1<<20 || i == len(p.docs)-1 {
+			if _, err := s.zw.Write(s.buf); err != nil {
+				return err
+			}
+			s.buf = s.buf[:0]
+		}
+	}
+	return nil
+}
+
+func (s *jsonlShard) finish() error { return s.zw.Close() }
+
+// appendDoc appends d as one line: the canonical keys, the document's own
+// signals, then its fields (raw JSON on one line), each name once.
+func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, d.id)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, d.text)
+	b = append(b, `,"url":`...)
+	if d.url == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, d.url)
+	}
+	b = append(b, `,"lang":`...)
+	b = appendJSONString(b, d.lang)
+	b = append(b, `,"lang_score":`...)
+	b = appendJSONFloat(b, d.langScore)
+	b = append(b, `,"source":`...)
+	b = appendJSONString(b, d.source)
+	if p.rejected {
+		b = append(b, `,"reason":`...)
+		b = appendJSONString(b, d.reason)
+	}
+	s.seen = s.seen[:0]
+	for _, sg := range p.sigs[d.sigs.lo:d.sigs.hi] {
+		if !s.claim(sg.Name) {
+			continue
+		}
+		b = append(b, ',')
+		b = appendJSONString(b, sg.Name)
+		b = append(b, ':')
+		b = appendJSONFloat(b, sg.Value)
+	}
+	for _, f := range p.flds[d.flds.lo:d.flds.hi] {
+		if !s.claim(f.name) {
+			continue
+		}
+		b = append(b, ',')
+		b = appendJSONString(b, f.name)
+		b = append(b, ':')
+		b = appendRawJSON(b, p.arena[f.lo:f.hi], f.valid)
+	}
+	return append(b, "}\n"...)
+}
+
+// claim reports whether name may be written in the current line: not a
+// canonical key and not written before.
+func (s *jsonlShard) claim(name string) bool {
+	if isCanonical(name) {
+		return false
+	}
+	for _, n := range s.seen {
+		if n == name {
+			return false
+		}
+	}
+	s.seen = append(s.seen, name)
+	return true
+}
+
+// appendRawJSON appends a field's raw value on one line. Invalid JSON is
+// written as a JSON string of its text, so the line stays valid and
+// nothing is lost.
+func appendRawJSON(b, v []byte, valid bool) []byte {
+	if !valid {
+		return appendJSONString(b, string(v))
+	}
+	if !utf8.Valid(v) {
+		// Bytes ≥ 0x80 occur only inside strings; repairing them keeps
+		// the value valid JSON.
+		v = appendValidUTF8(nil, v)
+	}
+	if bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
+		return append(b, v...)
+	}
+	// Line breaks in valid JSON are whitespace between tokens.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return appendJSONString(b, string(v))
+	}
+	return append(b, buf.Bytes()...)
+}
+
+func appendJSONFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
+// safeASCII marks the bytes a JSON string holds unescaped.
+var safeASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD; non-ASCII text is written as is (not \u-escaped), keeping lines
+// short and readable. Hand-written because encoding/json escapes HTML
+// characters and allocates per call.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safeASCII[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,500 @@
+package output
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+func sig(kv ...any) []pipeline.Signal {
+	var s []pipeline.Signal
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = append(s, pipeline.Signal{Name: kv[i].(string), Value: kv[i+1].(float64)})
+	}
+	return s
+}
+
+// mixedDocs covers signals, nested fields, chat turns, nulls, unicode and
+// names that shadow canonical columns or signals.
+func mixedDocs() []*pipeline.Document {
+	a := doc("a", "hello world", "en", sig("q.words", 2.0, "q.ratio", 0.5),
+		"meta", `{"n": 1, "tags": ["x", "y"], "nested": {"b": true}}`,
+		"messages", `[{"role":"user","content":"hi"},{"role":"assistant","content":"h\u00e9 \ud83d\ude00"}]`,
+		"count", `3`,
+		"title", `"x\"y\\z\n"`)
+	a.URL = "https://example.com/a"
+	b := doc("b", "日本語のテキスト\u0000 with NUL", "", sig("q.words", 7.0),
+		"meta", ` {"n": 2.5, "extra": null, "tags": []} `,
+		"messages", `[]`,
+		"title", `null`)
+	c := doc("c", "Grüße aus Köln", "de", nil,
+		"text", `"shadowed by the canonical column"`,
+		"q.words", `99`,
+		"count", `-9223372036854775808`)
+	e := doc("e", "more english", "en", sig("q.ratio", 0.25),
+		"messages", `[{"role":"user","content":"second","name":"bob"}]`,
+		"meta", `{"tags": ["z"], "nested": {"b": false, "deep": [[1, 2], [3]]}}`)
+	return []*pipeline.Document{a, b, c, e}
+}
+
+func writeAll(t *testing.T, dir string, opts Options, batches ...[]*pipeline.Document) *Writer {
+	t.Helper()
+	w, err := New(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func wantByLang(t *testing.T, docs []*pipeline.Document) map[string][]map[string]any {
+	want := map[string][]map[string]any{}
+	for _, d := range docs {
+		code := langCode(d.Lang)
+		want[code] = append(want[code], expected(t, d, ""))
+	}
+	return want
+}
+
+func TestRoundTripParquet(t *testing.T) {
+	dir := t.TempDir()
+	docs := mixedDocs()
+	w := writeAll(t, dir, Options{}, docs)
+
+	files := listFiles(t, dir)
+	wantFiles := []string{
+		"lang=de/part-00000-00000.parquet",
+		"lang=en/part-00000-00000.parquet",
+		"lang=und/part-00000-00000.parquet",
+	}
+	if !reflect.DeepEqual(files, wantFiles) {
+		t.Fatalf("files %v, want %v", files, wantFiles)
+	}
+	want := wantByLang(t, docs)
+	for _, fi := range w.Files() {
+		code := strings.TrimPrefix(fi.Partition, "lang=")
+		path := filepath.Join(dir, fi.Path)
+		rows, sch := readParquetArrow(t, path)
+		compareRows(t, fi.Path+" (pqarrow)", rows, want[code])
+		compareRows(t, fi.Path+" (parquet-go)", readParquetGo(t, path), want[code])
+		if fi.Rows != int64(len(want[code])) {
+			t.Errorf("%s: FileInfo.Rows %d, want %d", fi.Path, fi.Rows, len(want[code]))
+		}
+		st, _ := os.Stat(path)
+		if fi.Bytes != st.Size() {
+			t.Errorf("%s: FileInfo.Bytes %d, file has %d", fi.Path, fi.Bytes, st.Size())
+		}
+		if code == "en" {
+			checkEnglishSchema(t, sch)
+		}
+	}
+}
+
+// checkEnglishSchema checks column order and inferred types.
+func checkEnglishSchema(t *testing.T, sch *arrow.Schema) {
+	t.Helper()
+	var names []string
+	for _, f := range sch.Fields() {
+		names = append(names, f.Name)
+	}
+	wantNames := []string{"id", "text", "url", "lang", "lang_score", "source", "q.words", "q.ratio", "meta", "messages", "count", "title"}
+	if !reflect.DeepEqual(names, wantNames) {
+		t.Errorf("columns %v, want %v", names, wantNames)
+	}
+	types := map[string]string{
+		"meta":     "struct<n: int64 nullable, tags: list<element: utf8, nullable> nullable, nested: struct<b: bool nullable, deep: list<element: list<element: int64, nullable>, nullable> nullable> nullable>",
+		"messages": "list<element: struct<role: utf8 nullable, content: utf8 nullable, name: utf8 nullable>, nullable>",
+		"count":    "int64",
+		"title":    "utf8",
+		"q.words":  "float64",
+	}
+	for name, want := range types {
+		f, ok := sch.FieldsByName(name)
+		if !ok {
+			t.Errorf("no column %s", name)
+			continue
+		}
+		if got := f[0].Type.String(); got != want {
+			t.Errorf("column %s: type %s, want %s", name, got, want)
+		}
+	}
+}
+
+func TestRoundTripFormats(t *testing.T) {
+	for _, format := range []Format{JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			docs := mixedDocs()
+			w := writeAll(t, dir, Options{Format: format}, docs)
+			want := wantByLang(t, docs)
+			if len(w.Files()) != 3 {
+				t.Fatalf("files %v", w.Files())
+			}
+			for _, fi := range w.Files() {
+				if !strings.HasSuffix(fi.Path, format.ext()) {
+					t.Errorf("%s: want extension %s", fi.Path, format.ext())
+				}
+				code := strings.TrimPrefix(fi.Partition, "lang=")
+				compareRows(t, fi.Path, readAny(t, filepath.Join(dir, fi.Path)), want[code])
+			}
+		})
+	}
+}
+
+func TestRejected(t *testing.T) {
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := New(dir, Options{Format: format, Rejected: true, Task: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := doc("k", "kept", "en", nil)
+			r1 := doc("r1", "short", "en", sig("q.words", 1.0), "meta", `{"x":1}`)
+			r2 := doc("r2", "dup", "", nil)
+			if err := w.Write([]*pipeline.Document{kept}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Reject([]*pipeline.Document{r1, r2}, []string{"gopher_quality.too_few_words", "exact_dedup.duplicate"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			ext := format.ext()
+			wantFiles := []string{"lang=en/part-00007-00000" + ext, "rejected/part-00007-00000" + ext}
+			if got := listFiles(t, dir); !reflect.DeepEqual(got, wantFiles) {
+				t.Fatalf("files %v, want %v", got, wantFiles)
+			}
+			got := readAny(t, filepath.Join(dir, wantFiles[1]))
+			compareRows(t, "rejected", got, []map[string]any{
+				expected(t, r1, "gopher_quality.too_few_words"),
+				expected(t, r2, "exact_dedup.duplicate"),
+			})
+		})
+	}
+}
+
+func TestRejectedIgnoredByDefault(t *testing.T) {
+	dir := t.TempDir()
+	w, err := New(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reject([]*pipeline.Document{doc("r", "x", "en", nil)}, []string{"a.b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := listFiles(t, dir); len(got) != 0 {
+		t.Fatalf("files %v, want none", got)
+	}
+}
+
+// manyDocs returns n English documents of about size bytes of text each.
+func manyDocs(n, size int) []*pipeline.Document {
+	docs := make([]*pipeline.Document, n)
+	for i := range docs {
+		text := strings.Repeat(fmt.Sprintf("word%d ", i%97), size/6)
+		docs[i] = doc(fmt.Sprintf("d%05d", i), text, "en", sig("q.words", float64(i)), "n", fmt.Sprint(i))
+	}
+	return docs
+}
+
+func TestRotationBySize(t *testing.T) {
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			docs := manyDocs(200, 1000)
+			var batches [][]*pipeline.Document
+			for i := 0; i < len(docs); i += 17 {
+				batches = append(batches, docs[i:min(i+17, len(docs))])
+			}
+			w := writeAll(t, dir, Options{Format: format, MaxShardBytes: 30_000, RowGroupBytes: 8_000}, batches...)
+			files := w.Files()
+			if len(files) < 5 {
+				t.Fatalf("%d shards, want several", len(files))
+			}
+			var rows []map[string]any
+			for i, fi := range files {
+				if want := fmt.Sprintf("lang=en/part-00000-%05d%s", i, format.ext()); fi.Path != want {
+					t.Errorf("shard %d is %s, want %s", i, fi.Path, want)
+				}
+				if fi.DataBytes < 30_000 && i < len(files)-1 {
+					t.Errorf("%s: rotated at %d bytes, before the limit", fi.Path, fi.DataBytes)
+				}
+				got := readAny(t, filepath.Join(dir, fi.Path))
+				if int64(len(got)) != fi.Rows {
+					t.Errorf("%s: %d rows, FileInfo says %d", fi.Path, len(got), fi.Rows)
+				}
+				rows = append(rows, got...)
+			}
+			want := make([]map[string]any, len(docs))
+			for i, d := range docs {
+				want[i] = expected(t, d, "")
+			}
+			compareRows(t, "all shards", rows, want)
+		})
+	}
+}
+
+func TestSchemaEvolution(t *testing.T) {
+	// Each case writes batches flushed one row group each (RowGroupBytes
+	// 1), and names the type each shard should have for column "f".
+	cases := []struct {
+		name    string
+		batches [][]string // raw values of field f per document per batch
+		types   []string   // type of f per shard
+	}{
+		{"same type stays in one shard", [][]string{{`1`}, {`2`}}, []string{"int64"}},
+		{"int then float widens", [][]string{{`1`}, {`2.5`}}, []string{"int64", "float64"}},
+		{"float then int fits", [][]string{{`1.5`}, {`2`}}, []string{"float64"}},
+		{"int and float in one batch", [][]string{{`1`, `2.5`}}, []string{"float64"}},
+		{"string then object becomes JSON text", [][]string{{`"s"`}, {`{"a":1}`}}, []string{"utf8", "utf8"}},
+		{"null then string", [][]string{{`null`}, {`"s"`}}, []string{"null", "utf8"}},
+		{"new struct member", [][]string{{`{"a":1}`}, {`{"b":"x"}`}}, []string{"struct<a: int64 nullable>", "struct<a: int64 nullable, b: utf8 nullable>"}},
+		{"list element widens", [][]string{{`[1]`}, {`[1.5]`}}, []string{"list<element: int64, nullable>", "list<element: float64, nullable>"}},
+		{"empty list then ints", [][]string{{`[]`}, {`[1]`}}, []string{"list<element: null, nullable>", "list<element: int64, nullable>"}},
+		{"empty object", [][]string{{`{}`}}, []string{"utf8"}},
+		{"invalid JSON kept as text", [][]string{{`{"a":`}}, []string{"utf8"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := New(dir, Options{RowGroupBytes: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			var all []*pipeline.Document
+			for _, vals := range tc.batches {
+				var batch []*pipeline.Document
+				for _, v := range vals {
+					d := doc(fmt.Sprint(n), "t", "en", nil, "f", v)
+					n++
+					batch = append(batch, d)
+				}
+				all = append(all, batch...)
+				// RowGroupBytes 1 flushes per document; batch the
+				// inference by writing through a larger limit.
+				w.opts.RowGroupBytes = 1 << 20
+				if err := w.Write(batch); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.flush(w.parts["en"]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			files := w.Files()
+			if len(files) != len(tc.types) {
+				t.Fatalf("%d shards, want %d", len(files), len(tc.types))
+			}
+			var rows []map[string]any
+			for i, fi := range files {
+				got, sch := readParquetArrow(t, filepath.Join(dir, fi.Path))
+				f, _ := sch.FieldsByName("f")
+				if len(f) != 1 || f[0].Type.String() != tc.types[i] {
+					t.Errorf("shard %d: f is %v, want %s", i, f, tc.types[i])
+				}
+				rows = append(rows, got...)
+			}
+			if len(rows) != len(all) {
+				t.Fatalf("%d rows, want %d", len(rows), len(all))
+			}
+			for i, d := range all {
+				if rows[i]["id"] != d.ID {
+					t.Errorf("row %d is %v, want %s", i, rows[i]["id"], d.ID)
+				}
+			}
+		})
+	}
+}
+
+func TestJSONTextColumnKeepsValues(t *testing.T) {
+	dir := t.TempDir()
+	docs := []*pipeline.Document{
+		doc("1", "t", "en", nil, "f", `"s"`),
+		doc("2", "t", "en", nil, "f", `{"a": [1, {"b": null}]}`),
+		doc("3", "t", "en", nil, "f", `null`),
+		doc("4", "t", "en", nil, "f", `{"a":`),
+	}
+	writeAll(t, dir, Options{}, docs)
+	rows, _ := readParquetArrow(t, filepath.Join(dir, "lang=en/part-00000-00000.parquet"))
+	want := []any{`"s"`, `{"a": [1, {"b": null}]}`, nil, `{"a":`}
+	for i, w := range want {
+		if got := rows[i]["f"]; got != w {
+			t.Errorf("row %d: f = %#v, want %#v", i, got, w)
+		}
+	}
+}
+
+func TestAbortLeavesNothing(t *testing.T) {
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := New(dir, Options{Format: format, MaxShardBytes: 20_000, RowGroupBytes: 5_000, Rejected: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(manyDocs(60, 1000)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Reject(manyDocs(3, 10), []string{"a.b", "a.b", "a.c"}); err != nil {
+				t.Fatal(err)
+			}
+			if len(listFiles(t, dir)) == 0 {
+				t.Fatal("expected temporary files before Abort")
+			}
+			if err := w.Abort(); err != nil {
+				t.Fatal(err)
+			}
+			if got := listFiles(t, dir); len(got) != 0 {
+				t.Fatalf("files after Abort: %v", got)
+			}
+			if err := w.Write(manyDocs(1, 10)); err == nil {
+				t.Fatal("Write after Abort succeeded")
+			}
+		})
+	}
+}
+
+func TestNoVisibleShardBeforeClose(t *testing.T) {
+	dir := t.TempDir()
+	w, err := New(dir, Options{MaxShardBytes: 20_000, RowGroupBytes: 5_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := manyDocs(100, 1000)
+	for i := 0; i < len(docs); i += 10 {
+		if err := w.Write(docs[i : i+10]); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range listFiles(t, dir) {
+			if base := f[strings.LastIndex(f, "/")+1:]; !strings.HasPrefix(base, ".") || !strings.HasSuffix(base, ".tmp") {
+				t.Fatalf("visible file %s before Close", f)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range listFiles(t, dir) {
+		if strings.HasSuffix(f, ".tmp") {
+			t.Fatalf("temporary file %s after Close", f)
+		}
+	}
+	if len(w.Files()) < 5 {
+		t.Fatalf("want several shards, got %d", len(w.Files()))
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			run := func() map[string][]byte {
+				dir := t.TempDir()
+				docs := append(mixedDocs(), manyDocs(300, 500)...)
+				opts := Options{Format: format, MaxShardBytes: 50_000, RowGroupBytes: 10_000, MaxBufferedBytes: 15_000}
+				writeAll(t, dir, opts, docs[:7], docs[7:100], docs[100:])
+				out := map[string][]byte{}
+				for _, f := range listFiles(t, dir) {
+					b, err := os.ReadFile(filepath.Join(dir, f))
+					if err != nil {
+						t.Fatal(err)
+					}
+					out[f] = b
+				}
+				return out
+			}
+			a, b := run(), run()
+			if len(a) < 3 || len(a) != len(b) {
+				t.Fatalf("runs wrote %d and %d files", len(a), len(b))
+			}
+			for name, data := range a {
+				if !bytes.Equal(data, b[name]) {
+					t.Errorf("%s differs between runs", name)
+				}
+			}
+		})
+	}
+}
+
+func TestMemoryCapFlushesLargest(t *testing.T) {
+	dir := t.TempDir()
+	w, err := New(dir, Options{RowGroupBytes: 1 << 20, MaxBufferedBytes: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []*pipeline.Document
+	for i := 0; i < 40; i++ {
+		lang := []string{"en", "de", "fr"}[i%3]
+		if i%3 == 0 {
+			docs = append(docs, doc(fmt.Sprint(i), strings.Repeat("x", 900), lang, nil))
+		} else {
+			docs = append(docs, doc(fmt.Sprint(i), "short", lang, nil))
+		}
+	}
+	if err := w.Write(docs); err != nil {
+		t.Fatal(err)
+	}
+	if w.buffered > 10_000 {
+		t.Fatalf("buffered %d bytes, cap 10000", w.buffered)
+	}
+	if w.parts["en"].shard == nil || w.parts["de"].shard != nil {
+		t.Fatalf("want the largest partition (en) flushed, not de")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := New(t.TempDir(), Options{Format: "csv"}); err == nil {
+		t.Error("unknown format accepted")
+	}
+	if _, err := New(t.TempDir(), Options{Task: -1}); err == nil {
+		t.Error("negative task accepted")
+	}
+	w, err := New(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reject([]*pipeline.Document{doc("a", "b", "en", nil)}, nil); err != nil {
+		t.Errorf("Reject without Options.Rejected: %v", err)
+	}
+}
+
+func TestLangCode(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                      "und",
+		"en":                    "en",
+		"zh-Hant":               "zh-Hant",
+		"../etc":                "und",
+		"a/b":                   "und",
+		"x y":                   "und",
+		strings.Repeat("a", 33): "und",
+	} {
+		if got := langCode(in); got != want {
+			t.Errorf("langCode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
