@@ -1,0 +1,201 @@
+package input
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// jsonlSource reads JSON Lines: one JSON object per line. Its reader only
+// splits lines; the engine's workers decode them (pipeline.Decoder).
+type jsonlSource struct {
+	in *input
+}
+
+func (s *jsonlSource) Name() string { return s.in.file.Path }
+func (s *jsonlSource) Size() int64  { return s.in.file.Size }
+
+// Decode fills doc from one line; it is safe for concurrent use.
+func (s *jsonlSource) Decode(raw []byte, doc *pipeline.Document) error {
+	return s.in.fields.decodeJSON(s.in.file.Path, raw, doc)
+}
+
+// Records yields the file's non-blank lines, without their line ending.
+func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
+	return func(yield func(pipeline.Record, error) bool) {
+		name := s.Name()
+		st, err := openStream(name, s.in.codec)
+		if err != nil {
+			yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
+			return
+		}
+		defer st.Close()
+		lr := newLineReader(st, s.in.fields.maxRecordBytes)
+		done := ctx.Done()
+		var index int64
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			line, off, tooLong, err := lr.next()
+			if err != nil {
+				if err == io.EOF {
+					return
+				}
+				yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: lr.damageOffset(), Records: index, Err: err})
+				return
+			}
+			if tooLong {
+				rerr := &pipeline.RecordError{File: name, Index: index, Offset: off, Reason: "record_too_large",
+					Err: fmt.Errorf("line longer than %d bytes", s.in.fields.maxRecordBytes)}
+				index++
+				if !yield(pipeline.Record{}, rerr) {
+					return
+				}
+				continue
+			}
+			if off == 0 && bytes.HasPrefix(line, utf8BOM) {
+				line, off = line[len(utf8BOM):], off+int64(len(utf8BOM))
+			}
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			if blank(line) {
+				continue
+			}
+			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n, Raw: line}
+			index++
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// blank reports whether line holds only JSON whitespace.
+func blank(line []byte) bool {
+	return skipWS(line, 0) == len(line)
+}
+
+// lineReader splits a stream into lines with one growable buffer, bounded
+// by the longest line it accepts. It is faster than bufio.Scanner here
+// because it skips over too-long lines instead of failing, and it finds
+// newlines with bytes.IndexByte over large reads.
+type lineReader struct {
+	r          io.Reader
+	buf        []byte
+	start, end int   // unconsumed bytes are buf[start:end]
+	scanned    int   // buf[start:scanned] holds no '\n'
+	off        int64 // offset of buf[start] in the stream
+	max        int64
+	err        error // sticky read error; io.EOF at the end
+	zeroReads  int
+}
+
+const lineBufSize = 1 << 20
+
+func newLineReader(r io.Reader, max int64) *lineReader {
+	return &lineReader{r: r, max: max, buf: make([]byte, min(lineBufSize, max+1))}
+}
+
+// damageOffset is the stream offset up to which the reader got before a
+// read error.
+func (l *lineReader) damageOffset() int64 { return l.off + int64(l.end-l.start) }
+
+// next returns the next line without its '\n' and its offset in the
+// stream; the line is valid until the next call. A line longer than max is
+// skipped and reported with tooLong. At the end it returns io.EOF; a final
+// line without '\n' is still a line, unless the stream ended in an error,
+// which is returned instead (the partial line is lost: it is damaged).
+func (l *lineReader) next() (line []byte, off int64, tooLong bool, err error) {
+	for {
+		if i := bytes.IndexByte(l.buf[l.scanned:l.end], '\n'); i >= 0 {
+			nl := l.scanned + i
+			line, off = l.buf[l.start:nl], l.off
+			l.off += int64(nl + 1 - l.start)
+			l.start, l.scanned = nl+1, nl+1
+			if int64(len(line)) > l.max {
+				return nil, off, true, nil
+			}
+			return line, off, false, nil
+		}
+		l.scanned = l.end
+		if int64(l.end-l.start) > l.max {
+			off, err := l.skipLine()
+			return nil, off, true, err
+		}
+		if l.err != nil {
+			if l.err == io.EOF && l.end > l.start {
+				line, off = l.buf[l.start:l.end], l.off
+				l.off += int64(l.end - l.start)
+				l.start, l.scanned = l.end, l.end
+				return line, off, false, nil
+			}
+			return nil, l.off, false, l.err
+		}
+		l.fill()
+	}
+}
+
+// fill reads more of the stream, first making room by moving the
+// unconsumed bytes to the front or growing the buffer (up to max+1, so a
+// too-long line is detected before memory grows further).
+func (l *lineReader) fill() {
+	if l.start > 0 {
+		n := copy(l.buf, l.buf[l.start:l.end])
+		l.scanned -= l.start
+		l.start, l.end = 0, n
+	}
+	if l.end == len(l.buf) {
+		size := min(int64(2*len(l.buf)), l.max+1)
+		nb := make([]byte, size)
+		copy(nb, l.buf[:l.end])
+		l.buf = nb
+	}
+	n, err := l.r.Read(l.buf[l.end:])
+	l.end += n
+	if err != nil {
+		l.err = err
+	}
+	if n == 0 && err == nil {
+		// A reader returning (0, nil) forever would spin here.
+		l.zeroReads++
+		if l.zeroReads > 100 {
+			l.err = io.ErrNoProgress
+		}
+	} else {
+		l.zeroReads = 0
+	}
+}
+
+// skipLine discards the rest of the current (too long) line, through its
+// '\n', with no more memory than the buffer it has. It returns the line's
+// offset; an error other than io.EOF ends the stream.
+func (l *lineReader) skipLine() (int64, error) {
+	off := l.off
+	for {
+		l.off += int64(l.end - l.start)
+		l.start, l.end, l.scanned = 0, 0, 0
+		if l.err != nil {
+			if errors.Is(l.err, io.EOF) {
+				return off, nil
+			}
+			return off, l.err
+		}
+		l.fill()
+		if i := bytes.IndexByte(l.buf[:l.end], '\n'); i >= 0 {
+			l.off += int64(i + 1)
+			l.start, l.scanned = i+1, i+1
+			return off, nil
+		}
+	}
+}

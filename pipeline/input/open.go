@@ -1,0 +1,192 @@
+// Package input finds input files and reads them as pipeline sources:
+// JSON Lines, plain text and Parquet, each optionally compressed with
+// gzip, zstd or bzip2 (Parquet excepted).
+//
+// Formats and compression are detected from the file's first bytes first
+// and its name second, so a misnamed file is still read as what it is.
+// Readers never panic on bad input: a bad record is a
+// *pipeline.RecordError and reading goes on; a damaged file (truncated
+// gzip, garbage after zstd frames, a corrupt Parquet page) ends in a
+// *pipeline.FileError after every intact record before the damage.
+package input
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"os"
+	"strings"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// File is one input file found by Expand.
+type File struct {
+	Path string
+	Size int64 // bytes in storage
+}
+
+// input is what a format needs to make a source of one file.
+type input struct {
+	file   File
+	codec  *codec // nil: stored uncompressed
+	fields *fieldMap
+}
+
+// openStored opens the file as stored (compressed or not), for formats
+// that do their own decompression.
+func (in *input) openStored() (io.ReadCloser, error) { return os.Open(in.file.Path) }
+
+// format is one record format. Detection tries every format's magic on
+// the decoded head of the file, then every format's extensions (after the
+// compression extension), then sniffs JSON, then falls back to text.
+type format struct {
+	name  string
+	exts  []string
+	magic func(head []byte) bool // nil: extension only
+	open  func(in *input) (pipeline.Source, error)
+}
+
+var formats = []format{
+	{name: "parquet", exts: []string{".parquet", ".pq"}, magic: prefix("PAR1"), open: openParquet},
+	{name: "warc", exts: []string{".warc", ".wet", ".wat"}, magic: prefix("WARC/1."), open: openWARC},
+	{name: "jsonl", exts: []string{".jsonl", ".json", ".ndjson", ".jsonlines"}, open: openJSONL},
+	{name: "text", exts: []string{".txt", ".text"}, open: openText},
+}
+
+func prefix(p string) func([]byte) bool {
+	return func(head []byte) bool { return bytes.HasPrefix(head, []byte(p)) }
+}
+
+func openWARC(in *input) (pipeline.Source, error) {
+	return nil, errors.New("WARC input: not yet supported")
+}
+
+func openJSONL(in *input) (pipeline.Source, error) { return &jsonlSource{in: in}, nil }
+
+// headSize is how much of a file detection looks at.
+const headSize = 512
+
+// Open returns the Source for file f. It reads the first bytes of the file
+// to detect its compression and format (magic bytes first, extension
+// second) and keeps no file open: each Records call opens the file anew,
+// so a source can be read once per pass.
+//
+// An error that concerns the file (it cannot be opened, its format is not
+// supported, it is compressed Parquet) is a *pipeline.FileError; Failed
+// turns it into a source that reports it, for callers that list such
+// files with the run's input errors rather than stop. Any other error is
+// a problem with opts.
+func Open(f File, opts Options) (pipeline.Source, error) {
+	fields, err := compile(opts)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (pipeline.Source, error) {
+		return nil, &pipeline.FileError{File: f.Path, Err: err}
+	}
+	stored, err := readHead(f.Path, nil)
+	if err != nil {
+		return fail(err)
+	}
+	in := &input{file: f, fields: fields, codec: detectCodec(stored, f.Path)}
+	head := stored
+	name := f.Path
+	if in.codec != nil {
+		if hasSuffixFold(name, in.codec.ext) {
+			name = name[:len(name)-len(in.codec.ext)]
+		}
+		// A head that does not decode (damage at the very start) leaves
+		// detection to the extension; Records then reports the damage.
+		head, _ = readHead(f.Path, in.codec)
+	}
+	fm := detectFormat(head, name)
+	if fm.name == "parquet" && in.codec != nil {
+		return fail(errors.New("compressed Parquet is not supported: decompress it first (Parquet compresses its pages itself)"))
+	}
+	if fm.name == "jsonl" {
+		if i := skipWS(head, 0); i < len(head) && head[i] == '[' {
+			return fail(errors.New("a JSON array, not JSON Lines (one object per line): not supported"))
+		}
+	}
+	src, err := fm.open(in)
+	if err != nil {
+		return fail(err)
+	}
+	return src, nil
+}
+
+// readHead returns up to headSize decoded bytes from the start of the
+// file.
+func readHead(path string, c *codec) ([]byte, error) {
+	st, err := openStream(path, c)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	head := make([]byte, headSize)
+	n, err := io.ReadFull(st, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return head[:n], err
+}
+
+func detectFormat(head []byte, name string) *format {
+	for i := range formats {
+		if formats[i].magic != nil && formats[i].magic(head) {
+			return &formats[i]
+		}
+	}
+	for i := range formats {
+		for _, ext := range formats[i].exts {
+			if hasSuffixFold(name, ext) {
+				return &formats[i]
+			}
+		}
+	}
+	// A file of unknown name whose first non-space byte opens a JSON
+	// object is JSON Lines; anything else is one text document.
+	h := bytes.TrimPrefix(head, utf8BOM)
+	if i := skipWS(h, 0); i < len(h) && h[i] == '{' {
+		return formatNamed("jsonl")
+	}
+	return formatNamed("text")
+}
+
+func formatNamed(name string) *format {
+	for i := range formats {
+		if formats[i].name == name {
+			return &formats[i]
+		}
+	}
+	panic("input: no format " + name)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// Failed returns a source whose Records yields err, which concerns file
+// f, as a *pipeline.FileError: the engine then lists the file with the
+// run's input errors and goes on.
+func Failed(f File, err error) pipeline.Source {
+	var fe *pipeline.FileError
+	if !errors.As(err, &fe) {
+		fe = &pipeline.FileError{File: f.Path, Err: err}
+	}
+	return &failed{f: f, err: fe}
+}
+
+type failed struct {
+	f   File
+	err *pipeline.FileError
+}
+
+func (s *failed) Name() string { return s.f.Path }
+func (s *failed) Size() int64  { return s.f.Size }
+func (s *failed) Records(context.Context) iter.Seq2[pipeline.Record, error] {
+	return func(yield func(pipeline.Record, error) bool) { yield(pipeline.Record{}, s.err) }
+}

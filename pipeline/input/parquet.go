@@ -1,0 +1,523 @@
+package input
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// parquetSource reads a Parquet file record batch by record batch,
+// decoding rows into documents while reading.
+type parquetSource struct {
+	in *input
+}
+
+func openParquet(in *input) (pipeline.Source, error) { return &parquetSource{in: in}, nil }
+
+func (s *parquetSource) Name() string { return s.in.file.Path }
+func (s *parquetSource) Size() int64  { return s.in.file.Size }
+
+// batchBytes is the decoded size a record batch aims at: big enough to
+// amortise per-batch work, small enough that memory stays flat whatever
+// the row group size.
+const batchBytes = 8 << 20
+
+// Records yields one document per row; Record.Offset is -1 (rows have no
+// byte offset of their own) and a FileError's Offset is the stored offset
+// of the row group where reading failed.
+func (s *parquetSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
+	return func(yield func(pipeline.Record, error) bool) {
+		r := &parquetReader{src: s, yield: yield}
+		err := r.read(ctx)
+		if err != nil && !r.stopped {
+			yield(pipeline.Record{}, &pipeline.FileError{File: s.Name(), Offset: r.damageOffset(), Records: r.rows, Err: err})
+		}
+	}
+}
+
+type parquetReader struct {
+	src     *parquetSource
+	yield   func(pipeline.Record, error) bool
+	pf      *file.Reader
+	rows    int64 // rows yielded so far
+	stopped bool  // yield returned false
+}
+
+// damageOffset is the stored offset of the row group holding the next
+// row, or 0 when unknown.
+func (r *parquetReader) damageOffset() int64 {
+	if r.pf == nil {
+		return 0
+	}
+	md := r.pf.MetaData()
+	rows := r.rows
+	for k := 0; k < md.NumRowGroups(); k++ {
+		rg := md.RowGroup(k)
+		if rows < rg.NumRows() {
+			if off := rg.FileOffset(); off > 0 {
+				return off
+			}
+			if cc, err := rg.ColumnChunk(0); err == nil {
+				return cc.DataPageOffset()
+			}
+			return 0
+		}
+		rows -= rg.NumRows()
+	}
+	return 0
+}
+
+// read reads the file; a panic inside the Parquet library on corrupt data
+// becomes an error.
+func (r *parquetReader) read(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt Parquet data: %v", p)
+		}
+	}()
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	// Read pages through a buffered stream instead of whole column chunks,
+	// so memory does not grow with row group size.
+	props.BufferedStreamEnabled = true
+	pf, err := file.OpenParquetFile(r.src.Name(), false, file.WithReadProps(props))
+	if err != nil {
+		return err
+	}
+	r.pf = pf
+	defer pf.Close()
+	md := pf.MetaData()
+	total := pf.NumRows()
+	if total <= 0 {
+		return nil
+	}
+	var decoded int64
+	for k := 0; k < md.NumRowGroups(); k++ {
+		decoded += md.RowGroup(k).TotalByteSize()
+	}
+	batch := int64(1024)
+	if decoded > 0 {
+		batch = max(1, min(8192, batchBytes*total/decoded))
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batch}, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	plan, err := r.src.plan(rr.Schema())
+	if err != nil {
+		return err
+	}
+	doc := &pipeline.Document{}
+	size := r.src.Size()
+	for rr.Next() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		rec := rr.RecordBatch()
+		plan.bind(rec)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			doc.Reset()
+			var out pipeline.Record
+			var rerr error
+			if reason := plan.row(i, doc); reason != "" {
+				rerr = &pipeline.RecordError{File: r.src.Name(), Index: r.rows, Offset: -1, Reason: reason}
+			} else {
+				out = pipeline.Record{Index: r.rows, Offset: -1, Doc: doc}
+				if size > 0 {
+					out.StoredOffset = size * (r.rows + 1) / total
+				}
+			}
+			r.rows++
+			if !r.yield(out, rerr) {
+				r.stopped = true
+				return nil
+			}
+		}
+	}
+	return rr.Err()
+}
+
+// colRef is a column reached by a dotted path: a top-level column and then
+// struct children.
+type colRef struct {
+	top      int
+	children []int
+	// Bound to the current batch: the struct arrays on the way (for their
+	// nulls) and the leaf.
+	parents []arrow.Array
+	leaf    arrow.Array
+}
+
+func (c *colRef) bind(rec arrow.RecordBatch) {
+	a := rec.Column(c.top)
+	c.parents = c.parents[:0]
+	for _, ch := range c.children {
+		c.parents = append(c.parents, a)
+		a = a.(*array.Struct).Field(ch)
+	}
+	c.leaf = a
+}
+
+func (c *colRef) valid(i int) bool {
+	for _, p := range c.parents {
+		if p.IsNull(i) {
+			return false
+		}
+	}
+	return c.leaf.IsValid(i)
+}
+
+// parquetPlan maps a file's columns to document fields.
+type parquetPlan struct {
+	text          []*colRef
+	id, url, date *colRef // nil when absent
+	pass          []int   // top-level columns passed through
+	names         []string
+	cols          []arrow.Array
+	ends          []int
+}
+
+// findColumn resolves p in schema: a top-level column named p.full, else
+// segment by segment through struct columns.
+func findColumn(schema *arrow.Schema, p path) *colRef {
+	if idx := schema.FieldIndices(p.full); len(idx) > 0 {
+		return &colRef{top: idx[len(idx)-1]}
+	}
+	if len(p.segs) == 1 {
+		return nil
+	}
+	idx := schema.FieldIndices(p.segs[0])
+	if len(idx) == 0 {
+		return nil
+	}
+	c := &colRef{top: idx[len(idx)-1]}
+	t := schema.Field(c.top).Type
+	for _, seg := range p.segs[1:] {
+		st, ok := t.(*arrow.StructType)
+		if !ok {
+			return nil
+		}
+		k, ok := st.FieldIdx(seg)
+		if !ok {
+			return nil
+		}
+		c.children = append(c.children, k)
+		t = st.Field(k).Type
+	}
+	return c
+}
+
+func (s *parquetSource) plan(schema *arrow.Schema) (*parquetPlan, error) {
+	m := s.in.fields
+	p := &parquetPlan{}
+	for _, tp := range m.text {
+		if c := findColumn(schema, tp); c != nil {
+			p.text = append(p.text, c)
+		}
+	}
+	if len(p.text) == 0 {
+		var want, have []string
+		for _, tp := range m.text {
+			want = append(want, tp.full)
+		}
+		for _, f := range schema.Fields() {
+			have = append(have, f.Name)
+		}
+		return nil, fmt.Errorf("no text column: none of %s is a column (columns: %s)",
+			strings.Join(want, ", "), strings.Join(have, ", "))
+	}
+	p.id, p.url, p.date = findColumn(schema, m.id), findColumn(schema, m.url), findColumn(schema, m.date)
+	for i, f := range schema.Fields() {
+		if !canonical(f.Name) {
+			p.pass = append(p.pass, i)
+			p.names = append(p.names, f.Name)
+		}
+	}
+	return p, nil
+}
+
+func (p *parquetPlan) bind(rec arrow.RecordBatch) {
+	for _, c := range p.text {
+		c.bind(rec)
+	}
+	for _, c := range []*colRef{p.id, p.url, p.date} {
+		if c != nil {
+			c.bind(rec)
+		}
+	}
+	p.cols = p.cols[:0]
+	for _, i := range p.pass {
+		p.cols = append(p.cols, rec.Column(i))
+	}
+}
+
+// row fills doc from row i of the bound batch, or returns the reason it
+// cannot.
+func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
+	var parts []string
+	found := false
+	for _, c := range p.text {
+		if !c.valid(i) {
+			continue
+		}
+		var ok bool
+		if parts, ok = appendArrowText(parts, c.leaf, i); ok {
+			found = true
+		}
+	}
+	if !found {
+		return "missing_text"
+	}
+	doc.Text = joinParts(parts)
+	if p.id != nil && p.id.valid(i) {
+		doc.ID = arrowID(p.id.leaf, i)
+	}
+	if p.url != nil && p.url.valid(i) {
+		if s, ok := arrowString(p.url.leaf, i); ok {
+			doc.URL = strings.Clone(s)
+		}
+	}
+	if p.date != nil && p.date.valid(i) {
+		doc.Date = arrowDate(p.date.leaf, i)
+	}
+	// Every passed-through value of the row shares one buffer: the engine
+	// keeps the document after the batch is released.
+	var buf []byte
+	p.ends = p.ends[:0]
+	for _, a := range p.cols {
+		buf = appendArrowJSON(buf, a, i)
+		p.ends = append(p.ends, len(buf))
+	}
+	start := 0
+	for k, end := range p.ends {
+		doc.Fields = append(doc.Fields, pipeline.Field{Name: p.names[k], Value: json.RawMessage(buf[start:end:end])})
+		start = end
+	}
+	return ""
+}
+
+// arrowString returns the string at i of a string or binary array. The
+// result aliases the batch's memory.
+func arrowString(a arrow.Array, i int) (string, bool) {
+	switch a := a.(type) {
+	case interface{ Value(int) string }: // String, LargeString, StringView
+		return a.Value(i), true
+	case interface{ ValueString(int) string }: // Binary, LargeBinary, BinaryView
+		return a.ValueString(i), true
+	}
+	return "", false
+}
+
+// appendArrowText appends the text of value i: a string, or the strings
+// (or the "content" of struct elements: chat turns) of a list.
+func appendArrowText(parts []string, a arrow.Array, i int) ([]string, bool) {
+	if s, ok := arrowString(a, i); ok {
+		return append(parts, s), true
+	}
+	l, ok := a.(array.ListLike)
+	if !ok {
+		return parts, false
+	}
+	start, end := l.ValueOffsets(i)
+	vals := l.ListValues()
+	if st, ok := vals.(*array.Struct); ok {
+		k, ok := st.DataType().(*arrow.StructType).FieldIdx("content")
+		if !ok {
+			return parts, start == end
+		}
+		n0 := len(parts)
+		content := st.Field(k)
+		for j := int(start); j < int(end); j++ {
+			if st.IsValid(j) && content.IsValid(j) {
+				if s, ok := arrowString(content, j); ok {
+					parts = append(parts, s)
+				}
+			}
+		}
+		return parts, start == end || len(parts) > n0
+	}
+	n0 := len(parts)
+	for j := int(start); j < int(end); j++ {
+		if vals.IsValid(j) {
+			if s, ok := arrowString(vals, j); ok {
+				parts = append(parts, s)
+			}
+		}
+	}
+	return parts, start == end || len(parts) > n0
+}
+
+// joinParts joins the non-empty parts with a blank line into a new
+// string (the parts alias the batch's memory).
+func joinParts(parts []string) string {
+	n := 0
+	for _, s := range parts {
+		n += len(s) + 2
+	}
+	buf := make([]byte, 0, n)
+	for _, s := range parts {
+		if s == "" {
+			continue
+		}
+		if len(buf) > 0 {
+			buf = append(buf, '\n', '\n')
+		}
+		buf = append(buf, s...)
+	}
+	return ownString(buf)
+}
+
+func arrowID(a arrow.Array, i int) string {
+	if s, ok := arrowString(a, i); ok {
+		return strings.Clone(s)
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10)
+	case *array.Int32:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Int16:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Int8:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Uint64:
+		return strconv.FormatUint(a.Value(i), 10)
+	case *array.Uint32:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	case *array.Uint16:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	case *array.Uint8:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	}
+	return ""
+}
+
+func arrowDate(a arrow.Array, i int) time.Time {
+	switch a := a.(type) {
+	case *array.Timestamp:
+		return a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
+	case *array.Date32:
+		return a.Value(i).ToTime().UTC()
+	case *array.Date64:
+		return a.Value(i).ToTime().UTC()
+	case *array.Int64:
+		return unixSeconds(float64(a.Value(i)))
+	case *array.Int32:
+		return unixSeconds(float64(a.Value(i)))
+	case *array.Float64:
+		return unixSeconds(a.Value(i))
+	}
+	if s, ok := arrowString(a, i); ok {
+		return parseDate(s)
+	}
+	return time.Time{}
+}
+
+// appendArrowJSON appends value i of a as JSON: strings and numbers
+// directly, anything else through arrow's own JSON form.
+func appendArrowJSON(buf []byte, a arrow.Array, i int) []byte {
+	if a.IsNull(i) {
+		return append(buf, "null"...)
+	}
+	if s, ok := arrowString(a, i); ok {
+		return appendJSONString(buf, s)
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return strconv.AppendInt(buf, a.Value(i), 10)
+	case *array.Int32:
+		return strconv.AppendInt(buf, int64(a.Value(i)), 10)
+	case *array.Float64:
+		return appendJSONFloat(buf, a.Value(i), 64)
+	case *array.Float32:
+		return appendJSONFloat(buf, float64(a.Value(i)), 32)
+	case *array.Boolean:
+		return strconv.AppendBool(buf, a.Value(i))
+	}
+	raw, err := marshalArrow(a, i)
+	if err != nil || !json.Valid(raw) {
+		return append(buf, "null"...)
+	}
+	return append(buf, raw...)
+}
+
+// marshalArrow encodes one value with arrow's JSON marshalling, which
+// panics on values it cannot encode.
+func marshalArrow(a arrow.Array, i int) (raw []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	return json.Marshal(a.GetOneForMarshal(i))
+}
+
+func appendJSONFloat(buf []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(buf, "null"...) // JSON has no NaN or infinity
+	}
+	return strconv.AppendFloat(buf, f, 'g', -1, bits)
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as in encoding/json.
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}

@@ -1,0 +1,211 @@
+package input
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+var turnType = arrow.StructOf(
+	arrow.Field{Name: "role", Type: arrow.BinaryTypes.String},
+	arrow.Field{Name: "content", Type: arrow.BinaryTypes.String},
+)
+
+var testSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "text", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "url", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "date", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}, Nullable: true},
+	{Name: "meta", Type: arrow.StructOf(
+		arrow.Field{Name: "lang", Type: arrow.BinaryTypes.String, Nullable: true},
+		arrow.Field{Name: "score", Type: arrow.PrimitiveTypes.Float64},
+	), Nullable: true},
+	{Name: "messages", Type: arrow.ListOf(turnType), Nullable: true},
+	{Name: "tags", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+}, nil)
+
+type testRow struct {
+	id       int64
+	text     *string
+	url      string
+	date     time.Time
+	lang     string
+	score    float64
+	messages [][2]string
+	tags     []string
+}
+
+func strp(s string) *string { return &s }
+
+// writeParquet writes rows as a zstd-compressed Parquet file with row
+// groups of rowGroup rows.
+func writeParquet(t testing.TB, rows []testRow, rowGroup int64) []byte {
+	t.Helper()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, testSchema)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.Int64Builder).Append(r.id)
+		if r.text != nil {
+			b.Field(1).(*array.StringBuilder).Append(*r.text)
+		} else {
+			b.Field(1).AppendNull()
+		}
+		if r.url != "" {
+			b.Field(2).(*array.StringBuilder).Append(r.url)
+		} else {
+			b.Field(2).AppendNull()
+		}
+		if !r.date.IsZero() {
+			b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(r.date.UnixMilli()))
+		} else {
+			b.Field(3).AppendNull()
+		}
+		sb := b.Field(4).(*array.StructBuilder)
+		sb.Append(true)
+		sb.FieldBuilder(0).(*array.StringBuilder).Append(r.lang)
+		sb.FieldBuilder(1).(*array.Float64Builder).Append(r.score)
+		lb := b.Field(5).(*array.ListBuilder)
+		lb.Append(true)
+		tb := lb.ValueBuilder().(*array.StructBuilder)
+		for _, m := range r.messages {
+			tb.Append(true)
+			tb.FieldBuilder(0).(*array.StringBuilder).Append(m[0])
+			tb.FieldBuilder(1).(*array.StringBuilder).Append(m[1])
+		}
+		gb := b.Field(6).(*array.ListBuilder)
+		gb.Append(true)
+		for _, g := range r.tags {
+			gb.ValueBuilder().(*array.StringBuilder).Append(g)
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(rowGroup))
+	w, err := pqarrow.NewFileWriter(testSchema, &buf, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func smallParquet(t testing.TB) []byte {
+	return writeParquet(t, []testRow{{id: 1, text: strp("hi"), messages: [][2]string{{"user", "q"}}}}, 10)
+}
+
+func TestParquet(t *testing.T) {
+	day := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	rows := []testRow{
+		{id: 7, text: strp("first"), url: "https://e.com/1", date: day, lang: "en", score: 0.5,
+			messages: [][2]string{{"user", "Hi?"}, {"assistant", "Hello!"}}, tags: []string{"a", "b"}},
+		{id: 8, text: nil, lang: "de"},
+		{id: 9, text: strp("third \"q\"\n"), lang: "fr", score: 2},
+	}
+	data := writeParquet(t, rows, 2)
+	t.Run("default mapping", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "rows.parquet", data, Options{}))
+		if r.fileErr != nil {
+			t.Fatal(r.fileErr)
+		}
+		if got := r.texts(); !reflect.DeepEqual(got, []string{"first", "third \"q\"\n"}) {
+			t.Errorf("texts %q", got)
+		}
+		if !reflect.DeepEqual(r.index, []int64{0, 2}) || len(r.recErrs) != 1 || r.recErrs[0].Reason != "missing_text" || r.recErrs[0].Index != 1 {
+			t.Errorf("indexes %v, errors %v", r.index, r.recErrs)
+		}
+		d := r.docs[0]
+		if d.ID != "7" || d.URL != "https://e.com/1" || !d.Date.Equal(day) {
+			t.Errorf("id %q url %q date %v", d.ID, d.URL, d.Date)
+		}
+		want := `date="2024-03-04T05:06:07Z" meta={"lang":"en","score":0.5} messages=[{"content":"Hi?","role":"user"},{"content":"Hello!","role":"assistant"}] tags=["a","b"]`
+		if got := fieldsString(d); got != want {
+			t.Errorf("fields\n%s\nwant\n%s", got, want)
+		}
+		if got := fieldsString(r.docs[1]); !strings.HasPrefix(got, `date=null meta={"lang":"fr","score":2} messages=[] tags=[]`) {
+			t.Errorf("fields of row 2: %s", got)
+		}
+	})
+	t.Run("chat turns and struct paths", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "rows.parquet", data, Options{TextFields: []string{"messages"}, IDField: "meta.lang"}))
+		if len(r.docs) != 3 || r.docs[0].Text != "Hi?\n\nHello!" || r.docs[1].Text != "" {
+			t.Fatalf("texts %q, errors %v", r.texts(), r.recErrs)
+		}
+		if r.docs[1].ID != "de" {
+			t.Errorf("id from meta.lang: %q", r.docs[1].ID)
+		}
+	})
+	t.Run("no text column", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "rows.parquet", data, Options{TextFields: []string{"body"}}))
+		if r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "columns: id, text, url") {
+			t.Errorf("file error %v", r.fileErr)
+		}
+	})
+}
+
+func TestParquetManyRowGroups(t *testing.T) {
+	var rows []testRow
+	for i := range 5000 {
+		rows = append(rows, testRow{id: int64(i), text: strp(fmt.Sprintf("row %d", i))})
+	}
+	data := writeParquet(t, rows, 700)
+	r := readAll(t, mustOpenBytes(t, "many.parquet", data, Options{}))
+	if r.fileErr != nil || len(r.docs) != 5000 {
+		t.Fatalf("%d docs, %v", len(r.docs), r.fileErr)
+	}
+	for i, d := range r.docs {
+		if d.Text != fmt.Sprintf("row %d", i) || r.index[i] != int64(i) || d.ID != fmt.Sprint(i) {
+			t.Fatalf("row %d: %q id %q index %d", i, d.Text, d.ID, r.index[i])
+		}
+	}
+}
+
+func TestParquetCorrupt(t *testing.T) {
+	var rows []testRow
+	for i := range 3000 {
+		rows = append(rows, testRow{id: int64(i), text: strp(strings.Repeat(fmt.Sprintf("row %d ", i), 20))})
+	}
+	data := writeParquet(t, rows, 1000)
+	for _, at := range []int{len(data) / 3, len(data) / 2, 2 * len(data) / 3} {
+		bad := bytes.Clone(data)
+		for i := at; i < at+64; i++ {
+			bad[i] ^= 0x5a
+		}
+		src, err := openBytes(t, "bad.parquet", bad, Options{})
+		if err != nil {
+			continue
+		}
+		r := readAll(t, src)
+		if r.fileErr == nil && len(r.docs)+len(r.recErrs) != 3000 {
+			t.Errorf("damage at %d: %d docs and no file error", at, len(r.docs))
+		}
+		if r.fileErr != nil && r.fileErr.Records != int64(len(r.docs)+len(r.recErrs)) {
+			t.Errorf("damage at %d: file error after %d records, %d yielded", at, r.fileErr.Records, len(r.docs))
+		}
+	}
+	// A truncated file has no footer.
+	r := readAll(t, mustOpenBytes(t, "cut.parquet", data[:len(data)/2], Options{}))
+	if r.fileErr == nil || len(r.docs) != 0 {
+		t.Errorf("truncated: %d docs, error %v", len(r.docs), r.fileErr)
+	}
+}

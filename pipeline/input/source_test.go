@@ -1,0 +1,406 @@
+package input
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+var knownTexts = []string{"Hello world.", "Line one\nline two", "Café ☕ \"quoted\""}
+
+const knownText = "Hello plain text.\nSecond line.\n"
+
+// TestFormatsAndCodecs reads the same known records from every format
+// under every compression.
+func TestFormatsAndCodecs(t *testing.T) {
+	jsonl, err := os.ReadFile("testdata/known.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonlBz2, _ := os.ReadFile("testdata/known.jsonl.bz2")
+	txtBz2, _ := os.ReadFile("testdata/known.txt.bz2")
+	codecs := []struct {
+		ext      string
+		compress func([]byte) []byte
+		bz2      map[string][]byte // precompressed fixtures: no bzip2 writer in Go
+	}{
+		{"", func(b []byte) []byte { return b }, nil},
+		{".gz", func(b []byte) []byte { return gzipBytes(t, b) }, nil},
+		{".zst", func(b []byte) []byte { return zstdBytes(t, b) }, nil},
+		{".bz2", nil, map[string][]byte{".jsonl": jsonlBz2, ".txt": txtBz2}},
+	}
+	for _, c := range codecs {
+		for _, f := range []struct {
+			ext   string
+			data  []byte
+			texts []string
+		}{
+			{".jsonl", jsonl, knownTexts},
+			{".txt", []byte(knownText), []string{knownText}},
+		} {
+			t.Run(f.ext+c.ext, func(t *testing.T) {
+				data := f.data
+				if c.compress != nil {
+					data = c.compress(data)
+				} else {
+					data = c.bz2[f.ext]
+				}
+				// Detection by magic bytes: the name gives no hint.
+				for _, name := range []string{"in" + f.ext + c.ext, "noext"} {
+					if name == "noext" && f.ext == ".txt" {
+						name = "noext.dat"
+					}
+					r := readAll(t, mustOpenBytes(t, name, data, Options{}))
+					if r.fileErr != nil || len(r.recErrs) > 0 {
+						t.Fatalf("%s: file error %v, record errors %v", name, r.fileErr, r.recErrs)
+					}
+					if got := r.texts(); !reflect.DeepEqual(got, f.texts) {
+						t.Errorf("%s: texts %q, want %q", name, got, f.texts)
+					}
+				}
+			})
+		}
+	}
+	t.Run("jsonl fields", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "in.jsonl", jsonl, Options{}))
+		d := r.docs[0]
+		if d.ID != "a1" || d.URL != "https://example.com/a" || !d.Date.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) {
+			t.Errorf("doc 0: id %q url %q date %v", d.ID, d.URL, d.Date)
+		}
+		if got := fieldsString(d); got != `date="2024-01-02T03:04:05Z" meta={"lang":"en"}` {
+			t.Errorf("doc 0 fields: %s", got)
+		}
+		if r.docs[1].ID != "2" {
+			t.Errorf("numeric id: %q", r.docs[1].ID)
+		}
+	})
+}
+
+func TestJSONLRecordPositions(t *testing.T) {
+	data := "\xef\xbb\xbf{\"text\":\"a\"}\r\n\r\n   \n{\"text\":\"b\"}\n\t\n{\"text\":\"c\"}"
+	src := mustOpenBytes(t, "crlf.jsonl", []byte(data), Options{})
+	var idx, off []int64
+	var raws []string
+	for rec, err := range src.Records(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, off, raws = append(idx, rec.Index), append(off, rec.Offset), append(raws, string(rec.Raw))
+	}
+	wantRaw := []string{`{"text":"a"}`, `{"text":"b"}`, `{"text":"c"}`}
+	if !reflect.DeepEqual(raws, wantRaw) {
+		t.Errorf("raw %q, want %q (BOM, CR and blank lines dropped; last line without newline kept)", raws, wantRaw)
+	}
+	if !reflect.DeepEqual(idx, []int64{0, 1, 2}) || !reflect.DeepEqual(off, []int64{3, 23, 38}) {
+		t.Errorf("index %v offset %v", idx, off)
+	}
+}
+
+func TestJSONLBadLinesAmongGood(t *testing.T) {
+	lines := []string{
+		`{"text":"one"}`,
+		`{"text":"two"`,
+		`not json`,
+		`["an","array"]`,
+		`{"id":"no text"}`,
+		`{"text":"six"}`,
+	}
+	r := readAll(t, mustOpenBytes(t, "mixed.jsonl", []byte(strings.Join(lines, "\n")+"\n"), Options{}))
+	if r.fileErr != nil {
+		t.Fatal(r.fileErr)
+	}
+	if got := r.texts(); !reflect.DeepEqual(got, []string{"one", "six"}) {
+		t.Errorf("texts %q", got)
+	}
+	if !reflect.DeepEqual(r.index, []int64{0, 5}) {
+		t.Errorf("indexes %v", r.index)
+	}
+	want := []string{"malformed_json", "malformed_json", "not_an_object", "missing_text"}
+	if got := r.reasons(); !reflect.DeepEqual(got, want) {
+		t.Errorf("reasons %v, want %v", got, want)
+	}
+}
+
+func jsonlLines(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, `{"id":"r%d","text":"record %d with some words to compress"}`+"\n", i, i)
+	}
+	return b.Bytes()
+}
+
+func TestGzipTruncated(t *testing.T) {
+	data := gzipBytes(t, jsonlLines(5000))
+	for _, cut := range []int{len(data) / 2, len(data) - 4, 10} {
+		r := readAll(t, mustOpenBytes(t, "cut.jsonl.gz", data[:cut], Options{}))
+		if r.fileErr == nil {
+			t.Fatalf("cut at %d: no file error", cut)
+		}
+		if r.fileErr.Records != int64(len(r.docs)) || r.fileErr.File == "" {
+			t.Errorf("cut at %d: file error %+v after %d records", cut, r.fileErr, len(r.docs))
+		}
+		if !errors.Is(r.fileErr, io.ErrUnexpectedEOF) {
+			t.Errorf("cut at %d: error %v, want unexpected EOF", cut, r.fileErr)
+		}
+		for i, d := range r.docs {
+			if want := fmt.Sprintf("record %d with some words to compress", i); d.Text != want {
+				t.Fatalf("cut at %d: record %d = %q", cut, i, d.Text)
+			}
+		}
+		if cut == len(data)/2 && (len(r.docs) < 1000 || len(r.docs) >= 5000) {
+			t.Errorf("cut in half: %d records kept", len(r.docs))
+		}
+		if len(r.recErrs) > 0 {
+			t.Errorf("cut at %d: record errors %v (the partial last line must not be one)", cut, r.recErrs)
+		}
+	}
+}
+
+func TestGzipMultiMember(t *testing.T) {
+	data := append(gzipBytes(t, []byte(`{"text":"a"}`+"\n")), gzipBytes(t, []byte(`{"text":"b"}`+"\n"))...)
+	r := readAll(t, mustOpenBytes(t, "multi.jsonl.gz", data, Options{}))
+	if r.fileErr != nil || !reflect.DeepEqual(r.texts(), []string{"a", "b"}) {
+		t.Errorf("texts %q, error %v", r.texts(), r.fileErr)
+	}
+}
+
+func TestZstdGarbageAppended(t *testing.T) {
+	data := append(zstdBytes(t, jsonlLines(100)), zstdBytes(t, jsonlLines(50))...)
+	data = append(data, "this is not a zstd frame at all"...)
+	r := readAll(t, mustOpenBytes(t, "junk.jsonl.zst", data, Options{}))
+	if len(r.docs) != 150 {
+		t.Errorf("%d records kept, want 150", len(r.docs))
+	}
+	if r.fileErr == nil || r.fileErr.Records != 150 {
+		t.Fatalf("file error %+v", r.fileErr)
+	}
+	if want := int64(len(jsonlLines(100)) + len(jsonlLines(50))); r.fileErr.Offset != want {
+		t.Errorf("damage offset %d, want %d", r.fileErr.Offset, want)
+	}
+}
+
+func TestLongLines(t *testing.T) {
+	big := strings.Repeat("word ", 4<<20) // 20 MiB
+	data := []byte(`{"text":"short"}` + "\n" + `{"text":"` + big + `"}` + "\n" + `{"text":"after"}` + "\n")
+	t.Run("20 MB line", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "big.jsonl", data, Options{}))
+		if len(r.docs) != 3 || r.docs[1].Text != big || r.docs[2].Text != "after" {
+			t.Errorf("got %d docs, errors %v %v", len(r.docs), r.recErrs, r.fileErr)
+		}
+	})
+	t.Run("over MaxRecordBytes", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "big.jsonl", data, Options{MaxRecordBytes: 1 << 20}))
+		if got := r.texts(); !reflect.DeepEqual(got, []string{"short", "after"}) {
+			t.Errorf("texts %q", got)
+		}
+		if len(r.recErrs) != 1 || r.recErrs[0].Reason != "record_too_large" || r.recErrs[0].Index != 1 || r.recErrs[0].Offset != 17 {
+			t.Errorf("record errors %v", r.recErrs)
+		}
+		if !reflect.DeepEqual(r.index, []int64{0, 2}) {
+			t.Errorf("indexes %v", r.index)
+		}
+	})
+	t.Run("text file over MaxRecordBytes", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "big.txt", []byte(big), Options{MaxRecordBytes: 1 << 20}))
+		if len(r.docs) != 0 || len(r.recErrs) != 1 || r.recErrs[0].Reason != "record_too_large" {
+			t.Errorf("docs %d, errors %v", len(r.docs), r.recErrs)
+		}
+	})
+}
+
+// endless yields n bytes of 'a' (no newline) and then a short line,
+// without holding them.
+type endless struct{ n, pos int64 }
+
+var as = bytes.Repeat([]byte{'a'}, 64<<10)
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.pos < e.n {
+		k := copy(p, as[:min(int64(len(as)), e.n-e.pos)])
+		e.pos += int64(k)
+		return k, nil
+	}
+	tail := "\n{\"text\":\"x\"}\n"
+	if e.pos-e.n >= int64(len(tail)) {
+		return 0, io.EOF
+	}
+	k := copy(p, tail[e.pos-e.n:])
+	e.pos += int64(k)
+	return k, nil
+}
+
+func TestLineReaderMemoryBounded(t *testing.T) {
+	const max = 1 << 20
+	lr := newLineReader(&endless{n: 100 << 20}, max)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	_, off, tooLong, err := lr.next()
+	runtime.ReadMemStats(&ms1)
+	if err != nil || !tooLong || off != 0 {
+		t.Fatalf("first line: tooLong %v off %d err %v", tooLong, off, err)
+	}
+	if grew := ms1.TotalAlloc - ms0.TotalAlloc; grew > 8*max {
+		t.Errorf("skipping a 100 MiB line allocated %d bytes", grew)
+	}
+	line, off, tooLong, err := lr.next()
+	if err != nil || tooLong || string(line) != `{"text":"x"}` || off != 100<<20+1 {
+		t.Errorf("next line %q at %d, tooLong %v, err %v", line, off, tooLong, err)
+	}
+	if _, _, _, err := lr.next(); err != io.EOF {
+		t.Errorf("end: %v", err)
+	}
+}
+
+func TestEmptyFiles(t *testing.T) {
+	for _, name := range []string{"e.jsonl", "e.txt", "e", "e.jsonl.gz", "e.jsonl.zst", "e.bz2"} {
+		r := readAll(t, mustOpenBytes(t, name, nil, Options{}))
+		if len(r.docs) != 0 || len(r.recErrs) != 0 || r.fileErr != nil {
+			t.Errorf("%s: %d docs, %v, %v", name, len(r.docs), r.recErrs, r.fileErr)
+		}
+	}
+	// Compressed empty content.
+	for name, data := range map[string][]byte{"g.jsonl.gz": gzipBytes(t, nil), "z.jsonl.zst": zstdBytes(t, nil), "g.txt.gz": gzipBytes(t, nil)} {
+		r := readAll(t, mustOpenBytes(t, name, data, Options{}))
+		if len(r.docs) != 0 || len(r.recErrs) != 0 || r.fileErr != nil {
+			t.Errorf("%s: %d docs, %v, %v", name, len(r.docs), r.recErrs, r.fileErr)
+		}
+	}
+}
+
+func TestDetection(t *testing.T) {
+	obj := []byte(`{"text":"t"}` + "\n")
+	tests := []struct {
+		name    string
+		data    []byte
+		kind    string // "jsonl", "text", "parquet" or an error substring
+		openErr bool   // the error comes from Open rather than Records
+	}{
+		{"a.jsonl", obj, "jsonl", false},
+		{"a.ndjson", obj, "jsonl", false},
+		{"a.JSON", obj, "jsonl", false},
+		{"a.dat", []byte("  \n\t" + string(obj)), "jsonl", false},
+		{"a.dat", []byte("\xef\xbb\xbf" + string(obj)), "jsonl", false},
+		{"a.txt", obj, "text", false}, // the extension beats a '{'
+		{"a.dat", []byte("plain words"), "text", false},
+		{"a.json.gz", gzipBytes(t, obj), "jsonl", false},
+		{"a.gz", gzipBytes(t, obj), "jsonl", false},
+		{"a.bin", zstdBytes(t, obj), "jsonl", false},
+		{"a.json", []byte(`[{"text":"t"}]`), "JSON array", true},
+		{"a.warc.gz", gzipBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
+		{"a.dat", []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n"), "WARC input: not yet supported", true},
+		{"a.wet", []byte("anything"), "WARC input: not yet supported", true},
+		{"a.parquet.gz", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
+		{"a.jsonl", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
+		{"a.jsonl.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, "xz compression is not supported", false},
+		{"a.jsonl.gz", []byte("this is not gzip data at all"), "gzip: invalid header", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" "+tc.kind, func(t *testing.T) {
+			src, err := openBytes(t, tc.name, tc.data, Options{})
+			if tc.openErr {
+				var fe *pipeline.FileError
+				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.kind) || fe.File == "" {
+					t.Fatalf("Open error %v, want a FileError about %q", err, tc.kind)
+				}
+				r := readAll(t, Failed(File{Path: "x"}, err))
+				if r.fileErr == nil || r.fileErr != fe {
+					t.Errorf("Failed source yields %v", r.fileErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			switch tc.kind {
+			case "jsonl":
+				if _, ok := src.(*jsonlSource); !ok {
+					t.Errorf("source %T, want JSONL", src)
+				}
+			case "text":
+				if _, ok := src.(*textSource); !ok {
+					t.Errorf("source %T, want text", src)
+				}
+			default:
+				r := readAll(t, src)
+				if r.fileErr == nil || !strings.Contains(r.fileErr.Error(), tc.kind) || r.fileErr.Records != 0 {
+					t.Errorf("file error %v, want one about %q", r.fileErr, tc.kind)
+				}
+			}
+		})
+	}
+	if _, err := Open(File{Path: filepath.Join(t.TempDir(), "missing.jsonl")}, Options{}); err == nil {
+		t.Error("no error for a missing file")
+	}
+	if _, err := openBytes(t, "a.jsonl", obj, Options{TextFields: []string{"a..b"}}); err == nil {
+		t.Error("no error for an empty path segment")
+	}
+}
+
+// TestRecordsTwice checks that a source can be read once per pass, with
+// the same result.
+func TestRecordsTwice(t *testing.T) {
+	src := mustOpenBytes(t, "a.jsonl.zst", zstdBytes(t, jsonlLines(300)), Options{})
+	a, b := readAll(t, src), readAll(t, src)
+	if len(a.docs) != 300 || !reflect.DeepEqual(a.texts(), b.texts()) {
+		t.Errorf("passes differ: %d and %d docs", len(a.docs), len(b.docs))
+	}
+}
+
+func TestRecordsStopsEarly(t *testing.T) {
+	src := mustOpenBytes(t, "a.jsonl.gz", gzipBytes(t, jsonlLines(300)), Options{})
+	n := 0
+	for range src.Records(t.Context()) {
+		n++
+		if n == 10 {
+			break
+		}
+	}
+	ctx, cancel := contextWithCancel(t)
+	cancel()
+	m := 0
+	for range src.Records(ctx) {
+		m++
+	}
+	if n != 10 || m != 0 {
+		t.Errorf("break after %d, cancelled context yielded %d", n, m)
+	}
+}
+
+// FuzzOpen feeds arbitrary bytes to Open and Records under several names:
+// never a panic, and reading always ends.
+func FuzzOpen(f *testing.F) {
+	jsonl, _ := os.ReadFile("testdata/known.jsonl")
+	bz, _ := os.ReadFile("testdata/known.jsonl.bz2")
+	f.Add(jsonl)
+	f.Add(bz)
+	f.Add(gzipBytes(f, jsonl))
+	f.Add(zstdBytes(f, jsonl))
+	f.Add(gzipBytes(f, jsonl)[:40])
+	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
+	f.Add(smallParquet(f))
+	f.Add([]byte("plain text"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, name := range []string{"f.jsonl", "f.bin", "f.txt"} {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src, err := Open(File{Path: p, Size: int64(len(data))}, Options{MaxRecordBytes: 1 << 20})
+			if err != nil {
+				continue
+			}
+			readAll(t, src)
+		}
+	})
+}
