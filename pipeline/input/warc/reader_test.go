@@ -1,0 +1,258 @@
+package warc
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// crawl is a small crawl with one record of every kind.
+func crawl() [][]byte {
+	return [][]byte{
+		rec("warcinfo", "", "application/warc-fields", []byte("software: test\r\n")),
+		rec("request", "http://a.example/", "application/http; msgtype=request", []byte("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n")),
+		htmlResponse("http://a.example/", "<html><body><p>Hello A</p></body></html>"),
+		rec("metadata", "http://a.example/", "application/warc-fields", []byte("fetchTimeMs: 12\r\n")),
+		response("http://b.example/missing", 404, "<html>not found</html>", "Content-Type: text/html"),
+		response("http://c.example/logo.png", 200, "\x89PNG....", "Content-Type: image/png"),
+		response("http://d.example/notes.txt", 200, "plain notes", "Content-Type: text/plain"),
+		rec("revisit", "http://a.example/", "application/http; msgtype=response", []byte("HTTP/1.1 200 OK\r\n\r\n")),
+		rec("conversion", "http://e.example/", "text/plain", []byte("Extracted text of e.\nSecond line.")),
+	}
+}
+
+const crawlWant = "skip:warcinfo skip:request doc:http://a.example/ skip:metadata skip:status_404 " +
+	"skip:non_text doc:http://d.example/notes.txt skip:revisit doc:http://e.example/"
+
+func TestRecordKinds(t *testing.T) {
+	plain := bytes.Join(crawl(), nil)
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"plain", plain},
+		{"gzip per record", gzEach(crawl()...)},
+		{"gzip whole file", gz(plain)},
+		{"zstd", zst(plain)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := collect(t, testSource(tc.data))
+			if k := kinds(got); k != crawlWant {
+				t.Errorf("got  %s\nwant %s", k, crawlWant)
+			}
+			for i, it := range got {
+				if it.index != int64(i) {
+					t.Errorf("item %d has index %d", i, it.index)
+				}
+			}
+		})
+	}
+}
+
+func TestDocumentFields(t *testing.T) {
+	ds := docs(t, testSource(gzEach(crawl()...)))
+	if len(ds) != 3 {
+		t.Fatalf("got %d documents", len(ds))
+	}
+	a := ds[0]
+	if a.ID != "<urn:uuid:response-"+fmt.Sprint(len(httpResp(200, "<html><body><p>Hello A</p></body></html>", "Content-Type: text/html; charset=utf-8")))+">" {
+		t.Errorf("ID = %q", a.ID)
+	}
+	if a.Text != "<html><body><p>Hello A</p></body></html>" {
+		t.Errorf("Text = %q", a.Text)
+	}
+	if !a.Date.Equal(time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)) {
+		t.Errorf("Date = %v", a.Date)
+	}
+	for name, want := range map[string]string{"date": `"2024-03-01T12:30:00Z"`, "content_type": `"text/html"`, "http_status": "200"} {
+		if got := string(a.Field(name)); got != want {
+			t.Errorf("field %s = %s, want %s", name, got, want)
+		}
+	}
+	if got := string(ds[1].Field("content_type")); got != `"text/plain"` {
+		t.Errorf("text/plain response content_type = %s", got)
+	}
+	wet := ds[2]
+	if wet.Text != "Extracted text of e.\nSecond line." || string(wet.Field("content_type")) != `"text/plain"` || wet.Field("http_status") != nil {
+		t.Errorf("WET conversion: %q %s %s", wet.Text, wet.Field("content_type"), wet.Field("http_status"))
+	}
+}
+
+func TestHTTPPayloads(t *testing.T) {
+	page := "<html><body><p>Grüße, naïve café</p></body></html>"
+	var brBody bytes.Buffer
+	bw := brotli.NewWriter(&brBody)
+	bw.Write([]byte(page))
+	bw.Close()
+	latin1, _ := charmap.ISO8859_1.NewEncoder().String(page)
+	cp1251, _ := charmap.Windows1251.NewEncoder().String("<html><head><meta charset=\"windows-1251\"></head><body>Привет</body></html>")
+	chunked := fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", 20, page[:20], len(page)-20, page[20:])
+	for _, tc := range []struct {
+		name    string
+		body    string
+		headers []string
+		want    string
+	}{
+		{"gzip", string(gz([]byte(page))), []string{"Content-Type: text/html", "Content-Encoding: gzip"}, page},
+		{"gzip header but stored decoded", page, []string{"Content-Type: text/html", "Content-Encoding: gzip"}, page},
+		{"brotli", brBody.String(), []string{"Content-Type: text/html", "Content-Encoding: br"}, page},
+		{"chunked", chunked, []string{"Content-Type: text/html", "Transfer-Encoding: chunked"}, page},
+		{"chunked and gzip", fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(gz([]byte(page))), gz([]byte(page))), []string{"Content-Type: text/html", "Transfer-Encoding: chunked", "Content-Encoding: gzip"}, page},
+		{"latin-1 from header", latin1, []string{"Content-Type: text/html; charset=ISO-8859-1"}, page},
+		{"utf-8 mislabelled latin-1", page, []string{"Content-Type: text/html; charset=iso-8859-1"}, page},
+		{"windows-1251 from meta", cp1251, []string{"Content-Type: text/html"}, "<html><head><meta charset=\"windows-1251\"></head><body>Привет</body></html>"},
+		{"no type, sniffed html", page, nil, page},
+		{"invalid utf-8 replaced", "<html>a\xffb</html>", []string{"Content-Type: text/html; charset=utf-8"}, "<html>a\ufffdb</html>"},
+		{"utf-8 bom", "\ufeff" + page, []string{"Content-Type: text/html"}, page},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := docs(t, testSource(response("http://x.example/", 200, tc.body, tc.headers...)))
+			if len(ds) != 1 {
+				t.Fatalf("got %d documents: %s", len(ds), kinds(collect(t, testSource(response("http://x.example/", 200, tc.body, tc.headers...)))))
+			}
+			if ds[0].Text != tc.want {
+				t.Errorf("Text = %q\nwant   %q", ds[0].Text, tc.want)
+			}
+		})
+	}
+}
+
+func TestDamage(t *testing.T) {
+	a := htmlResponse("http://a.example/", "<p>A</p>")
+	b := htmlResponse("http://b.example/", "<p>B</p>")
+	c := htmlResponse("http://c.example/", "<p>C</p>")
+	cl := fmt.Sprintf("Content-Length: %d\r\n", len(httpResp(200, "<p>B</p>", "Content-Type: text/html; charset=utf-8")))
+	lieLong := bytes.Replace(b, []byte(cl), []byte("Content-Length: 150\r\n"), 1)
+	lieShort := bytes.Replace(b, []byte(cl), []byte("Content-Length: 40\r\n"), 1)
+	if bytes.Equal(lieLong, b) || bytes.Equal(lieShort, b) {
+		t.Fatalf("test records changed; fix the Content-Length in the test: %q", b[:200])
+	}
+	gb := gz(b)
+	// Whole-file gzip cut inside the second record: records of varied
+	// text so that the cut falls where intended.
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := func() string {
+		var sb strings.Builder
+		for range 300 {
+			sb.WriteString(strconv.Itoa(rng.IntN(100000)) + " ")
+		}
+		return sb.String()
+	}
+	wa := htmlResponse("http://a.example/", words())
+	wholeCut := gz(bytes.Join([][]byte{wa, htmlResponse("http://b.example/", words())}, nil))
+	wholeCut = wholeCut[:len(wholeCut)*3/4]
+	flipped := append([]byte(nil), gb...)
+	flipped[len(flipped)/2] ^= 0xff
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"intact", bytes.Join([][]byte{a, b, c}, nil), "doc:http://a.example/ doc:http://b.example/ doc:http://c.example/"},
+		{"garbage between records", bytes.Join([][]byte{a, []byte("junk\x00\x01 line\nmore junk\n"), b, c}, nil),
+			"doc:http://a.example/ damage doc:http://b.example/ doc:http://c.example/"},
+		{"garbage at the end", bytes.Join([][]byte{a, b, []byte("trailing junk")}, nil),
+			"doc:http://a.example/ doc:http://b.example/ fatal"},
+		{"Content-Length too long", bytes.Join([][]byte{a, lieLong, c}, nil),
+			"doc:http://a.example/ damage doc:http://b.example/ doc:http://c.example/"},
+		{"Content-Length too short", bytes.Join([][]byte{a, lieShort, c}, nil),
+			"doc:http://a.example/ damage doc:http://b.example/ doc:http://c.example/"},
+		{"Content-Length too long, gzip", gzEach(a, lieLong, c),
+			"doc:http://a.example/ damage doc:http://b.example/ doc:http://c.example/"},
+		{"truncated file", bytes.Join([][]byte{a, b[:60]}, nil),
+			"doc:http://a.example/ error:damaged_record fatal"},
+		{"header cut by next record", bytes.Join([][]byte{a, b[:40], c}, nil),
+			"doc:http://a.example/ error:damaged_record doc:http://c.example/"},
+		{"truncated gzip member", bytes.Join([][]byte{gz(a), gb[:len(gb)-30], gz(c)}, nil),
+			"doc:http://a.example/ error:damaged_record damage doc:http://c.example/"},
+		{"corrupt gzip member", bytes.Join([][]byte{gz(a), flipped, gz(c)}, nil),
+			"doc:http://a.example/ error:damaged_record damage doc:http://c.example/"},
+		{"garbage between gzip members", bytes.Join([][]byte{gz(a), []byte("not gzip at all"), gb, gz(c)}, nil),
+			"doc:http://a.example/ damage doc:http://b.example/ doc:http://c.example/"},
+		{"truncated last gzip member", bytes.Join([][]byte{gz(a), gb[:len(gb)-30]}, nil),
+			"doc:http://a.example/ error:damaged_record fatal"},
+		{"truncated whole-file gzip", wholeCut,
+			"doc:http://a.example/ error:damaged_record fatal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := kinds(collect(t, testSource(tc.data)))
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNothingLost damages one member of a per-record gzip WARC in random
+// ways and checks that every other record comes through.
+func TestNothingLost(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 12
+	for trial := range 200 {
+		var members [][]byte
+		for i := range n {
+			body := fmt.Sprintf("<html><body><p>%s</p></body></html>", strings.Repeat(fmt.Sprintf("doc %d word ", i), 1+rng.IntN(200)))
+			members = append(members, gz(htmlResponse(fmt.Sprintf("http://x.example/%d", i), body)))
+		}
+		victim := rng.IntN(n)
+		m := append([]byte(nil), members[victim]...)
+		switch trial % 3 {
+		case 0: // truncate
+			m = m[:rng.IntN(len(m))]
+		case 1: // flip bytes after the gzip header
+			for range 1 + rng.IntN(4) {
+				m[10+rng.IntN(len(m)-10)] ^= byte(1 + rng.IntN(255))
+			}
+		case 2: // replace with garbage
+			for i := range m {
+				m[i] = byte(rng.IntN(256))
+			}
+		}
+		members[victim] = m
+		seen := map[string]bool{}
+		for _, it := range collect(t, testSource(bytes.Join(members, nil))) {
+			if it.kind == "doc" {
+				seen[it.detail] = true
+			}
+		}
+		for i := range n {
+			if i != victim && !seen[fmt.Sprintf("http://x.example/%d", i)] {
+				t.Fatalf("trial %d (damage %d to member %d): record %d lost", trial, trial%3, victim, i)
+			}
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	big := htmlResponse("http://big.example/", strings.Repeat("x", 5000))
+	small := htmlResponse("http://small.example/", "<p>ok</p>")
+	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join([][]byte{big, small}, nil)), Options{MaxRecordBytes: 4096})
+	if got, want := kinds(collect(t, src)), "skip:too_large doc:http://small.example/"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	longHeader := []byte("WARC/1.0\r\nX: " + strings.Repeat("y", 1000) + "\r\nContent-Length: 0\r\n\r\n\r\n\r\n")
+	src = NewSourceOptions("t.warc", -1, openBytes(bytes.Join([][]byte{longHeader, small}, nil)), Options{MaxHeaderBytes: 512})
+	if got, want := kinds(collect(t, src)), "error:damaged_record damage doc:http://small.example/"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestErrorsNameFileAndPosition(t *testing.T) {
+	first := htmlResponse("http://a.example/", "<p>A</p>")
+	data := bytes.Join([][]byte{first, []byte("junk\n"), htmlResponse("http://b.example/", "<p>B</p>")}, nil)
+	for _, err := range testSource(data).Records(t.Context()) {
+		if err != nil {
+			msg := err.Error()
+			if !strings.Contains(msg, "test.warc") || !strings.Contains(msg, fmt.Sprintf("byte %d", len(first))) {
+				t.Errorf("error %q does not name file and offset", msg)
+			}
+		}
+	}
+}
