@@ -79,9 +79,13 @@ func checkWords(t *testing.T, s string) {
 			}
 		}
 		if !strings.ContainsFunc(s[a:b], func(r rune) bool {
-			return unicode.IsLetter(r) || unicode.IsDigit(r)
+			switch classOf(r) {
+			case clsLetter, clsNumeric, clsKatakana, clsIdeo, clsComplex:
+				return true
+			}
+			return false
 		}) {
-			t.Fatalf("%q: word %q has no letter or digit", s, s[a:b])
+			t.Fatalf("%q: word %q has no letter, digit or ideograph", s, s[a:b])
 		}
 		covered += b - a
 		prev = b

@@ -1,0 +1,100 @@
+package langid
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/pemistahl/lingua-go"
+
+	"github.com/winnow-data/winnow/filters/langid/internal/evalset"
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+var (
+	naiveOnce sync.Once
+	naiveDet  lingua.LanguageDetector
+)
+
+// BenchmarkNaiveVsStage measures the naive call — lingua's
+// DetectLanguageOf over the whole text, all 75 languages, high accuracy —
+// and the stage's cascade side by side on the same labelled texts,
+// reporting docs/s, MB/s and accuracy. Run it on one core:
+//
+//	go test -run XXX -bench NaiveVsStage -cpu 1 -count 3 ./filters/langid
+//
+// The naive detector is slow, so its rows run over a third of the set
+// (every third text, all languages) unless -benchtime asks for more; its
+// models are not preloaded (lingua then loads the 1–3-gram models that
+// long texts use, not the 2 GB of all five). Peak memory of each is
+// measured in a process of its own by internal/measure.
+func BenchmarkNaiveVsStage(b *testing.B) {
+	d, es := shared(b)
+	naiveOnce.Do(func() { naiveDet = lingua.NewLanguageDetectorBuilder().FromAllLanguages().Build() })
+	every := func(s []evalset.Sample, k int) []evalset.Sample {
+		var out []evalset.Sample
+		for i := 0; i < len(s); i += k {
+			out = append(out, s[i])
+		}
+		return out
+	}
+	sets := []struct {
+		name    string
+		samples []evalset.Sample
+	}{
+		{"docs", es.Docs},
+		{"paragraphs", es.Paragraphs},
+	}
+	for _, set := range sets {
+		for _, mode := range []string{"naive", "stage"} {
+			samples := set.samples
+			detect := func(s string) string { return d.Detect(text.NFC(s)).Code() }
+			if mode == "naive" {
+				samples = every(samples, 3)
+				detect = func(s string) string {
+					l, _ := naiveDet.DetectLanguageOf(s)
+					return Code(l)
+				}
+			}
+			for _, s := range samples { // load lazily loaded models first
+				detect(s.Text)
+			}
+			b.Run(set.name+"/"+mode, func(b *testing.B) {
+				b.SetBytes(int64(evalset.Bytes(samples)))
+				ok, n := 0, 0
+				for b.Loop() {
+					for _, s := range samples {
+						if detect(s.Text) == s.Lang {
+							ok++
+						}
+						n++
+					}
+				}
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "docs/s")
+				b.ReportMetric(100*float64(ok)/float64(n), "accuracy%")
+			})
+		}
+	}
+}
+
+// BenchmarkStage measures the stage's Process, NFC view and lang_top3
+// field included, on the documents of the labelled set.
+func BenchmarkStage(b *testing.B) {
+	d, es := shared(b)
+	s, err := New(Config{Detector: d, MinScore: DefaultMinScore})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(evalset.Bytes(es.Docs)))
+	var doc pipeline.Document
+	for b.Loop() {
+		for _, x := range es.Docs {
+			doc.Reset()
+			doc.Text = x.Text
+			if _, err := s.Process(&doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(es.Docs))/b.Elapsed().Seconds(), "docs/s")
+}
