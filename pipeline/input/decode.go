@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) e
 	defer spanPool.Put(sp)
 	spans, notObject, err := scanObject(raw, (*sp)[:0])
 	*sp = spans[:0]
+	defer clear(spans) // drop the names before pooling
 	switch {
 	case err != nil:
 		return recordError(name, "malformed_json", err)
@@ -155,19 +157,20 @@ func joinStrings(parts [][]byte) string {
 	}
 	n := 0
 	for _, p := range parts {
-		n += len(p) + 2
+		n += len(p)
 	}
-	buf := make([]byte, 0, n)
+	var b strings.Builder
+	b.Grow(n)
 	for _, p := range parts {
 		if len(p) == 2 {
 			continue
 		}
-		if len(buf) > 0 {
-			buf = append(buf, '\n', '\n')
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
 		}
-		buf = appendUnescaped(buf, p[1:len(p)-1])
+		writeUnescaped(&b, p[1:len(p)-1])
 	}
-	return ownString(buf)
+	return b.String()
 }
 
 // unquote returns the contents of the JSON string v, unescaped, as a new
@@ -177,13 +180,14 @@ func unquote(v []byte) string {
 	if bytes.IndexByte(s, '\\') < 0 {
 		return string(s)
 	}
-	return ownString(appendUnescaped(make([]byte, 0, len(s)), s))
+	var b strings.Builder
+	b.Grow(len(s))
+	writeUnescaped(&b, s)
+	return b.String()
 }
 
 // ownString turns a freshly allocated buffer that nothing else references
-// or will write into a string without copying it, as strings.Builder does:
-// the text is most of a record's bytes, and a second copy costs ~10% of
-// decoding time.
+// or will write into a string without copying it, as strings.Builder does.
 func ownString(b []byte) string {
 	if len(b) == 0 {
 		return ""
@@ -195,22 +199,27 @@ func ownString(b []byte) string {
 // to doc.Fields, in record order, the values sharing one new buffer. A
 // duplicate name keeps its first place and its last value.
 func (r *record) appendFields(doc *pipeline.Document) {
+	// First pass: names, and the size of the values that pass through
+	// (the text, usually most of the record, does not).
 	n := 0
-	for _, s := range r.spans {
-		n += s.v1 - s.v0
+	for i := range r.spans {
+		s := &r.spans[i]
+		k := r.key(*s)
+		if s.kesc {
+			var tmp [64]byte
+			s.name = names.get(appendUnescaped(tmp[:0], k))
+		} else {
+			s.name = names.get(k)
+		}
+		if !canonical(s.name) {
+			n += s.v1 - s.v0
+		}
 	}
 	buf := make([]byte, 0, n)
 	fields := doc.Fields[:0]
 	var index map[string]int // built only for records with many members
 	for _, s := range r.spans {
-		k := r.key(s)
-		var name string
-		if s.kesc {
-			var tmp [64]byte
-			name = names.get(appendUnescaped(tmp[:0], k))
-		} else {
-			name = names.get(k)
-		}
+		name := s.name
 		if canonical(name) {
 			continue
 		}

@@ -369,21 +369,25 @@ func appendArrowText(parts []string, a arrow.Array, i int) ([]string, bool) {
 // joinParts joins the non-empty parts with a blank line into a new
 // string (the parts alias the batch's memory).
 func joinParts(parts []string) string {
+	if len(parts) == 1 {
+		return strings.Clone(parts[0])
+	}
 	n := 0
 	for _, s := range parts {
 		n += len(s) + 2
 	}
-	buf := make([]byte, 0, n)
+	var b strings.Builder
+	b.Grow(n)
 	for _, s := range parts {
 		if s == "" {
 			continue
 		}
-		if len(buf) > 0 {
-			buf = append(buf, '\n', '\n')
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
 		}
-		buf = append(buf, s...)
+		b.WriteString(s)
 	}
-	return ownString(buf)
+	return b.String()
 }
 
 func arrowID(a arrow.Array, i int) string {
