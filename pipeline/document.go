@@ -28,8 +28,9 @@ type Document struct {
 	URL string
 	// Date is the crawl or publication time when known, else the zero time.
 	Date time.Time
-	// Source names the input file and the record's 0-based index in it:
-	// "path#index".
+	// Source names the input file and the record's 0-based index in it,
+	// "path#index" — unless the record carries a source of its own (a
+	// shard written by an earlier run), which is kept.
 	Source string
 	// Lang is the ISO 639-1 code (else 639-3) set by language
 	// identification; empty until a stage sets it ("und" is written then).

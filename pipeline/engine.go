@@ -441,11 +441,18 @@ func (r *run) process(b *batch) {
 			}
 		}
 		d.FileIndex, d.Record = b.fileIndex, it.index
-		sb = append(append(sb[:0], b.name...), '#')
-		sb = strconv.AppendInt(sb, it.index, 10)
-		d.Source = string(sb)
-		if d.ID == "" {
-			d.ID = DerivedID(d.Source)
+		// A record that names its own source (a shard of an earlier run)
+		// keeps it, so provenance survives chained runs; the derived id
+		// always comes from this file and position, which are unique.
+		if d.ID == "" || d.Source == "" {
+			sb = append(append(sb[:0], b.name...), '#')
+			sb = strconv.AppendInt(sb, it.index, 10)
+			if d.ID == "" {
+				d.ID = derivedID(xxhash.Sum64(sb))
+			}
+			if d.Source == "" {
+				d.Source = string(sb)
+			}
 		}
 		if !utf8.ValidString(d.Text) {
 			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
@@ -560,9 +567,12 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 // DerivedID is the id given to a record that has none: a hash of its
 // source ("path#index"), so it is stable across runs and worker counts.
 func DerivedID(source string) string {
+	return derivedID(xxhash.Sum64String(source))
+}
+
+func derivedID(h uint64) string {
 	const hex = "0123456789abcdef"
 	var buf [16]byte
-	h := xxhash.Sum64String(source)
 	for i := 15; i >= 0; i-- {
 		buf[i] = hex[h&15]
 		h >>= 4

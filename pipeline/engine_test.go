@@ -373,3 +373,48 @@ func BenchmarkEngineNoStages(b *testing.B) {
 		}
 	}
 }
+
+// docSource yields already decoded documents.
+type docSource []Document
+
+func (docSource) Name() string { return "docs.parquet" }
+func (docSource) Size() int64  { return -1 }
+func (s docSource) Records(context.Context) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		for i := range s {
+			if !yield(Record{Index: int64(i), Doc: &s[i]}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// sourceSink records each kept document's id and source.
+type sourceSink struct{ recSink }
+
+func (s *sourceSink) Write(docs []*Document) error {
+	for _, d := range docs {
+		s.kept = append(s.kept, d.ID+" "+d.Source)
+	}
+	return nil
+}
+
+func TestRunKeepsRecordSourceAndDerivesIDFromPosition(t *testing.T) {
+	src := docSource{
+		{ID: "a", Text: "x"},
+		{Text: "y", Source: "crawl-1.warc.gz#17"},
+		{Text: "z", Source: "crawl-1.warc.gz#17"},
+	}
+	sink := &sourceSink{}
+	if _, err := Run(context.Background(), []Source{src}, sink, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"a docs.parquet#0",
+		DerivedID("docs.parquet#1") + " crawl-1.warc.gz#17",
+		DerivedID("docs.parquet#2") + " crawl-1.warc.gz#17",
+	}
+	if !slices.Equal(sink.kept, want) {
+		t.Errorf("got %q, want %q", sink.kept, want)
+	}
+}

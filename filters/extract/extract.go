@@ -55,6 +55,7 @@ package extract
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 
@@ -115,7 +116,7 @@ func (e *Extractor) Extract(src []byte) Result {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
 	if e.opts.MaxHTMLBytes > 0 && len(src) > e.opts.MaxHTMLBytes {
-		src = src[:e.opts.MaxHTMLBytes]
+		src = utf8Prefix(src, e.opts.MaxHTMLBytes)
 	}
 	p := &s.p
 	p.parse(src)
@@ -290,16 +291,6 @@ func descendable(a atom.Atom) bool {
 	return false
 }
 
-func isInside(ns []node, i, anc int32) bool {
-	for i >= 0 {
-		if i == anc {
-			return true
-		}
-		i = ns[i].parent
-	}
-	return false
-}
-
 // outsideHeading returns the page's first <h1> when the main content
 // container holds none: article templates often put the headline just
 // outside it.
@@ -341,13 +332,13 @@ func anyDroppedAncestor(ns []node, i int32) bool {
 // furniture phrases go; without a main container (inMain false), short
 // lines are kept only between kept long ones.
 func (r *renderer) judge(inMain bool) []bool {
-	keep := make([]bool, len(r.lines))
+	keep := grow(&r.keep, len(r.lines))
 	const (
 		bad = iota
 		short
 		good
 	)
-	class := make([]uint8, len(r.lines))
+	class := grow(&r.class, len(r.lines))
 	for i, l := range r.lines {
 		text := r.out[l.start:l.end]
 		switch {
@@ -365,26 +356,30 @@ func (r *renderer) judge(inMain bool) []bool {
 			class[i] = short
 		}
 	}
+	// The nearest classified neighbours of each line, found in two
+	// linear passes. Before the first line counts as good; after the last
+	// as bad, unless the page has no bad line at all.
+	next := grow(&r.next, len(r.lines))
+	after := uint8(bad)
+	if !slices.Contains(class, bad) {
+		after = good
+	}
+	for i := len(class) - 1; i >= 0; i-- {
+		next[i] = after
+		if class[i] != short {
+			after = class[i]
+		}
+	}
+	before := uint8(good)
 	for i := range r.lines {
 		switch class[i] {
 		case good:
 			keep[i] = true
 		case short:
-			// Nearest classified neighbours.
-			prev, next := uint8(good), uint8(bad)
-			for j := i - 1; j >= 0; j-- {
-				if class[j] != short {
-					prev = class[j]
-					break
-				}
-			}
-			for j := i + 1; j < len(class); j++ {
-				if class[j] != short {
-					next = class[j]
-					break
-				}
-			}
-			keep[i] = next == good && (prev == good || r.lines[i].kind == kHeading)
+			keep[i] = next[i] == good && (before == good || r.lines[i].kind == kHeading)
+		}
+		if class[i] != short {
+			before = class[i]
 		}
 	}
 	return keep

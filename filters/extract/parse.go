@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strings"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -71,6 +70,7 @@ type page struct {
 	mathTeX        []byte
 	mathText       []byte
 	inTeX, inOther bool
+	z tokenizer
 	// scratch of analyse
 	own       []int32
 	inDropped []bool
@@ -167,46 +167,48 @@ var boilerRoles = map[string]bool{
 	"toolbar": true,
 }
 
-// parse tokenizes src into p. Malformed HTML is read the way the
-// tokenizer reads it; the tree is built with a bounded stack and the
-// simplest of HTML's implied end tags, which is what text extraction
-// needs.
+// parse tokenizes src into p. The tree is built with a bounded stack and
+// the simplest of HTML's implied end tags, which is what text extraction
+// needs; malformed HTML never fails, it only nests differently.
 func (p *page) parse(src []byte) {
 	p.reset()
-	z := html.NewTokenizer(bytes.NewReader(src))
+	z := &p.z
+	z.reset(src)
 	p.nodes = append(p.nodes, node{tag: atom.Body, parent: -1})
 	p.stack = append(p.stack, 0)
 	p.ops = append(p.ops, op{kind: opOpen, node: 0})
 	inTitle := false
 	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
+		switch z.next() {
+		case tEOF:
 			p.closeTo(0)
 			p.ops = append(p.ops, op{kind: opClose, node: 0})
 			p.nodes[0].last = int32(len(p.ops))
+			z.reset(nil)
 			return
-		case html.TextToken:
+		case tText:
 			if inTitle {
 				if len(p.title) < 2048 {
-					p.title = append(p.title, z.Text()...)
+					p.title = append(p.title, decode(z.text)...)
 				}
+				inTitle = false
 				continue
 			}
 			if p.nodes[p.top()].flags&fSkip != 0 {
 				continue
 			}
-			p.addText(z.Text())
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			a := atom.Lookup(name)
+			if p.nodes[p.top()].tag == atom.Script {
+				p.addText(z.text) // TeX, as written
+			} else {
+				p.addText(decode(z.text))
+			}
+		case tStart:
+			a := z.tag
 			switch a {
 			case atom.Html:
-				for hasAttr {
-					var k, v []byte
-					k, v, hasAttr = z.TagAttr()
-					if (string(k) == "lang" || string(k) == "xml:lang") && p.lang == "" {
-						p.lang = strings.ToLower(strings.TrimSpace(string(v)))
+				for _, at := range z.attrs {
+					if (keyIs(at.key, "lang") || keyIs(at.key, "xml:lang")) && p.lang == "" {
+						p.lang = strings.ToLower(strings.TrimSpace(string(at.val)))
 					}
 				}
 				continue
@@ -215,25 +217,26 @@ func (p *page) parse(src []byte) {
 				p.closeTo(0)
 				continue
 			case atom.Title:
-				inTitle = len(p.title) == 0 && tt == html.StartTagToken
+				inTitle = len(p.title) == 0
 				continue
 			case atom.Meta, atom.Link, atom.Base:
 				continue
 			}
-			void := tt == html.SelfClosingTagToken || voidTags[a]
+			void := z.selfClosing || voidTags[a]
 			if a == atom.Head || p.nodes[p.top()].flags&fSkip != 0 {
 				p.push(a, fSkip, void)
 				continue
 			}
-			p.start(z, a, hasAttr, void)
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			switch a := atom.Lookup(name); a {
+			p.start(z, a, void)
+		case tEnd:
+			switch a := z.tag; a {
 			case atom.Title:
 				inTitle = false
 			case atom.Body, atom.Html:
 			default:
-				p.end(a)
+				if a != 0 {
+					p.end(a)
+				}
 			}
 		}
 	}
@@ -345,7 +348,7 @@ func (p *page) endMath() {
 }
 
 // start handles a start tag outside skipped content.
-func (p *page) start(z *html.Tokenizer, a atom.Atom, hasAttr, void bool) {
+func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 	// Implied end tags.
 	switch {
 	case a == atom.Li:
@@ -368,36 +371,35 @@ func (p *page) start(z *html.Tokenizer, a atom.Atom, hasAttr, void bool) {
 	var flags uint16
 	var alt, typ, encoding, display, class, id, role []byte
 	var hidden bool
-	for hasAttr {
-		var k, v []byte
-		k, v, hasAttr = z.TagAttr()
-		switch string(k) {
-		case "class":
-			class = append(class[:0], v...)
-		case "id":
-			id = append(id[:0], v...)
-		case "role":
-			role = append(role[:0], v...)
-		case "hidden":
+	for _, at := range z.attrs {
+		k, v := at.key, at.val
+		switch {
+		case keyIs(k, "class"):
+			class = v
+		case keyIs(k, "id"):
+			id = v
+		case keyIs(k, "role"):
+			role = v
+		case keyIs(k, "hidden"):
 			hidden = true
-		case "aria-hidden":
+		case keyIs(k, "aria-hidden"):
 			hidden = hidden || string(bytes.TrimSpace(v)) == "true"
-		case "style":
+		case keyIs(k, "style"):
 			if bytes.Contains(v, []byte("none")) || bytes.Contains(v, []byte("hidden")) {
 				s := bytes.ReplaceAll(bytes.ToLower(v), []byte(" "), nil)
 				if bytes.Contains(s, []byte("display:none")) || bytes.Contains(s, []byte("visibility:hidden")) {
 					hidden = true
 				}
 			}
-		case "alt":
-			alt = append(alt[:0], v...)
-		case "type":
-			typ = append(typ[:0], v...)
-		case "encoding":
-			encoding = append(encoding[:0], v...)
-		case "display", "mode":
-			display = append(display[:0], v...)
-		case "itemprop":
+		case keyIs(k, "alt"):
+			alt = v
+		case keyIs(k, "type"):
+			typ = v
+		case keyIs(k, "encoding"):
+			encoding = v
+		case keyIs(k, "display"), keyIs(k, "mode"):
+			display = v
+		case keyIs(k, "itemprop"):
 			if string(v) == "articleBody" {
 				flags |= fMain
 			}
@@ -480,7 +482,7 @@ func (p *page) start(z *html.Tokenizer, a atom.Atom, hasAttr, void bool) {
 	idx := p.push(a, flags, void)
 	if idx >= 0 && a == atom.Img && len(alt) > 0 {
 		start := int32(len(p.text))
-		p.text = append(p.text, bytes.TrimSpace(alt)...)
+		p.text = append(p.text, bytes.TrimSpace(decode(alt))...)
 		p.nodes[idx].alt = span{start, int32(len(p.text))}
 	}
 }

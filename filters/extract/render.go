@@ -35,6 +35,9 @@ type renderer struct {
 	link     int  // depth of <a>
 	cellOpen bool // a table cell has begun on the current line
 	opts     *Options
+	// scratch of judge
+	keep        []bool
+	class, next []uint8
 }
 
 func (r *renderer) reset(p *page, opts *Options) {
@@ -178,7 +181,19 @@ func (r *renderer) text(t []byte) {
 				}
 			}
 		}
-		r.out = append(r.out, t...)
+		for len(t) > 0 {
+			// Line ends as "\n" only.
+			i := bytes.IndexByte(t, '\r')
+			if i < 0 {
+				r.out = append(r.out, t...)
+				break
+			}
+			r.out = append(r.out, t[:i]...)
+			if i+1 == len(t) || t[i+1] != '\n' {
+				r.out = append(r.out, '\n')
+			}
+			t = t[i+1:]
+		}
 		r.cur.end = len(r.out)
 		return
 	}

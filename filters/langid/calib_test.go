@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/winnow-data/winnow/filters/text"
 )
 
 // junk returns texts that are in no language: identifiers, code, random
@@ -72,17 +70,18 @@ func quantiles(xs []float64) string {
 // distributions the default was chosen from.
 func TestCalibration(t *testing.T) {
 	d, es := shared(t)
+	docs, paras := sharedResults(t)
 	var right, wrong, paraRight, paraWrong, junkScores []float64
-	for _, s := range es.Docs {
-		r := d.Detect(text.NFC(s.Text))
+	for i, s := range es.Docs {
+		r := docs[i]
 		if r.Code() == s.Lang {
 			right = append(right, r.Score)
 		} else {
 			wrong = append(wrong, r.Score)
 		}
 	}
-	for _, s := range es.Paragraphs {
-		r := d.Detect(text.NFC(s.Text))
+	for i, s := range es.Paragraphs {
+		r := paras[i]
 		if r.Code() == s.Lang {
 			paraRight = append(paraRight, r.Score)
 		} else {

@@ -29,13 +29,12 @@ func parquetProps(mem memory.Allocator, level int) *parquet.WriterProperties {
 		parquet.WithCompressionLevel(level),
 		// Row groups are cut by bytes, one record each.
 		parquet.WithMaxRowGroupLength(math.MaxInt64),
-		// High-cardinality columns: a dictionary would be built only
-		// to be abandoned at the page size limit. lang, reason and the
-		// passthrough fields keep it (constant or few values).
-		parquet.WithDictionaryFor("id", false),
-		parquet.WithDictionaryFor("text", false),
-		parquet.WithDictionaryFor("url", false),
-		parquet.WithDictionaryFor("source", false),
+		// Dictionaries only for the columns with few values: on text,
+		// ids, urls and passthrough strings a dictionary is built only to
+		// be abandoned at the page limit, and it dominated allocations.
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("lang", true),
+		parquet.WithDictionaryFor(reasonColumn, true),
 		// Min/max of documents is useless for pruning and costly.
 		parquet.WithStatsFor("text", false),
 		parquet.WithCreatedBy("winnow"),

@@ -3,9 +3,11 @@ package output
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -496,5 +498,84 @@ func TestLangCode(t *testing.T) {
 		if got := langCode(in); got != want {
 			t.Errorf("langCode(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The engine reuses documents after Write returns: field bytes must have
+// been copied.
+func TestDocumentsReusedAfterWrite(t *testing.T) {
+	dir := t.TempDir()
+	w, err := New(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte(`{"a": "first"}`)
+	d := doc("1", "text one", "en", sig("s", 1.0))
+	d.Fields = []pipeline.Field{{Name: "f", Value: buf}}
+	if err := w.Write([]*pipeline.Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, `{"a": "XXXXX"}`)
+	d.Reset()
+	d.ID, d.Text, d.Lang = "2", "text two", "en"
+	d.Fields = append(d.Fields, pipeline.Field{Name: "f", Value: buf})
+	if err := w.Write([]*pipeline.Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := readParquetArrow(t, filepath.Join(dir, "lang=en/part-00000-00000.parquet"))
+	compareRows(t, "reused", rows, []map[string]any{
+		{"id": "1", "text": "text one", "lang": "en", "lang_score": 0.5, "source": "in.jsonl#1", "s": 1.0, "f": map[string]any{"a": "first"}},
+		{"id": "2", "text": "text two", "lang": "en", "lang_score": 0.0, "source": "", "f": map[string]any{"a": "XXXXX"}},
+	})
+}
+
+// memStorage keeps files in memory, standing in for an object store.
+type memStorage struct{ files map[string]*bytes.Buffer }
+
+type memFile struct{ *bytes.Buffer }
+
+func (memFile) Close() error { return nil }
+
+func (m *memStorage) Create(name string) (io.WriteCloser, error) {
+	b := &bytes.Buffer{}
+	m.files[name] = b
+	return memFile{b}, nil
+}
+
+func (m *memStorage) Rename(from, to string) error {
+	b, ok := m.files[from]
+	if !ok {
+		return fmt.Errorf("%s: %w", from, os.ErrNotExist)
+	}
+	delete(m.files, from)
+	m.files[to] = b
+	return nil
+}
+
+func (m *memStorage) Remove(name string) error { delete(m.files, name); return nil }
+
+func TestStorageInterface(t *testing.T) {
+	st := &memStorage{files: map[string]*bytes.Buffer{}}
+	w, err := NewStorage(st, Options{Format: JSONL, Task: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(mixedDocs()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range st.files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	want := []string{"lang=de/part-00003-00000.jsonl.zst", "lang=en/part-00003-00000.jsonl.zst", "lang=und/part-00003-00000.jsonl.zst"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("files %v, want %v", names, want)
 	}
 }
