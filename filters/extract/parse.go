@@ -70,7 +70,7 @@ type page struct {
 	mathTeX        []byte
 	mathText       []byte
 	inTeX, inOther bool
-	z tokenizer
+	z              tokenizer
 	// scratch of analyse
 	own       []int32
 	inDropped []bool

@@ -24,22 +24,25 @@ func benchCrawl(pages int) []byte {
 	for i := range pages {
 		uri := fmt.Sprintf("https://site%d.example/path/%d.html", i%97, i)
 		buf.Write(rec("request", uri, "application/http; msgtype=request", []byte("GET / HTTP/1.1\r\nHost: site.example\r\nUser-Agent: bench\r\n\r\n")))
+		// Markup-heavy like crawled pages, where tags and attributes
+		// outweigh the text.
 		var page strings.Builder
-		page.WriteString("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Page</title><link rel=stylesheet href=/s.css></head><body><nav><ul>")
+		page.WriteString("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Page</title><link rel=stylesheet href=/s.css>")
+		page.WriteString("<script>window.__CONFIG__={\"site\":\"example\",\"ads\":true,\"slots\":[\"top\",\"side\",\"bottom\"]};</script></head><body class=\"page page-article\"><nav class=\"site-nav\"><ul class=\"menu\">")
 		for j := range 20 {
-			fmt.Fprintf(&page, "<li><a href=\"/section/%d\">Section %d</a></li>", j, j)
+			fmt.Fprintf(&page, "<li class=\"menu-item menu-item-%d\"><a class=\"menu-link\" href=\"https://site%d.example/section/%d/\">Section %d</a></li>", j, i%97, j, j)
 		}
-		page.WriteString("</ul></nav><main><article>")
+		page.WriteString("</ul></nav><main class=\"content\"><article class=\"post\">")
 		size := 20000 + rng.IntN(60000)
 		for page.Len() < size {
-			page.WriteString("<p>")
-			for range 40 + rng.IntN(80) {
+			page.WriteString("<div class=\"paragraph-wrapper\"><p class=\"text\">")
+			for range 15 + rng.IntN(40) {
 				page.WriteString(vocab[rng.IntN(len(vocab))])
 				page.WriteByte(' ')
 			}
-			fmt.Fprintf(&page, "<a href=\"/x/%d\">link %d</a>.</p>\n", rng.IntN(1e6), rng.IntN(1e6))
+			fmt.Fprintf(&page, "<a class=\"inline-link\" href=\"https://site%d.example/article/%d\" rel=\"noopener\">link %d</a>.</p></div>\n", i%97, rng.IntN(1e6), rng.IntN(1e3))
 		}
-		page.WriteString("</article></main><footer>© example</footer></body></html>")
+		page.WriteString("</article></main><footer class=\"site-footer\">© example</footer></body></html>")
 		buf.Write(response(uri, 200, page.String(), "Content-Type: text/html; charset=UTF-8", "Server: bench"))
 		buf.Write(rec("metadata", uri, "application/warc-fields", []byte("fetchTimeMs: 120\r\ncharset-detected: UTF-8\r\n")))
 	}
