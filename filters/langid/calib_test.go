@@ -22,7 +22,7 @@ func junk() []string {
 		}
 		return string(b)
 	}
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 20; i++ {
 		var w []string
 		for j := 0; j < 20+rng.IntN(40); j++ {
 			w = append(w, word(2+rng.IntN(8)))
@@ -37,14 +37,14 @@ func junk() []string {
 		"{\"id\": 12, \"sku\": \"XK-2291-B\", \"qty\": 4, \"price\": 19.99, \"tags\": [\"red\", \"xl\", \"cotton\"]}",
 	}
 	out = append(out, code...)
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 10; i++ {
 		var b strings.Builder
 		for j := 0; j < 30; j++ {
 			fmt.Fprintf(&b, "%s-%d %dkg %s%d ", strings.ToUpper(word(3)), rng.IntN(9999), rng.IntN(99), word(1), rng.IntN(999))
 		}
 		out = append(out, b.String())
 	}
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 10; i++ {
 		b := make([]byte, 300)
 		const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 		for j := range b {
