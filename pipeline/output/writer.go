@@ -196,6 +196,9 @@ func (w *Writer) Write(docs []*pipeline.Document) error {
 		return err
 	}
 	for _, d := range docs {
+		if d == nil {
+			continue
+		}
 		code := langCode(d.Lang)
 		p := w.last
 		if p == nil || p.lang != code || p.rejected {
@@ -229,6 +232,9 @@ func (w *Writer) Reject(docs []*pipeline.Document, reasons []string) error {
 		w.rejected = w.newPartition("rejected", "", true)
 	}
 	for i, d := range docs {
+		if d == nil {
+			continue
+		}
 		if err := w.add(w.rejected, d, langCode(d.Lang), reasons[i]); err != nil {
 			return w.fail(err)
 		}

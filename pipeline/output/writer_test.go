@@ -40,7 +40,8 @@ func mixedDocs() []*pipeline.Document {
 	c := doc("c", "Grüße aus Köln", "de", nil,
 		"text", `"shadowed by the canonical column"`,
 		"q.words", `99`,
-		"count", `-9223372036854775808`)
+		"count", `-9223372036854775808`,
+		"nothing", `null`)
 	e := doc("e", "more english", "en", sig("q.ratio", 0.25),
 		"messages", `[{"role":"user","content":"second","name":"bob"}]`,
 		"meta", `{"tags": ["z"], "nested": {"b": false, "deep": [[1, 2], [3]]}}`)
@@ -577,5 +578,24 @@ func TestStorageInterface(t *testing.T) {
 	want := []string{"lang=de/part-00003-00000.jsonl.zst", "lang=en/part-00003-00000.jsonl.zst", "lang=und/part-00003-00000.jsonl.zst"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
+	}
+}
+
+func TestInvalidUTF8Repaired(t *testing.T) {
+	docs := []*pipeline.Document{
+		doc("id\xfe", "a\xffb", "en", nil, "f", "\"x\xffy\"", "g", "{\"k\": \"\xc3\"}"),
+	}
+	want := []map[string]any{{
+		"id": "id\uFFFD", "text": "a\uFFFDb", "lang": "en", "lang_score": 0.5, "source": "in.jsonl#id\uFFFD",
+		"f": "x\uFFFDy", "g": map[string]any{"k": "\uFFFD"},
+	}}
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		dir := t.TempDir()
+		writeAll(t, dir, Options{Format: format}, docs)
+		path := filepath.Join(dir, "lang=en/part-00000-00000"+format.ext())
+		compareRows(t, string(format), readAny(t, path), want)
+		if format == Parquet {
+			compareRows(t, "parquet-go", readParquetGo(t, path), want)
+		}
 	}
 }
