@@ -246,7 +246,7 @@ func (p *page) densityRoot() int32 {
 		score := ns[root].text - ns[root].link
 		next := int32(-1)
 		for _, c := range children[root] {
-			if !descendable(ns[c].tag) || dropped(&ns[c]) {
+			if ns[c].props.bits&pDescend == 0 || dropped(&ns[c]) {
 				continue
 			}
 			if s := ns[c].text - ns[c].link; s*10 >= score*7 && s > 0 {
@@ -285,16 +285,6 @@ func (p *page) children() [][]int32 {
 	}
 	p.kidLists = out
 	return out
-}
-
-// descendable are the containers densityRoot may enter.
-func descendable(a atom.Atom) bool {
-	switch a {
-	case atom.Div, atom.Section, atom.Article, atom.Main, atom.Table, atom.Tbody, atom.Tr, atom.Td,
-		atom.Center, atom.Font, atom.Span, atom.Form, atom.Header, atom.Body:
-		return true
-	}
-	return false
 }
 
 // outsideHeading returns the page's first <h1> when the main content

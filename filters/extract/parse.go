@@ -38,6 +38,7 @@ type node struct {
 	alt span
 	// display math or a TeX script shown as a block
 	block bool
+	props props
 }
 
 type span struct{ start, end int32 }
@@ -222,7 +223,7 @@ func (p *page) parse(src []byte) {
 			case atom.Meta, atom.Link, atom.Base:
 				continue
 			}
-			void := z.selfClosing || voidTags[a]
+			void := z.selfClosing || z.props.bits&pVoid != 0
 			if a == atom.Head || p.nodes[p.top()].flags&fSkip != 0 {
 				p.push(a, fSkip, void)
 				continue
@@ -256,7 +257,7 @@ func (p *page) push(a atom.Atom, flags uint16, void bool) int32 {
 		flags |= fInMain
 	}
 	idx := int32(len(p.nodes))
-	p.nodes = append(p.nodes, node{tag: a, parent: parent, flags: flags, first: int32(len(p.ops))})
+	p.nodes = append(p.nodes, node{tag: a, parent: parent, flags: flags, first: int32(len(p.ops)), props: p.z.props})
 	p.ops = append(p.ops, op{kind: opOpen, node: idx})
 	if void {
 		p.ops = append(p.ops, op{kind: opClose, node: idx})
@@ -364,7 +365,8 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 	case a == atom.Option:
 		p.implyEnd(atom.Option, atom.Select)
 	}
-	if closesP[a] {
+	pr := z.props
+	if pr.bits&pClosesP != 0 {
 		p.implyEnd(atom.P, atom.Div, atom.Td, atom.Th, atom.Li, atom.Blockquote, atom.Section, atom.Article)
 	}
 
@@ -431,7 +433,7 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 		}
 		p.push(a, fSkip, void)
 		return
-	case skipTags[a] || a == atom.Input:
+	case pr.bits&pSkip != 0 || a == atom.Input:
 		p.push(a, fSkip, void)
 		return
 	case hidden && !inPre:
@@ -440,13 +442,13 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 	if a == atom.Main || a == atom.Article || string(role) == "main" {
 		flags |= fMain
 	}
-	if boilerTags[a] || boilerRoles[string(role)] {
+	if pr.bits&pBoiler != 0 || len(role) > 0 && boilerRoles[string(role)] {
 		flags |= fBoiler
 	}
 	if a == atom.Header && flags&fMain == 0 && p.nodes[p.top()].flags&(fInMain|fMain) == 0 {
 		flags |= fBoilerSoft | fHeader
 	}
-	if !inPre && (len(class) > 0 || len(id) > 0) && isContainer(a) {
+	if !inPre && (len(class) > 0 || len(id) > 0) && pr.bits&pContainer != 0 {
 		flags |= classify(class, a) | classify(id, a)
 		if flags&fMain != 0 && flags&fBoilerSoft != 0 {
 			// "main-nav", "content-sidebar": the furniture word wins
@@ -485,19 +487,6 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 		p.text = append(p.text, bytes.TrimSpace(decode(alt))...)
 		p.nodes[idx].alt = span{start, int32(len(p.text))}
 	}
-}
-
-// isContainer reports whether class and id words judge element a: block
-// containers only, so that a highlighted code token with class "comment"
-// or a link with class "share" inside a paragraph is not taken for page
-// furniture.
-func isContainer(a atom.Atom) bool {
-	switch a {
-	case atom.Div, atom.Section, atom.Aside, atom.Nav, atom.Header, atom.Footer, atom.Ul, atom.Ol,
-		atom.Table, atom.Form, atom.Article, atom.Main, atom.Dl, atom.P, atom.Span, atom.Li, atom.Center, atom.Td:
-		return true
-	}
-	return false
 }
 
 // classify judges a class or id value: furniture words mark soft

@@ -130,7 +130,8 @@ func (r *renderer) open(i int32) {
 		}
 		return
 	}
-	if k, ok := blockTags[n.tag]; ok {
+	if n.props.bits&pBlock != 0 {
+		k := n.props.kind
 		r.flush()
 		if n.tag == atom.Pre {
 			r.pre++
@@ -157,7 +158,7 @@ func (r *renderer) close(i int32) {
 		}
 		return
 	}
-	if _, ok := blockTags[n.tag]; ok {
+	if n.props.bits&pBlock != 0 {
 		if n.tag == atom.Pre {
 			r.flush()
 			r.pre--

@@ -27,6 +27,7 @@ type tokenizer struct {
 	// The current token.
 	kind        tokenKind
 	tag         atom.Atom
+	props       props
 	selfClosing bool
 	text        []byte // text: raw bytes, references not decoded
 	attrs       []attr
@@ -65,6 +66,7 @@ func (z *tokenizer) next() tokenKind {
 	z.attrs = z.attrs[:0]
 	z.selfClosing = false
 	z.tag = 0
+	z.props = props{}
 	src := z.src
 	if z.pos >= len(src) {
 		z.kind = tEOF
@@ -172,6 +174,9 @@ func (z *tokenizer) readTag(i int, end bool) tokenKind {
 	if len(name) <= len(z.nameBuf) {
 		lower := appendLower(z.nameBuf[:0], name)
 		z.tag = atom.Lookup(lower)
+		if !end && z.tag != 0 {
+			z.props = tagProps[z.tag]
+		}
 	}
 	// Attributes, up to the closing '>'.
 	for {
@@ -233,7 +238,7 @@ func (z *tokenizer) readTag(i int, end bool) tokenKind {
 		return tEnd
 	}
 	z.kind = tStart
-	if rawTags[z.tag] && !z.selfClosing {
+	if z.props.bits&pRaw != 0 && !z.selfClosing {
 		z.rawEnd = z.tag
 		z.rawTag = name
 	}

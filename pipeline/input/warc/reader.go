@@ -480,7 +480,9 @@ func (p *parser) emit(start int64, h *header) {
 	payload := p.block
 	ctHeader := h.contentType
 	status := 0
-	if h.typ == "response" && strings.HasPrefix(mediaType(h.contentType), "application/http") {
+	isHTTP := h.typ == "response" && (strings.HasPrefix(mediaType(h.contentType), "application/http") ||
+		h.contentType == "" && bytes.HasPrefix(p.block, []byte("HTTP/")))
+	if isHTTP {
 		resp, err := parseHTTP(p.block)
 		if err != nil {
 			p.recordError(start, "bad_http", err, false)

@@ -230,6 +230,14 @@ func TestNothingLost(t *testing.T) {
 	}
 }
 
+func TestResponseWithoutWARCContentType(t *testing.T) {
+	block := httpResp(200, "<p>x</p>", "Content-Type: text/html")
+	ds := docs(t, testSource(rec("response", "http://x.example/", "", block)))
+	if len(ds) != 1 || ds[0].Text != "<p>x</p>" {
+		t.Fatalf("got %+v", ds)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	big := htmlResponse("http://big.example/", strings.Repeat("x", 5000))
 	small := htmlResponse("http://small.example/", "<p>ok</p>")
