@@ -17,11 +17,11 @@ import (
 type Options struct {
 	// Languages is the candidate set; empty means all of lingua's 75.
 	Languages []lingua.Language
-	// SampleBytes is the length of the sample from the middle of the text
-	// that the screen looks at (default 200).
+	// SampleBytes is the length of the sample, in pieces spread over the
+	// text, that the screen looks at (default 200).
 	SampleBytes int
-	// WindowBytes caps the text the full detector looks at, a window
-	// around the middle of the text (default 1600).
+	// WindowBytes caps the text the shortlist and the full detector look
+	// at, in pieces spread over the text (default 1600).
 	WindowBytes int
 	// Margin is the log-odds between the screen's two best candidates
 	// above which the screen decides alone (default 12).
@@ -97,23 +97,26 @@ type group struct {
 }
 
 // Detector identifies languages with a cascade over lingua-go that gives
-// the answers of lingua's full detector at a fraction of its cost:
+// the answers of lingua's full detector at a fraction of its cost (the
+// package documentation has the figures):
 //
 //  1. Script: letters are counted by script; a script written in only one
 //     candidate language (Greek, Hangul, Thai, kana, ...) decides, with
 //     the script's share of the letters as the score.
-//  2. Screen: lingua in low-accuracy mode (trigrams), restricted to the
-//     candidates of the dominant script, scores a short sample from the
-//     middle of the text. When the log-odds between its two best
-//     candidates reach Options.Margin, it decides.
-//  3. Full: lingua in high-accuracy mode, restricted to the screen's TopK
-//     candidates, scores a window of the text around its middle.
+//  2. Shortlist: the script's candidates are ranked by character
+//     unigrams (lingua's own unigram models) on a window of the text;
+//     the best Options.Shortlist go on.
+//  3. Screen: lingua in low-accuracy mode (trigrams) scores a sample
+//     spread over the text against the shortlist. When the log-odds
+//     between its two best candidates reach Options.Margin, it decides.
+//  4. Full: lingua in high-accuracy mode chooses between the screen's
+//     TopK candidates on a window of the text.
 //
 // For texts of 120 letters and more lingua scores with trigrams only, so
 // the screen is the same model as the full detector on less text; the
-// restriction to few candidates saves lingua's per-language work, and the
-// sample and window bound its per-character rules. Detector is safe for
-// concurrent use.
+// few candidates save lingua's per-language map look-ups and arithmetic,
+// and the sample and window bound its per-character rules. Detector is
+// safe for concurrent use.
 type Detector struct {
 	opts   Options
 	all    group
