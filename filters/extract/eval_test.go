@@ -123,7 +123,15 @@ func TestEvaluationFixtures(t *testing.T) {
 }
 
 func TestEvaluationDebian(t *testing.T) {
-	s, pages, missing := evaluate(t, "testdata/eval/debian")
+	var s score
+	pages, missing := 0, 0
+	for _, dir := range []string{"testdata/eval/debian", "testdata/eval/heldout"} {
+		ds, p, m := evaluate(t, dir)
+		t.Logf("%s (%d pages, %d missing): %v", dir, p, m, ds)
+		s.add(ds)
+		pages += p
+		missing += m
+	}
 	if pages == 0 {
 		t.Skipf("no Debian pages (%d labelled): run testdata/fetch-eval-pages.sh", missing)
 	}
