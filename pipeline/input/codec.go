@@ -172,12 +172,25 @@ func openStream(path string, c *codec) (*stream, error) {
 		s.Reader = cnt
 		return s, nil
 	}
-	d, err := c.newReader(bufio.NewReaderSize(cnt, storedBufSize))
+	br := bufios.Get().(*bufio.Reader)
+	br.Reset(cnt)
+	s.closers = append(s.closers, pooledBufio{br})
+	d, err := c.newReader(br)
 	if err != nil {
-		f.Close()
+		s.Close()
 		return nil, err
 	}
 	s.Reader = d
 	s.closers = append(s.closers, d)
 	return s, nil
+}
+
+var bufios = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, storedBufSize) }}
+
+type pooledBufio struct{ *bufio.Reader }
+
+func (p pooledBufio) Close() error {
+	p.Reset(nil)
+	bufios.Put(p.Reader)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sync"
 
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -36,6 +37,7 @@ func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, er
 		}
 		defer st.Close()
 		lr := newLineReader(st, s.in.fields.maxRecordBytes)
+		defer lr.release()
 		done := ctx.Done()
 		var index int64
 		for {
@@ -99,12 +101,33 @@ type lineReader struct {
 	max        int64
 	err        error // sticky read error; io.EOF at the end
 	zeroReads  int
+	pooled     *[]byte // the pool's buffer, while buf is it
 }
 
-const lineBufSize = 1 << 20
+// lineBufSize is the line reader's starting buffer: large reads keep
+// per-read costs off the profile; buffers are pooled so that many small
+// files do not each allocate one.
+const lineBufSize = 256 << 10
+
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, lineBufSize); return &b }}
 
 func newLineReader(r io.Reader, max int64) *lineReader {
-	return &lineReader{r: r, max: max, buf: make([]byte, min(lineBufSize, max+1))}
+	l := &lineReader{r: r, max: max}
+	if max+1 >= lineBufSize {
+		l.pooled = lineBufs.Get().(*[]byte)
+		l.buf = *l.pooled
+	} else {
+		l.buf = make([]byte, max+1)
+	}
+	return l
+}
+
+// release returns the buffer to the pool; the reader is unusable after.
+func (l *lineReader) release() {
+	if l.pooled != nil {
+		lineBufs.Put(l.pooled)
+		l.pooled, l.buf = nil, nil
+	}
 }
 
 // damageOffset is the stream offset up to which the reader got before a
