@@ -194,6 +194,7 @@ type parquetPlan struct {
 	names         []string
 	cols          []arrow.Array
 	ends          []int
+	hint          int
 }
 
 // findColumn resolves p in schema: a top-level column named p.full, else
@@ -301,12 +302,14 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 	}
 	// Every passed-through value of the row shares one buffer: the engine
 	// keeps the document after the batch is released.
-	var buf []byte
+	// Sized like the previous row's, to append without regrowing.
+	buf := make([]byte, 0, p.hint)
 	p.ends = p.ends[:0]
 	for _, a := range p.cols {
 		buf = appendArrowJSON(buf, a, i)
 		p.ends = append(p.ends, len(buf))
 	}
+	p.hint = len(buf) + len(buf)/4
 	start := 0
 	for k, end := range p.ends {
 		doc.Fields = append(doc.Fields, pipeline.Field{Name: p.names[k], Value: json.RawMessage(buf[start:end:end])})

@@ -174,6 +174,21 @@ func TestGzipMultiMember(t *testing.T) {
 	}
 }
 
+func TestBzip2MultiStream(t *testing.T) {
+	bz, err := os.ReadFile("testdata/known.jsonl.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readAll(t, mustOpenBytes(t, "two.jsonl.bz2", append(bytes.Clone(bz), bz...), Options{}))
+	if r.fileErr != nil || len(r.docs) != 2*len(knownTexts) {
+		t.Errorf("%d docs, error %v", len(r.docs), r.fileErr)
+	}
+	r = readAll(t, mustOpenBytes(t, "cut.jsonl.bz2", bz[:len(bz)-20], Options{}))
+	if r.fileErr == nil {
+		t.Errorf("truncated bzip2: %d docs and no file error", len(r.docs))
+	}
+}
+
 func TestZstdGarbageAppended(t *testing.T) {
 	data := append(zstdBytes(t, jsonlLines(100)), zstdBytes(t, jsonlLines(50))...)
 	data = append(data, "this is not a zstd frame at all"...)
@@ -299,6 +314,7 @@ func TestDetection(t *testing.T) {
 		{"a.warc.gz", gzipBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
 		{"a.dat", []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n"), "WARC input: not yet supported", true},
 		{"a.wet", []byte("anything"), "WARC input: not yet supported", true},
+		{"a.warc.zst", zstdBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
 		{"a.parquet.gz", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
 		{"a.jsonl", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
 		{"a.jsonl.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, "xz compression is not supported", false},
