@@ -45,8 +45,8 @@ func skipped(name string, dir bool) bool {
 // such as _SUCCESS or *.crc) or a shell glob (filepath.Match syntax; "**"
 // is not supported), whose matches are filtered like a directory's
 // entries and walked when they are directories. Symbolic links to files
-// are followed; links to directories are not walked, to stay clear of
-// cycles.
+// are followed, and so is a link given as an argument; links to
+// directories met while walking are not, to stay clear of cycles.
 //
 // The result is sorted by path, so every split of it into tasks is
 // deterministic. An argument that matches no file is an error naming it.
@@ -119,6 +119,11 @@ func expandArg(arg string, add func(string, int64)) error {
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 
 func walk(root string, add func(string, int64)) error {
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		// A trailing separator makes WalkDir follow a link named as the
+		// root, while paths keep the name the user gave.
+		root += string(filepath.Separator)
+	}
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("input %s: %w", p, err)

@@ -23,6 +23,7 @@ func TestExpand(t *testing.T) {
 	}
 	os.Symlink(filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "sub", "link.jsonl"))
 	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	os.Symlink(filepath.Join(dir, "sub", "deeper"), filepath.Join(dir, "linkdir"))
 	j := func(p ...string) string { return filepath.Join(append([]string{dir}, p...)...) }
 	tests := []struct {
 		name string
@@ -34,6 +35,7 @@ func TestExpand(t *testing.T) {
 			want: []string{"a.jsonl", "b.jsonl.gz", "sub/c.txt", "sub/deeper/d.parquet", "sub/link.jsonl"}},
 		{name: "files and dirs merged, sorted, de-duplicated", args: []string{j("sub"), j("a.jsonl"), dir + "/./a.jsonl"},
 			want: []string{"a.jsonl", "sub/c.txt", "sub/deeper/d.parquet", "sub/link.jsonl"}},
+		{name: "linked directory given as argument", args: []string{j("linkdir")}, want: []string{"linkdir/d.parquet"}},
 		{name: "explicit hidden file is taken", args: []string{j(".hidden.jsonl")}, want: []string{".hidden.jsonl"}},
 		{name: "glob", args: []string{j("*.jsonl*")}, want: []string{"a.jsonl", "b.jsonl.gz"}},
 		{name: "glob matching a directory walks it", args: []string{j("s?b")},
