@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -51,6 +53,55 @@ func FuzzRecords(f *testing.F) {
 				}
 			default:
 				t.Fatalf("error of type %T: %v", err, err)
+			}
+		}
+	})
+}
+
+// FuzzDamagedGzip damages one member of a per-record gzip WARC — cut at
+// cut, a byte changed at flip, junk inserted before it — and checks that
+// every record in the other members still comes through.
+func FuzzDamagedGzip(f *testing.F) {
+	f.Add(uint8(1), uint16(30), uint16(0), []byte{})
+	f.Add(uint8(2), uint16(0), uint16(57), []byte{0xff})
+	f.Add(uint8(3), uint16(0), uint16(0), []byte("junk\x1f\x8b\x08"))
+	f.Add(uint8(0), uint16(5), uint16(200), []byte("WARC/1.0\r\n"))
+	var members [][]byte
+	for i := range 6 {
+		members = append(members, gz(htmlResponse(fmt.Sprintf("http://x.example/%d", i), fmt.Sprintf("<p>page %d %s</p>", i, strings.Repeat("text ", i*40)))))
+	}
+	f.Fuzz(func(t *testing.T, victim uint8, cut, flip uint16, junk []byte) {
+		v := int(victim) % len(members)
+		var parts [][]byte
+		for i, m := range members {
+			if i != v {
+				parts = append(parts, m)
+				continue
+			}
+			m = append([]byte(nil), m...)
+			if c := int(cut) % len(m); c > 0 {
+				m = m[:len(m)-c]
+			}
+			if len(m) > 0 && flip > 0 {
+				m[int(flip)%len(m)] ^= byte(flip >> 8 | 1)
+			}
+			if i == 0 && bytes.HasPrefix(junk, []byte("WARC/")) {
+				// The first bytes decide the format: a file starting
+				// with a WARC version line is a plain WARC.
+				junk = nil
+			}
+			parts = append(parts, append(append([]byte(nil), junk...), m...))
+		}
+		data := bytes.Join(parts, nil)
+		seen := map[string]bool{}
+		for r, err := range testSource(data).Records(context.Background()) {
+			if err == nil {
+				seen[r.Doc.URL] = true
+			}
+		}
+		for i := range members {
+			if i != v && !seen[fmt.Sprintf("http://x.example/%d", i)] {
+				t.Fatalf("record %d lost (damage to member %d)", i, v)
 			}
 		}
 	})
