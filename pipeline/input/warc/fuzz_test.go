@@ -83,7 +83,7 @@ func FuzzDamagedGzip(f *testing.F) {
 				m = m[:len(m)-c]
 			}
 			if len(m) > 0 && flip > 0 {
-				m[int(flip)%len(m)] ^= byte(flip >> 8 | 1)
+				m[int(flip)%len(m)] ^= byte(flip>>8 | 1)
 			}
 			if i == 0 && bytes.HasPrefix(junk, []byte("WARC/")) {
 				// The first bytes decide the format: a file starting
