@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/winnow-data/winnow/filters/langid"
 	"github.com/winnow-data/winnow/filters/langid/internal/evalset"
 	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // cpuTime returns the process's user and system CPU time in seconds.
@@ -33,12 +35,13 @@ func cpuTime() float64 {
 }
 
 func main() {
-	mode := flag.String("mode", "stage", "naive (lingua DetectLanguageOf, all 75 languages, high accuracy) or stage (the cascade)")
-	set := flag.String("set", "docs", "docs or paragraphs")
+	mode := flag.String("mode", "stage", "naive (lingua DetectLanguageOf, all 75 languages, high accuracy), stage (the cascade) or lines (the stage at line granularity)")
+	set := flag.String("set", "docs", "docs, paragraphs or mixed (documents with a fifth of their lines in another language)")
 	dir := flag.String("data", "filters/langid/testdata/accuracy", "directory of the labelled set")
 	rounds := flag.Int("rounds", 1, "passes over the set")
 	preload := flag.Bool("preload", false, "naive: preload every model (lingua's WithPreloadedLanguageModels)")
 	verbose := flag.Bool("v", false, "print every miss")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed passes to this file")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
 
@@ -48,8 +51,21 @@ func main() {
 		os.Exit(2)
 	}
 	samples := es.Docs
-	if *set == "paragraphs" {
+	switch *set {
+	case "paragraphs":
 		samples = es.Paragraphs
+	case "mixed":
+		// Every language with a fifth of its lines in English, and English
+		// with a fifth in each other language.
+		samples = nil
+		for _, l := range es.Langs {
+			if l != "en" {
+				m, _ := es.Mixed(l, "en")
+				samples = append(samples, evalset.Sample{Lang: l, Text: m})
+				m, _ = es.Mixed("en", l)
+				samples = append(samples, evalset.Sample{Lang: "en", Text: m})
+			}
+		}
 	}
 
 	t0 := time.Now()
@@ -68,6 +84,22 @@ func main() {
 	case "stage":
 		det := langid.NewDetector(langid.Options{})
 		detect = func(s string) string { return det.Detect(text.NFC(s)).Code() }
+	case "lines":
+		st, err := langid.New(langid.Config{Granularity: "line"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		var doc pipeline.Document
+		detect = func(s string) string {
+			doc.Reset()
+			doc.Text = s
+			if _, err := st.Process(&doc); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			return doc.Lang
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 		os.Exit(2)
@@ -77,6 +109,18 @@ func main() {
 	// A first pass loads the models lingua loads lazily; it is not timed.
 	for _, s := range samples {
 		detect(s.Text)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	correct, n := 0, 0
 	cpu0 := cpuTime()
