@@ -58,7 +58,10 @@
 // them as one row group; a shard is closed once MaxShardBytes (default
 // 256 MiB) have been written to it. Buffers of all partitions together
 // stay under MaxBufferedBytes (default 256 MiB): past it, the partition
-// holding the most is written out early as a smaller row group.
+// holding the most is written out early as a smaller row group. While a
+// row group is encoded its Arrow record and compressed pages exist beside
+// the buffer, so peak memory is about MaxBufferedBytes plus twice
+// RowGroupBytes.
 //
 // Same calls, same bytes: no timestamps, no map order, no concurrency
 // inside the writer.

@@ -285,7 +285,7 @@ func (s *schema) canonicalCount() int {
 	return len(canonical)
 }
 
-// absorbSignal adds signal name, reporting whether it is new.
+// absorbSignal adds signal name when new; a field of that name gives way.
 func (s *schema) absorbSignal(name string, in *inferrer) {
 	if isCanonical(name) {
 		return

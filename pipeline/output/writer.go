@@ -34,7 +34,7 @@ const (
 	DefaultMaxBufferedBytes = 256 << 20
 	// DefaultZstdLevel is the zstd level of Parquet pages and JSONL
 	// streams. Text dominates the bytes; on ~3 KB web-like documents
-	// level 1 (klauspost's SpeedFastest) wrote ~40% faster than level 3
+	// level 1 (klauspost's SpeedFastest) wrote ~30% faster than level 3
 	// for files ~5% larger, and level 7 was 2x slower for 1.5% smaller
 	// (BenchmarkWrite), so speed wins.
 	DefaultZstdLevel = 1
