@@ -198,11 +198,8 @@ func (p *page) parse(src []byte) {
 			if p.nodes[p.top()].flags&fSkip != 0 {
 				continue
 			}
-			if p.nodes[p.top()].tag == atom.Script {
-				p.addText(z.text) // TeX, as written
-			} else {
-				p.addText(decode(z.text))
-			}
+			// A MathJax script's TeX stays as written.
+			p.addText(z.text, p.nodes[p.top()].tag == atom.Script)
 		case tStart:
 			a := z.tag
 			switch a {
@@ -311,11 +308,16 @@ func (p *page) implyEnd(a atom.Atom, stoppers ...atom.Atom) {
 	}
 }
 
-func (p *page) addText(t []byte) {
+// addText adds a text token, decoding its character references unless
+// raw.
+func (p *page) addText(t []byte, raw bool) {
 	if len(t) == 0 {
 		return
 	}
 	if p.mathNode >= 0 {
+		if !raw {
+			t = decode(t)
+		}
 		if p.inTeX {
 			p.mathTeX = append(p.mathTeX, t...)
 		} else if !p.inOther {
@@ -327,8 +329,14 @@ func (p *page) addText(t []byte) {
 		return
 	}
 	start := int32(len(p.text))
-	p.text = append(p.text, t...)
-	p.ops = append(p.ops, op{kind: opText, node: p.top(), text: span{start, int32(len(p.text))}})
+	if raw {
+		p.text = append(p.text, t...)
+	} else {
+		p.text = appendDecoded(p.text, t)
+	}
+	if int32(len(p.text)) > start {
+		p.ops = append(p.ops, op{kind: opText, node: p.top(), text: span{start, int32(len(p.text))}})
+	}
 }
 
 // endMath emits the text of the <math> element being closed.
@@ -448,14 +456,21 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 	if a == atom.Header && flags&fMain == 0 && p.nodes[p.top()].flags&(fInMain|fMain) == 0 {
 		flags |= fBoilerSoft | fHeader
 	}
-	if !inPre && (len(class) > 0 || len(id) > 0) && pr.bits&pContainer != 0 {
-		flags |= classify(class, a) | classify(id, a)
+	if !inPre && (len(class) > 0 || len(id) > 0) {
+		var c attrClass
+		if pr.bits&pContainer != 0 {
+			c = classify(class, id, a)
+		} else if len(class) > 0 {
+			c = classify(class, nil, a)
+			c.flags = 0 // only the hidden classes judge inline elements
+		}
+		flags |= c.flags
 		if flags&fMain != 0 && flags&fBoilerSoft != 0 {
 			// "main-nav", "content-sidebar": the furniture word wins
 			// over the main word.
 			flags &^= fMain
 		}
-		if flags&fBoilerSoft != 0 && headerWordOnly(class, id) {
+		if flags&fBoilerSoft != 0 && !c.other {
 			if p.nodes[p.top()].flags&(fInMain|fMain) != 0 || flags&fMain != 0 {
 				// An article's own header holds its title.
 				flags &^= fBoilerSoft
@@ -463,9 +478,9 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 				flags |= fHeader
 			}
 		}
-	}
-	if !inPre && len(class) > 0 && hasHiddenClass(class) {
-		flags |= fHidden
+		if c.hidden {
+			flags |= fHidden
+		}
 	}
 	if a == atom.Pre {
 		flags |= fPre
@@ -489,49 +504,64 @@ func (p *page) start(z *tokenizer, a atom.Atom, void bool) {
 	}
 }
 
-// classify judges a class or id value: furniture words mark soft
-// boilerplate, main-content words a candidate.
-func classify(v []byte, a atom.Atom) uint16 {
-	var flags uint16
-	var buf [64]byte
-	for _, tok := range bytes.Fields(v) {
-		lower := appendLower(buf[:0], tok)
-		if mainWords[string(lower)] && a != atom.Span && a != atom.P && a != atom.Li {
-			flags |= fMain
-		}
-		for w := range wordsOf(lower) {
-			if boilerWords[string(w)] && (a != atom.Span && a != atom.P || string(w) != "header") {
-				flags |= fBoilerSoft
-			}
-		}
-	}
-	return flags
+// attrClass is what class and id words say about an element.
+type attrClass struct {
+	flags  uint16 // fMain, fBoilerSoft
+	other  bool   // a furniture word other than "header"
+	hidden bool   // a screen-reader or hidden class
 }
 
-// headerWordOnly reports whether "header" is the only furniture word of
-// the class and id.
-func headerWordOnly(class, id []byte) bool {
+// classify judges class and id values: furniture words mark soft
+// boilerplate, main-content words a candidate, some classes hide. One
+// pass, no allocation: this runs for most elements of a page.
+func classify(class, id []byte, a atom.Atom) attrClass {
+	var c attrClass
 	var buf [64]byte
-	for _, v := range [][]byte{class, id} {
-		for _, tok := range bytes.Fields(v) {
-			for w := range wordsOf(appendLower(buf[:0], tok)) {
-				if boilerWords[string(w)] && string(w) != "header" {
-					return false
+	for vi, v := range [2][]byte{class, id} {
+		for i := 0; i < len(v); {
+			for i < len(v) && isSpace(v[i]) {
+				i++
+			}
+			j := i
+			for j < len(v) && !isSpace(v[j]) {
+				j++
+			}
+			if j == i || j-i > len(buf) {
+				i = j
+				continue
+			}
+			lower := appendLower(buf[:0], v[i:j])
+			i = j
+			if vi == 0 && hiddenClasses[string(lower)] {
+				c.hidden = true
+			}
+			if mainWords[string(lower)] && a != atom.Span && a != atom.P && a != atom.Li {
+				c.flags |= fMain
+			}
+			// Each run of letters is a word.
+			for k := 0; k < len(lower); {
+				for k < len(lower) && !('a' <= lower[k] && lower[k] <= 'z') {
+					k++
+				}
+				l := k
+				for l < len(lower) && 'a' <= lower[l] && lower[l] <= 'z' {
+					l++
+				}
+				w := lower[k:l]
+				k = l
+				if len(w) == 0 || !boilerWords[string(w)] {
+					continue
+				}
+				if string(w) != "header" {
+					c.other = true
+					c.flags |= fBoilerSoft
+				} else if a != atom.Span && a != atom.P {
+					c.flags |= fBoilerSoft
 				}
 			}
 		}
 	}
-	return true
-}
-
-func hasHiddenClass(v []byte) bool {
-	var buf [64]byte
-	for _, tok := range bytes.Fields(v) {
-		if hiddenClasses[string(appendLower(buf[:0], tok))] {
-			return true
-		}
-	}
-	return false
+	return c
 }
 
 func appendLower(dst, s []byte) []byte {
@@ -542,22 +572,4 @@ func appendLower(dst, s []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// wordsOf yields the runs of letters of s.
-func wordsOf(s []byte) func(func([]byte) bool) {
-	return func(yield func([]byte) bool) {
-		start := -1
-		for i := 0; i <= len(s); i++ {
-			letter := i < len(s) && ('a' <= s[i] && s[i] <= 'z')
-			if letter && start < 0 {
-				start = i
-			} else if !letter && start >= 0 {
-				if !yield(s[start:i]) {
-					return
-				}
-				start = -1
-			}
-		}
-	}
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -290,11 +291,101 @@ func keyIs(key []byte, name string) bool {
 	return true
 }
 
-// decode returns text with character references decoded; it allocates
-// only when there are some.
+// appendDecoded appends b to dst with character references decoded. The
+// common references (numeric ones, and the named ones of commonRefs) are
+// decoded in place; a text holding any other goes through
+// html.UnescapeString, which knows all of HTML's, at the cost of an
+// allocation.
+func appendDecoded(dst, b []byte) []byte {
+	i := bytes.IndexByte(b, '&')
+	if i < 0 {
+		return append(dst, b...)
+	}
+	start, orig := len(dst), b
+	for i >= 0 {
+		dst = append(dst, b[:i]...)
+		b = b[i:]
+		n, r, ok := reference(b)
+		if !ok {
+			return append(dst[:start], html.UnescapeString(string(orig))...)
+		}
+		if r >= 0 {
+			dst = utf8.AppendRune(dst, r)
+		} else {
+			dst = append(dst, '&')
+		}
+		b = b[n:]
+		i = bytes.IndexByte(b, '&')
+	}
+	return append(dst, b...)
+}
+
+// reference decodes the reference at the start of b (which starts with
+// '&'): its length and rune, r < 0 for a lone '&' kept as it is; ok false
+// when only html.UnescapeString can tell.
+func reference(b []byte) (n int, r rune, ok bool) {
+	end := bytes.IndexByte(b[:min(len(b), 40)], ';')
+	if len(b) < 2 || !(isLetter(b[1]) || b[1] == '#') {
+		return 1, -1, true // "&" before a space or punctuation is text
+	}
+	if end < 0 {
+		return 0, 0, false // a legacy reference without ';', or text
+	}
+	name := b[1:end]
+	if name[0] == '#' {
+		var v int64 = -1
+		if len(name) > 1 && (name[1] == 'x' || name[1] == 'X') {
+			v = parseUint(name[2:], 16)
+		} else {
+			v = parseUint(name[1:], 10)
+		}
+		if v >= 0x20 && v < 0x7f || v >= 0xa0 && v < 0xd800 || v >= 0xe000 && v <= 0x10ffff {
+			return end + 1, rune(v), true
+		}
+		return 0, 0, false // C1 remapping, NUL, surrogates: the library's rules
+	}
+	if r, ok := commonRefs[string(name)]; ok {
+		return end + 1, r, true
+	}
+	return 0, 0, false
+}
+
+func parseUint(b []byte, base int64) int64 {
+	if len(b) == 0 || len(b) > 8 {
+		return -1
+	}
+	var v int64
+	for _, c := range b {
+		var d int64
+		switch {
+		case '0' <= c && c <= '9':
+			d = int64(c - '0')
+		case base == 16 && 'a' <= c|0x20 && c|0x20 <= 'f':
+			d = int64(c|0x20-'a') + 10
+		default:
+			return -1
+		}
+		v = v*base + d
+	}
+	return v
+}
+
+// commonRefs are the named references most pages use.
+var commonRefs = map[string]rune{
+	"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'', "nbsp": '\u00a0',
+	"mdash": '—', "ndash": '–', "hellip": '…', "lsquo": '‘', "rsquo": '’', "ldquo": '“',
+	"rdquo": '”', "laquo": '«', "raquo": '»', "copy": '©', "reg": '®', "trade": '™',
+	"middot": '·', "bull": '•', "rarr": '→', "larr": '←', "times": '×', "deg": '°',
+	"eacute": 'é', "egrave": 'è', "agrave": 'à', "aacute": 'á', "uuml": 'ü', "ouml": 'ö',
+	"auml": 'ä', "szlig": 'ß', "ccedil": 'ç', "ntilde": 'ñ', "iacute": 'í', "oacute": 'ó',
+	"uacute": 'ú', "euro": '€', "pound": '£', "sect": '§', "para": '¶', "shy": '\u00ad',
+	"zwj": '\u200d', "zwnj": '\u200c', "thinsp": '\u2009', "ensp": '\u2002', "emsp": '\u2003',
+}
+
+// decode returns b with character references decoded.
 func decode(b []byte) []byte {
 	if bytes.IndexByte(b, '&') < 0 {
 		return b
 	}
-	return []byte(html.UnescapeString(string(b)))
+	return appendDecoded(nil, b)
 }
