@@ -397,7 +397,10 @@ func (p *parser) endsRecord() bool {
 		n++
 	}
 	if n == 0 {
-		return false
+		// A writer that left out the separator: the next record
+		// follows at once.
+		nb, _ := p.in.peek(6)
+		return isVersion(nb)
 	}
 	nb, _ := p.in.peek(n + 6)
 	if len(nb) == n || isVersion(nb[n:]) {
