@@ -2,7 +2,6 @@ package input
 
 import (
 	"bufio"
-	"bytes"
 	"compress/bzip2"
 	"errors"
 	"io"
@@ -18,7 +17,7 @@ import (
 type codec struct {
 	name      string
 	ext       string
-	magic     []byte
+	magic     func(head []byte) bool
 	newReader func(r *bufio.Reader) (io.ReadCloser, error)
 }
 
@@ -28,13 +27,24 @@ type codec struct {
 const maxZstdWindow = 128 << 20
 
 var codecs = []codec{
-	{name: "gzip", ext: ".gz", magic: []byte{0x1f, 0x8b}, newReader: newGzip},
-	{name: "zstd", ext: ".zst", magic: []byte{0x28, 0xb5, 0x2f, 0xfd}, newReader: newZstd},
-	{name: "bzip2", ext: ".bz2", magic: []byte("BZh"), newReader: newBzip2},
+	{name: "gzip", ext: ".gz", magic: prefix("\x1f\x8b\x08"), newReader: newGzip},
+	{name: "zstd", ext: ".zst", magic: prefix("\x28\xb5\x2f\xfd"), newReader: newZstd},
+	{name: "bzip2", ext: ".bz2", magic: bzip2Magic, newReader: newBzip2},
 	// No well-kept pure-Go xz decoder is among the module's dependencies;
 	// xz files are named as such instead of being read as text.
-	{name: "xz", ext: ".xz", magic: []byte{0xfd, '7', 'z', 'X', 'Z', 0}, newReader: unsupported("xz")},
-	{name: "lz4", ext: ".lz4", magic: []byte{0x04, 0x22, 0x4d, 0x18}, newReader: unsupported("lz4")},
+	{name: "xz", ext: ".xz", magic: prefix("\xfd7zXZ\x00"), newReader: unsupported("xz")},
+	{name: "lz4", ext: ".lz4", magic: prefix("\x04\x22\x4d\x18"), newReader: unsupported("lz4")},
+}
+
+// bzip2Magic matches "BZh", a block size digit and the magic of a first
+// block or of the end of an empty stream: "BZh" alone starts too many
+// words.
+func bzip2Magic(head []byte) bool {
+	if len(head) < 10 || string(head[:3]) != "BZh" || head[3] < '1' || head[3] > '9' {
+		return false
+	}
+	m := string(head[4:10])
+	return m == "\x31\x41\x59\x26\x53\x59" || m == "\x17\x72\x45\x38\x50\x90"
 }
 
 // detectCodec returns the codec of a stored file from its first bytes,
@@ -45,7 +55,7 @@ func detectCodec(head []byte, name string) *codec {
 		return nil
 	}
 	for i := range codecs {
-		if bytes.HasPrefix(head, codecs[i].magic) {
+		if codecs[i].magic(head) {
 			return &codecs[i]
 		}
 	}

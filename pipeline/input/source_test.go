@@ -307,6 +307,7 @@ func TestDetection(t *testing.T) {
 		{"a.dat", []byte("\xef\xbb\xbf" + string(obj)), "jsonl", false},
 		{"a.txt", obj, "text", false}, // the extension beats a '{'
 		{"a.dat", []byte("plain words"), "text", false},
+		{"a.dat", []byte("BZh, said the bee."), "text", false},
 		{"a.json.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.bin", zstdBytes(t, obj), "jsonl", false},
