@@ -208,15 +208,15 @@ func (d *Detector) Detect(s string) Result {
 	// best few for lingua.
 	cands := d.shortlist(s, g)
 	if short {
-		return d.full(s, cands, nil)
+		return d.full(s, cands, nil, true)
 	}
 	whole := len(s) <= d.opts.SampleBytes
 	screen := d.detector(cands, true)
-	cv := screen.ComputeLanguageConfidenceValues(window(s, d.opts.SampleBytes))
+	cv := screen.ComputeLanguageConfidenceValues(compact(window(s, d.opts.SampleBytes), 0))
 	if len(cv) == 0 || cv[0].Value() == 0 {
 		// No known n-gram in the sample: let the full detector try on
 		// more text.
-		return d.full(s, cands, nil)
+		return d.full(s, cands, nil, false)
 	}
 	if whole || certain(cv, d.opts.Margin) {
 		return result(cv, StepScreen)
@@ -226,14 +226,14 @@ func (d *Detector) Detect(s string) Result {
 		// One candidate took all the probability: either the sample is
 		// decisive or lingua's character rules fired on a few of its
 		// words. A second sample from elsewhere tells the two apart.
-		cv2 := screen.ComputeLanguageConfidenceValues(window(s[:len(s)/2], d.opts.SampleBytes))
+		cv2 := screen.ComputeLanguageConfidenceValues(compact(window(s[:len(s)/2], d.opts.SampleBytes), 0))
 		if len(cv2) > 0 && cv2[0].Language() == cv[0].Language() && (degenerate(cv2) || certain(cv2, d.opts.Margin)) {
 			return result(cv, StepScreen)
 		}
 		next = top(next, cv2, d.opts.TopK)
 		next = top(next, asConfidences(cands), d.opts.TopK)
 	}
-	return d.full(s, next, cv)
+	return d.full(s, next, cv, false)
 }
 
 // byScript counts the letters of s by script. It returns the result
@@ -292,7 +292,7 @@ func (d *Detector) shortlist(s string, g *group) []lingua.Language {
 // prefers that language to the document's, and without the screen:
 // lines are short, so lingua's full detector runs on the shortlist.
 func (d *Detector) DetectLine(s string, lang lingua.Language) Result {
-	r, g, _, done := d.byScript(s)
+	r, g, total, done := d.byScript(s)
 	if done {
 		return r
 	}
@@ -300,7 +300,7 @@ func (d *Detector) DetectLine(s string, lang lingua.Language) Result {
 	if !slices.Contains(cands, lang) && d.uni.index(lang) >= 0 {
 		cands = append(slices.Clone(cands), lang)
 	}
-	return d.full(s, cands, nil)
+	return d.full(s, cands, nil, total < 120)
 }
 
 // asConfidences lists langs as confidence values of 1, for top.
@@ -318,15 +318,22 @@ func (c constConfidence) Language() lingua.Language { return c.l }
 func (c constConfidence) Value() float64            { return 1 }
 
 // full runs lingua's high-accuracy detector restricted to cands on a
-// window of s; screen is the screen's answer to fall back on.
-func (d *Detector) full(s string, cands []lingua.Language, screen []lingua.ConfidenceValue) Result {
+// window of s (compacted unless the text is short); screen is the
+// screen's answer to fall back on.
+func (d *Detector) full(s string, cands []lingua.Language, screen []lingua.ConfidenceValue, short bool) Result {
 	if len(cands) < 2 {
 		if len(screen) > 0 && screen[0].Value() > 0 {
 			return result(screen, StepScreen)
 		}
 		return Result{Lang: lingua.Unknown}
 	}
-	cv := d.detector(cands, false).ComputeLanguageConfidenceValues(window(s, d.opts.WindowBytes))
+	w := window(s, d.opts.WindowBytes)
+	if !short {
+		// Lingua switches to its 1–5-gram models below 120 letters: keep
+		// long texts long.
+		w = compact(w, 120)
+	}
+	cv := d.detector(cands, false).ComputeLanguageConfidenceValues(w)
 	if len(cv) == 0 || cv[0].Value() == 0 {
 		if len(screen) > 0 && screen[0].Value() > 0 {
 			return result(screen, StepScreen)
