@@ -51,11 +51,12 @@
 // Time is linear in the page: one tokenizer pass, a few passes over the
 // element list and one over the kept text. The tokenizer is hand-written
 // (see tokenizer.go): golang.org/x/net/html's allocates per tag and per
-// attribute and took two thirds of the time; character references are
-// still decoded by x/net/html. the element stack is bounded
-// (256 deep) as is the element count, and pages are cut at max_html_bytes
-// (bytes past it are not read), so hostile or enormous HTML cannot hang a
-// worker or exhaust its memory. Scratch space is pooled per worker.
+// attribute and took two thirds of the time. Common character references
+// are decoded in place, the rest by x/net/html. The element stack is
+// bounded (256 deep) as is the element count, and pages are cut at
+// max_html_bytes (bytes past it are not read), so hostile or enormous HTML
+// cannot hang a worker or exhaust its memory. Scratch space is pooled per
+// worker; a page costs a handful of allocations.
 package extract
 
 import (
