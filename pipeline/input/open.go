@@ -1,13 +1,3 @@
-// Package input finds input files and reads them as pipeline sources:
-// JSON Lines, plain text and Parquet, each optionally compressed with
-// gzip, zstd or bzip2 (Parquet excepted).
-//
-// Formats and compression are detected from the file's first bytes first
-// and its name second, so a misnamed file is still read as what it is.
-// Readers never panic on bad input: a bad record is a
-// *pipeline.RecordError and reading goes on; a damaged file (truncated
-// gzip, garbage after zstd frames, a corrupt Parquet page) ends in a
-// *pipeline.FileError after every intact record before the damage.
 package input
 
 import (

@@ -55,6 +55,9 @@ func compile(o Options) (*fieldMap, error) {
 	if m.maxRecordBytes <= 0 {
 		m.maxRecordBytes = DefaultMaxRecordBytes
 	}
+	// A record is held in memory whole; beyond 1 TiB the bound only
+	// risks overflow in buffer arithmetic.
+	m.maxRecordBytes = min(m.maxRecordBytes, 1<<40)
 	texts := o.TextFields
 	if len(texts) == 0 {
 		texts = []string{"text"}

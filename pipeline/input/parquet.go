@@ -195,6 +195,8 @@ type parquetPlan struct {
 	cols          []arrow.Array
 	ends          []int
 	hint          int
+	// maxRecordBytes bounds a row's text, as it bounds a JSONL line.
+	maxRecordBytes int64
 }
 
 // findColumn resolves p in schema: a top-level column named p.full, else
@@ -229,7 +231,7 @@ func findColumn(schema *arrow.Schema, p path) *colRef {
 
 func (s *parquetSource) plan(schema *arrow.Schema) (*parquetPlan, error) {
 	m := s.in.fields
-	p := &parquetPlan{}
+	p := &parquetPlan{maxRecordBytes: m.maxRecordBytes}
 	for _, tp := range m.text {
 		if c := findColumn(schema, tp); c != nil {
 			p.text = append(p.text, c)
@@ -287,6 +289,13 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 	}
 	if !found {
 		return "missing_text"
+	}
+	n := 0
+	for _, s := range parts {
+		n += len(s)
+	}
+	if int64(n) > p.maxRecordBytes {
+		return "record_too_large"
 	}
 	doc.Text = joinParts(parts)
 	if p.id != nil && p.id.valid(i) {

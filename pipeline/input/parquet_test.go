@@ -155,6 +155,12 @@ func TestParquet(t *testing.T) {
 			t.Errorf("id from meta.lang: %q", r.docs[1].ID)
 		}
 	})
+	t.Run("text over MaxRecordBytes", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "rows.parquet", data, Options{MaxRecordBytes: 6}))
+		if got := r.texts(); !reflect.DeepEqual(got, []string{"first"}) || !reflect.DeepEqual(r.reasons(), []string{"missing_text", "record_too_large"}) {
+			t.Errorf("texts %q, errors %v", got, r.reasons())
+		}
+	})
 	t.Run("no text column", func(t *testing.T) {
 		r := readAll(t, mustOpenBytes(t, "rows.parquet", data, Options{TextFields: []string{"body"}}))
 		if r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "columns: id, text, url") {

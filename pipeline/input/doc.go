@@ -1,0 +1,37 @@
+// Package input finds input files and reads them as pipeline sources.
+//
+// Expand turns command-line arguments (files, directories, globs) into a
+// sorted file list; Open makes a pipeline.Source of each file, detecting
+// its compression and format from its first bytes, then its name:
+//
+//   - JSON Lines (.jsonl, .json, .ndjson; or any file whose first
+//     non-space byte is '{'): one object per line. The reader only splits
+//     lines; the engine's workers decode them (the source is a
+//     pipeline.Decoder), with a validating scanner that finds the fields
+//     without building a map of the record.
+//   - Parquet (.parquet, or the magic "PAR1"): read record batch by record
+//     batch, one document per row.
+//   - Text (.txt, and anything not recognised): the whole file is one
+//     document.
+//
+// Compression is gzip (multi-member), zstd or bzip2 (multi-stream),
+// recognised by magic bytes and by the .gz, .zst and .bz2 extensions;
+// compressed Parquet is refused (Parquet compresses its own pages).
+//
+// Options map record fields to the document: the text, by default the
+// field "text", may be the join of several fields or of a conversation's
+// turns; the id, url and date come from fields of those names unless told
+// otherwise, all by dotted paths into nested objects or struct columns.
+// Every other field of the record passes through, as its raw JSON, to
+// Document.Fields and so to the output, except those named like the
+// output's own columns (id, text, url, lang, lang_score, source), which
+// are produced from the document.
+//
+// Readers never panic on bad input and hold at most one record (bounded
+// by Options.MaxRecordBytes) besides their buffers. A bad record is a
+// *pipeline.RecordError with a reason (malformed_json, not_an_object,
+// missing_text, record_too_large) and reading goes on; a damaged file
+// (truncated gzip, garbage after zstd frames, a corrupt Parquet page, an
+// I/O error) ends in a *pipeline.FileError after every intact record
+// before the damage.
+package input
