@@ -36,6 +36,10 @@
 //     fewer than 120 letters go from the shortlist straight to this step,
 //     which then uses lingua's 1–5-gram models.
 //
+// Above 120 letters lingua is handed the distinct words of three letters
+// or more of its sample or window: the same set of trigrams, while its
+// per-word character rules run once per distinct word.
+//
 // The text is looked at in NFC (text.DocNFC): lingua splits words at
 // combining marks, so decomposed input would lose most of its n-grams.
 //
