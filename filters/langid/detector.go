@@ -377,10 +377,11 @@ func certain(cv []lingua.ConfidenceValue, margin float64) bool {
 func result(cv []lingua.ConfidenceValue, step Step) Result {
 	r := Result{Lang: cv[0].Language(), Score: round4(cv[0].Value()), Step: step}
 	for _, c := range cv {
-		if r.N == len(r.Top) || c.Value() <= 0 && r.N > 0 {
+		v := round4(c.Value())
+		if r.N == len(r.Top) || v <= 0 && r.N > 0 {
 			break
 		}
-		r.Top[r.N] = Candidate{c.Language(), round4(c.Value())}
+		r.Top[r.N] = Candidate{c.Language(), v}
 		r.N++
 	}
 	return r

@@ -435,3 +435,21 @@ func ExampleDetector() {
 	fmt.Println(r.Code())
 	// Output: es
 }
+
+func ExampleNew() {
+	stage, err := New(Config{Languages: []string{"en", "de", "fr"}, Keep: []string{"de"}, MinScore: DefaultMinScore})
+	if err != nil {
+		panic(err)
+	}
+	for _, t := range []string{
+		"Der Zug nach Hamburg fährt heute später ab, weil ein Signal gestört ist.",
+		"The train to Hamburg leaves later today because a signal has failed.",
+	} {
+		doc := &pipeline.Document{Text: t}
+		reason, _ := stage.Process(doc)
+		fmt.Printf("%s %q %s\n", doc.Lang, reason, doc.Field("lang_top3"))
+	}
+	// Output:
+	// de "" [{"lang":"de","score":0.9993},{"lang":"fr","score":0.0007}]
+	// en "language_not_kept" [{"lang":"en","score":0.9774},{"lang":"de","score":0.0163},{"lang":"fr","score":0.0063}]
+}
