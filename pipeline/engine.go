@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -177,10 +178,12 @@ type batch struct {
 	bytesRead int64
 	counts    []stageCount
 	repaired  int64
-	textBytes int64
-	keptDocs  []*Document
-	rejDocs   []*Document
-	rejWhy    []string
+	// repairedByStage counts texts a stage left invalid.
+	repairedByStage int64
+	textBytes       int64
+	keptDocs        []*Document
+	rejDocs         []*Document
+	rejWhy          []string
 }
 
 type run struct {
@@ -379,7 +382,7 @@ func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec D
 		b.arena = b.arena[:0]
 		b.fileErrs = b.fileErrs[:0]
 		b.bytesRead = 0
-		b.repaired, b.textBytes = 0, 0
+		b.repaired, b.repairedByStage, b.textBytes = 0, 0, 0
 		if len(b.counts) != len(r.stages) {
 			b.counts = make([]stageCount, len(r.stages))
 		}
@@ -467,6 +470,15 @@ func (r *run) process(b *batch) {
 // outcome.
 func (r *run) runStages(b *batch, it *item) {
 	d := &it.doc
+	text0 := unsafe.StringData(d.Text)
+	defer func() {
+		// Sinks rely on valid UTF-8 text; a stage that rewrote the text
+		// (a new string) is checked once more, the rest are not.
+		if unsafe.StringData(d.Text) != text0 && it.outcome != errored && !utf8.ValidString(d.Text) {
+			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
+			b.repairedByStage++
+		}
+	}()
 	for si, st := range r.stages {
 		c := &b.counts[si]
 		c.in++
@@ -537,6 +549,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 	s.TextBytesIn += b.textBytes
 	if b.repaired > 0 {
 		s.Repaired["invalid_utf8"] += b.repaired
+	}
+	if b.repairedByStage > 0 {
+		s.Repaired["invalid_utf8_from_stage"] += b.repairedByStage
 	}
 	for i := range b.counts {
 		c, st := &b.counts[i], &s.Stages[i]

@@ -418,3 +418,25 @@ func TestRunKeepsRecordSourceAndDerivesIDFromPosition(t *testing.T) {
 		t.Errorf("got %q, want %q", sink.kept, want)
 	}
 }
+
+// cutter truncates text at a byte count, splitting a rune: the classic
+// stage bug the engine must not let through to the sinks.
+type cutter struct{}
+
+func (cutter) Name() string { return "cutter" }
+func (cutter) Process(d *Document) (string, error) {
+	d.SetText(d.Text[:2])
+	return "", nil
+}
+
+func TestRunRepairsTextAStageBroke(t *testing.T) {
+	src := &lineSource{name: "u", lines: []string{"1\taé", "2\tabc"}}
+	sink := &recSink{}
+	stats, err := Run(context.Background(), []Source{src}, sink, Options{Stages: []Stage{cutter{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sink.kept, []string{"1:a\uFFFD", "2:ab"}) || stats.Repaired["invalid_utf8_from_stage"] != 1 {
+		t.Errorf("kept %q repaired %v", sink.kept, stats.Repaired)
+	}
+}

@@ -103,7 +103,8 @@ func (e *FileError) Error() string {
 func (e *FileError) Unwrap() error { return e.Err }
 
 // Sink receives the engine's results, from a single goroutine, in input
-// order.
+// order. Every document's Text is valid UTF-8 (the engine repairs invalid
+// input and re-checks text a stage rewrote), so a sink need not check it.
 type Sink interface {
 	// Write receives a batch of kept documents. The documents are reused
 	// after Write returns.

@@ -259,7 +259,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		total += max(f.Size, 0)
 	}
 	if err := os.MkdirAll(c.Output.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("output: %w", err)
+		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	sink, err := output.New(c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
@@ -268,7 +268,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		Rejected:      c.Output.Rejected,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("output: %w", err)
+		return nil, err
 	}
 	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger}
 	if ro.Progress != nil {

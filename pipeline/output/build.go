@@ -75,7 +75,7 @@ func (b *recordBuilder) build(p *partition) arrow.RecordBatch {
 	for di := range p.docs {
 		d := &p.docs[di]
 		appendString(id, d.id)
-		appendString(text, d.text)
+		text.Append(d.text) // valid UTF-8: the pipeline.Sink contract
 		if d.url == "" {
 			url.AppendNull()
 		} else {
