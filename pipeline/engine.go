@@ -470,11 +470,13 @@ func (r *run) process(b *batch) {
 // outcome.
 func (r *run) runStages(b *batch, it *item) {
 	d := &it.doc
-	text0 := unsafe.StringData(d.Text)
+	text0, len0 := unsafe.StringData(d.Text), len(d.Text)
 	defer func() {
 		// Sinks rely on valid UTF-8 text; a stage that rewrote the text
-		// (a new string) is checked once more, the rest are not.
-		if unsafe.StringData(d.Text) != text0 && it.outcome != errored && !utf8.ValidString(d.Text) {
+		// (another string, or a slice of it) is checked once more, the
+		// rest are not: strings are immutable.
+		changed := unsafe.StringData(d.Text) != text0 || len(d.Text) != len0
+		if changed && it.outcome != errored && !utf8.ValidString(d.Text) {
 			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
 			b.repairedByStage++
 		}
