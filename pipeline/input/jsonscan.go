@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -490,6 +489,12 @@ func appendUnescaped(dst, s []byte) []byte {
 			return append(dst, s...)
 		}
 		dst = append(dst, s[:i]...)
+		if i+1 < len(s) && s[i+1] != 'u' {
+			// The common case (\n, \", ...) without a call.
+			dst = append(dst, simpleEscapes[s[i+1]])
+			s = s[i+2:]
+			continue
+		}
 		var tmp [4]byte
 		n, used := unescapeOne(&tmp, s[i:])
 		dst = append(dst, tmp[:n]...)
@@ -497,22 +502,8 @@ func appendUnescaped(dst, s []byte) []byte {
 	}
 }
 
-// writeUnescaped is appendUnescaped into a strings.Builder, whose Grow does
-// not zero memory: the text is most of a record's bytes.
-func writeUnescaped(w *strings.Builder, s []byte) {
-	for {
-		i := bytes.IndexByte(s, '\\')
-		if i < 0 {
-			w.Write(s)
-			return
-		}
-		w.Write(s[:i])
-		var tmp [4]byte
-		n, used := unescapeOne(&tmp, s[i:])
-		w.Write(tmp[:n])
-		s = s[i+used:]
-	}
-}
+// simpleEscapes maps the letter of a one-letter escape to its byte.
+var simpleEscapes = [256]byte{'n': '\n', 't': '\t', 'r': '\r', 'b': '\b', 'f': '\f', '"': '"', '\\': '\\', '/': '/'}
 
 // unescapeOne decodes the escape at the start of s (s[0] == '\\') into
 // out, returning the bytes written and the bytes of s consumed.
