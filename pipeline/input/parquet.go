@@ -331,6 +331,8 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 // result aliases the batch's memory.
 func arrowString(a arrow.Array, i int) (string, bool) {
 	switch a := a.(type) {
+	case *array.Dictionary: // categorical strings, as pandas writes them
+		return arrowString(a.Dictionary(), a.GetValueIndex(i))
 	case interface{ Value(int) string }: // String, LargeString, StringView
 		return a.Value(i), true
 	case interface{ ValueString(int) string }: // Binary, LargeBinary, BinaryView

@@ -215,3 +215,34 @@ func TestParquetCorrupt(t *testing.T) {
 		t.Errorf("truncated: %d docs, error %v", len(r.docs), r.fileErr)
 	}
 }
+
+func TestParquetDictionaryStrings(t *testing.T) {
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "text", Type: dt}, {Name: "kind", Type: dt}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, v := range [][2]string{{"a", "x"}, {"b", "y"}, {"a", "x"}} {
+		b.Field(0).(*array.BinaryDictionaryBuilder).AppendString(v[0])
+		b.Field(1).(*array.BinaryDictionaryBuilder).AppendString(v[1])
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := readAll(t, mustOpenBytes(t, "dict.parquet", buf.Bytes(), Options{}))
+	if got := r.texts(); !reflect.DeepEqual(got, []string{"a", "b", "a"}) || r.fileErr != nil {
+		t.Fatalf("texts %q, error %v", got, r.fileErr)
+	}
+	if got := fieldsString(r.docs[1]); got != `kind="y"` {
+		t.Errorf("fields %s", got)
+	}
+}
