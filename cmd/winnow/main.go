@@ -155,6 +155,7 @@ were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
 	f.StringSliceVar(&c.Only, "only", nil, "run only these stages (comma-separated); 'none' runs no stage")
 	f.StringSliceVar(&c.Skip, "skip", nil, "leave out these stages")
 	f.StringSliceVar(&c.Langs, "langs", nil, "keep only documents in these languages, e.g. en,de")
+	f.StringVar(&c.Mode, "mode", "", "tag: keep every document and write the filters' signals only (choose thresholds later)")
 	f.StringSliceVar(&c.Fields.Text, "text-field", c.Fields.Text, "dotted path(s) of the text; several are joined with a blank line, as are chat turns [{role, content}]")
 	f.StringVar(&c.Fields.ID, "id-field", c.Fields.ID, "dotted path of the record id")
 	f.StringVar(&c.Fields.URL, "url-field", c.Fields.URL, "dotted path of the URL")
@@ -179,6 +180,7 @@ func overrideFlags(cmd *cobra.Command, file, flags job.Config) job.Config {
 		"only":            func() { file.Only = flags.Only },
 		"skip":            func() { file.Skip = flags.Skip },
 		"langs":           func() { file.Langs = flags.Langs },
+		"mode":            func() { file.Mode = flags.Mode },
 		"text-field":      func() { file.Fields.Text = flags.Fields.Text },
 		"id-field":        func() { file.Fields.ID = flags.Fields.ID },
 		"url-field":       func() { file.Fields.URL = flags.Fields.URL },

@@ -37,6 +37,11 @@ type Config struct {
 	// Langs keeps only documents in these languages (the langid stage's
 	// keep parameter).
 	Langs []string `yaml:"langs"`
+	// Mode "tag" runs every stage that has a mode parameter in tag mode:
+	// documents are kept and only their signals written, so thresholds
+	// can be chosen afterwards. "filter" (or empty) leaves each stage's
+	// own setting.
+	Mode string `yaml:"mode"`
 	// Stages holds parameters by stage name, e.g.
 	// {langid: {min_score: 0.5}}.
 	Stages map[string]map[string]any `yaml:"stages"`
@@ -152,6 +157,9 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		if s.Name == "langid" && len(c.Langs) > 0 {
 			settings = withSetting(settings, "keep", c.Langs)
 		}
+		if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
+			settings = withSetting(settings, "mode", "tag")
+		}
 		p, err := s.NewParams(settings)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -222,6 +230,11 @@ func (c Config) Validate() error {
 		return usageErr("--workers must not be negative")
 	case len(c.Fields.Text) == 0:
 		return usageErr("--text-field needs at least one field")
+	}
+	switch c.Mode {
+	case "", "filter", "tag":
+	default:
+		return usageErr("unknown mode %q (filter, tag)", c.Mode)
 	}
 	switch c.Output.Format {
 	case "", "parquet", "jsonl", "arrow":
