@@ -9,6 +9,9 @@
 //     lines; the engine's workers decode them (the source is a
 //     pipeline.Decoder), with a validating scanner that finds the fields
 //     without building a map of the record.
+//   - JSON arrays of records (a .json, .jsonl or .ndjson file whose first
+//     non-space byte is '['), as many instruction-tuning sets are
+//     published: split into elements while reading, decoded like lines.
 //   - Parquet (.parquet, or the magic "PAR1"): read record batch by record
 //     batch, one document per row.
 //   - Text (.txt, and anything not recognised): the whole file is one

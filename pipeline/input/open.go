@@ -97,8 +97,8 @@ func Open(f File, opts Options) (pipeline.Source, error) {
 		return fail(errors.New("compressed Parquet is not supported: decompress it first (Parquet compresses its pages itself)"))
 	}
 	if fm.name == "jsonl" {
-		if i := skipWS(head, 0); i < len(head) && head[i] == '[' {
-			return fail(errors.New("a JSON array, not JSON Lines (one object per line): not supported"))
+		if h := bytes.TrimPrefix(head, utf8BOM); skipWS(h, 0) < len(h) && h[skipWS(h, 0)] == '[' {
+			return &jsonArraySource{jsonlSource{in: in}}, nil
 		}
 	}
 	src, err := fm.open(in)

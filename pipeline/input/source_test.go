@@ -139,6 +139,81 @@ func jsonlLines(n int) []byte {
 	return b.Bytes()
 }
 
+func TestJSONArray(t *testing.T) {
+	alpaca := `[
+  {
+    "instruction": "Give three tips for staying healthy.",
+    "input": "",
+    "output": "1. Eat well.\n2. Move.\n3. Sleep."
+  },
+  {"instruction": "Translate to French.", "input": "cat", "output": "chat"},
+  "not an object",
+  {"instruction": "Missing output"}
+]
+`
+	opts := Options{TextFields: []string{"instruction", "input", "output", "text"}}
+	tests := []struct {
+		name    string
+		data    []byte
+		texts   []string
+		reasons []string
+		fileErr string
+	}{
+		{name: "alpaca.json", data: []byte(alpaca),
+			texts:   []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep.", "Translate to French.\n\ncat\n\nchat", "Missing output"},
+			reasons: []string{"not_an_object"}},
+		{name: "bom.json", data: []byte("\xef\xbb\xbf [ {\"text\":\"a\"} ]"), texts: []string{"a"}},
+		{name: "empty.json", data: []byte("[]\n")},
+		{name: "a.json.gz", data: gzipBytes(t, []byte(alpaca)), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep.", "Translate to French.\n\ncat\n\nchat", "Missing output"},
+			reasons: []string{"not_an_object"}},
+		{name: "cut.json", data: []byte(alpaca[:200]), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep."}, fileErr: "unexpected EOF"},
+		{name: "bad.json", data: []byte(`[{"text":"a"}, {"text": x}, {"text":"c"}]`), texts: []string{"a"}, fileErr: "invalid character"},
+		{name: "trailing.json", data: []byte(`[{"text":"a"}] [`), texts: []string{"a"}, fileErr: "data after the JSON array"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := mustOpenBytes(t, tc.name, tc.data, opts)
+			if _, ok := src.(*jsonArraySource); !ok {
+				t.Fatalf("source %T", src)
+			}
+			r := readAll(t, src)
+			if got := r.texts(); !reflect.DeepEqual(got, tc.texts) && len(got)+len(tc.texts) > 0 {
+				t.Errorf("texts %q\nwant %q", got, tc.texts)
+			}
+			if got := r.reasons(); !reflect.DeepEqual(got, tc.reasons) {
+				t.Errorf("reasons %v, want %v", got, tc.reasons)
+			}
+			switch {
+			case tc.fileErr == "" && r.fileErr != nil:
+				t.Errorf("file error %v", r.fileErr)
+			case tc.fileErr != "" && (r.fileErr == nil || !strings.Contains(r.fileErr.Error(), tc.fileErr)):
+				t.Errorf("file error %v, want one about %q", r.fileErr, tc.fileErr)
+			}
+		})
+	}
+	t.Run("offsets", func(t *testing.T) {
+		src := mustOpenBytes(t, "o.json", []byte(`[ {"text":"a"},`+"\n"+`{"text":"b"}]`), Options{})
+		var offs []int64
+		for rec, err := range src.Records(t.Context()) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			offs = append(offs, rec.Offset)
+		}
+		if !reflect.DeepEqual(offs, []int64{2, 16}) {
+			t.Errorf("offsets %v", offs)
+		}
+	})
+	t.Run("element over MaxRecordBytes", func(t *testing.T) {
+		big := `{"text":"` + strings.Repeat("x", 3<<20) + `"}`
+		data := []byte(`[{"text":"a"},` + big + `,{"text":"c"}]`)
+		r := readAll(t, mustOpenBytes(t, "big.json", data, Options{MaxRecordBytes: 1 << 20}))
+		if !reflect.DeepEqual(r.texts(), []string{"a"}) || r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "longer than") {
+			t.Errorf("texts %q, file error %v", r.texts(), r.fileErr)
+		}
+	})
+}
+
 func TestGzipTruncated(t *testing.T) {
 	data := gzipBytes(t, jsonlLines(5000))
 	for _, cut := range []int{len(data) / 2, len(data) - 4, 10} {
@@ -311,7 +386,6 @@ func TestDetection(t *testing.T) {
 		{"a.json.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.bin", zstdBytes(t, obj), "jsonl", false},
-		{"a.json", []byte(`[{"text":"t"}]`), "JSON array", true},
 		{"a.warc.gz", gzipBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
 		{"a.dat", []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n"), "WARC input: not yet supported", true},
 		{"a.wet", []byte("anything"), "WARC input: not yet supported", true},
@@ -406,6 +480,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Add(smallParquet(f))
 	f.Add([]byte("plain text"))
+	f.Add([]byte(`[{"text":"a"}, {"text":"b"}]`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, name := range []string{"f.jsonl", "f.bin", "f.txt"} {
