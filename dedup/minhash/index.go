@@ -1,0 +1,363 @@
+package minhash
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/winnow-data/winnow/dedup/internal/keep"
+)
+
+// Index is the single-machine LSH index: documents are added with their
+// signature (concurrently, in any order), Build links candidates into
+// clusters, and Lookup answers for one document in the main pass.
+//
+// Memory. Only small per-document arrays stay in RAM; band keys and
+// signatures are spilled to files in a temporary directory:
+//
+//	while adding   order 8 B + priority key 8 B              = 16 B/doc
+//	Build (peak)   + union-find parent 4 B + one band's
+//	               (key, id) pairs 16 B, sorted in place     = 36 B/doc
+//	after Build    order 8 B + cluster 4 B + size 4 B
+//	               + kept member 4 B                         = 20 B/doc
+//
+// On disk: 8 B per band (112 B with 14 bands) and, with verification,
+// 4 B per signature entry (448 B with K = 112) per document.
+//
+// Determinism: the clusters are the connected components of the verified
+// candidate pairs; candidates of a band are visited in (band key, input
+// order), so the same pairs are checked whatever order documents were
+// added in, and each cluster is named by its first document in input
+// order.
+type Index struct {
+	k, bands, rows int
+	threshold      float64
+	verify         bool
+
+	dir   string
+	mu    sync.Mutex
+	bandF []*os.File
+	bandW []*bufio.Writer
+	sigF  *os.File
+	sigW  *bufio.Writer
+	buf   []byte
+	err   error
+
+	orders []uint64
+	keys   []int64
+
+	// After Build, indexed by rank in input order.
+	sorted  []uint64
+	cluster []uint32 // rank of the cluster's first member
+	size    []uint32 // at the cluster's first member: members
+	best    []uint32 // at the cluster's first member: rank of the kept one
+}
+
+// IndexOptions configure an Index.
+type IndexOptions struct {
+	// K is the signature length; Bands × Rows ≤ K.
+	K, Bands, Rows int
+	// Threshold is the Jaccard similarity from which candidates are
+	// linked when Verify is set.
+	Threshold float64
+	Verify    bool
+	// Dir is where the spill directory is made; "" for os.TempDir.
+	Dir string
+}
+
+// NewIndex creates an empty index and its spill files.
+func NewIndex(o IndexOptions) (*Index, error) {
+	if o.Bands < 1 || o.Rows < 1 || o.Bands*o.Rows > o.K {
+		return nil, fmt.Errorf("minhash: %d bands × %d rows do not fit %d hashes", o.Bands, o.Rows, o.K)
+	}
+	dir, err := os.MkdirTemp(o.Dir, "winnow-minhash-")
+	if err != nil {
+		return nil, fmt.Errorf("minhash: spill directory: %w", err)
+	}
+	ix := &Index{k: o.K, bands: o.Bands, rows: o.Rows, threshold: o.Threshold, verify: o.Verify, dir: dir}
+	for b := range o.Bands {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("band-%03d", b)))
+		if err != nil {
+			ix.Close()
+			return nil, fmt.Errorf("minhash: %w", err)
+		}
+		ix.bandF = append(ix.bandF, f)
+		ix.bandW = append(ix.bandW, bufio.NewWriterSize(f, 32<<10))
+	}
+	if o.Verify {
+		f, err := os.Create(filepath.Join(dir, "signatures"))
+		if err != nil {
+			ix.Close()
+			return nil, fmt.Errorf("minhash: %w", err)
+		}
+		ix.sigF, ix.sigW = f, bufio.NewWriterSize(f, 256<<10)
+	}
+	return ix, nil
+}
+
+// BandKey hashes band b of sig together with scope (0, or a hash of the
+// language when deduplicating within each language).
+func BandKey(sig []uint32, b, rows int, scope uint64) uint64 {
+	h := fmix64(scope ^ uint64(b+1)*0x9e3779b97f4a7c15)
+	for _, v := range sig[b*rows : (b+1)*rows] {
+		h = fmix64(h*shinglePrime ^ uint64(v))
+	}
+	return h
+}
+
+// Add records one document: its place in input order, its priority key
+// (see keep.Policy) and its signature. It is safe for concurrent use.
+func (ix *Index) Add(order uint64, key int64, sig []uint32, scope uint64) error {
+	keysBuf := make([]byte, 0, 8*ix.bands)
+	for b := range ix.bands {
+		keysBuf = binary.LittleEndian.AppendUint64(keysBuf, BandKey(sig, b, ix.rows, scope))
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.err != nil {
+		return ix.err
+	}
+	if len(ix.orders) == 1<<32-1 {
+		ix.err = errors.New("minhash: more than 2^32-1 documents in one index")
+		return ix.err
+	}
+	for b, w := range ix.bandW {
+		if _, err := w.Write(keysBuf[8*b : 8*b+8]); err != nil {
+			ix.err = fmt.Errorf("minhash: spilling band keys: %w", err)
+			return ix.err
+		}
+	}
+	if ix.verify {
+		ix.buf = ix.buf[:0]
+		for _, v := range sig {
+			ix.buf = binary.LittleEndian.AppendUint32(ix.buf, v)
+		}
+		if _, err := ix.sigW.Write(ix.buf); err != nil {
+			ix.err = fmt.Errorf("minhash: spilling signatures: %w", err)
+			return ix.err
+		}
+	}
+	ix.orders = append(ix.orders, order)
+	ix.keys = append(ix.keys, key)
+	return nil
+}
+
+// Len returns the number of documents added.
+func (ix *Index) Len() int { return len(ix.orders) }
+
+type bandEntry struct {
+	key uint64
+	id  uint32
+}
+
+// Build links the candidates of every band and computes the clusters.
+func (ix *Index) Build() error {
+	if ix.err != nil {
+		return ix.err
+	}
+	for _, w := range ix.bandW {
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("minhash: spilling band keys: %w", err)
+		}
+	}
+	if ix.sigW != nil {
+		if err := ix.sigW.Flush(); err != nil {
+			return fmt.Errorf("minhash: spilling signatures: %w", err)
+		}
+	}
+	n := len(ix.orders)
+	parent := make([]uint32, n)
+	for i := range parent {
+		parent[i] = uint32(i)
+	}
+	find := func(x uint32) uint32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]] // path halving
+			x = parent[x]
+		}
+		return x
+	}
+	union := func(a, b uint32) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			if ra < rb {
+				ra, rb = rb, ra
+			}
+			parent[ra] = rb
+		}
+	}
+	sa, sb := make([]uint32, ix.k), make([]uint32, ix.k)
+	similar := func(a, b uint32) (bool, error) {
+		if !ix.verify {
+			return true, nil
+		}
+		if err := ix.readSig(sa, a); err != nil {
+			return false, err
+		}
+		if err := ix.readSig(sb, b); err != nil {
+			return false, err
+		}
+		return Similarity(sa, sb) >= ix.threshold, nil
+	}
+	entries := make([]bandEntry, n)
+	raw := make([]byte, 64<<10)
+	for b, f := range ix.bandF {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("minhash: band %d: %w", b, err)
+		}
+		r := bufio.NewReaderSize(f, 1<<20)
+		for i := 0; i < n; {
+			m := min(len(raw)/8, n-i)
+			if _, err := io.ReadFull(r, raw[:8*m]); err != nil {
+				return fmt.Errorf("minhash: reading band %d at document %d: %w", b, i, err)
+			}
+			for j := range m {
+				entries[i+j] = bandEntry{binary.LittleEndian.Uint64(raw[8*j:]), uint32(i + j)}
+			}
+			i += m
+		}
+		slices.SortFunc(entries, func(x, y bandEntry) int {
+			if x.key != y.key {
+				if x.key < y.key {
+					return -1
+				}
+				return 1
+			}
+			ox, oy := ix.orders[x.id], ix.orders[y.id]
+			if ox < oy {
+				return -1
+			} else if ox > oy {
+				return 1
+			}
+			return 0
+		})
+		for lo := 0; lo < n; {
+			hi := lo + 1
+			for hi < n && entries[hi].key == entries[lo].key {
+				hi++
+			}
+			// Link each member to the group's first, or failing that to
+			// its predecessor: O(group) checks, and a chain of verified
+			// neighbours still joins one cluster.
+			first := entries[lo].id
+			for j := lo + 1; j < hi; j++ {
+				id := entries[j].id
+				if find(id) == find(first) {
+					continue
+				}
+				other := first
+				ok, err := similar(id, other)
+				if err == nil && !ok && j > lo+1 {
+					other = entries[j-1].id
+					ok, err = similar(id, other)
+				}
+				if err != nil {
+					return err
+				}
+				if ok {
+					union(id, other)
+				}
+			}
+			lo = hi
+		}
+	}
+	entries = nil
+
+	// Number documents by input order and describe each cluster at its
+	// first member.
+	byOrder := make([]uint32, n)
+	for i := range byOrder {
+		byOrder[i] = uint32(i)
+	}
+	slices.SortFunc(byOrder, func(a, b uint32) int {
+		oa, ob := ix.orders[a], ix.orders[b]
+		if oa < ob {
+			return -1
+		} else if oa > ob {
+			return 1
+		}
+		return 0
+	})
+	ix.sorted = make([]uint64, n)
+	ix.cluster = make([]uint32, n)
+	ix.size = make([]uint32, n)
+	ix.best = make([]uint32, n)
+	// firstRank[root] is the rank of the root's first member; ranks are
+	// visited in increasing order, so the first one seen is the smallest.
+	const unset = ^uint32(0)
+	firstRank := make([]uint32, n)
+	for i := range firstRank {
+		firstRank[i] = unset
+	}
+	for rank, id := range byOrder {
+		ix.sorted[rank] = ix.orders[id]
+		root := find(id)
+		if firstRank[root] == unset {
+			firstRank[root] = uint32(rank)
+			ix.best[rank] = uint32(rank)
+		}
+		c := firstRank[root]
+		ix.cluster[rank] = c
+		ix.size[c]++
+		bid := byOrder[ix.best[c]]
+		if keep.Less(ix.keys[id], ix.orders[id], ix.keys[bid], ix.orders[bid]) {
+			ix.best[c] = uint32(rank)
+		}
+	}
+	ix.orders, ix.keys = nil, nil
+	return nil
+}
+
+func (ix *Index) readSig(dst []uint32, id uint32) error {
+	if cap(ix.buf) < 4*ix.k {
+		ix.buf = make([]byte, 4*ix.k)
+	}
+	b := ix.buf[:4*ix.k]
+	if _, err := ix.sigF.ReadAt(b, int64(id)*int64(len(b))); err != nil {
+		return fmt.Errorf("minhash: reading signature %d: %w", id, err)
+	}
+	for i := range dst {
+		dst[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return nil
+}
+
+// Cluster describes a document's near-duplicate cluster.
+type Cluster struct {
+	// ID is the input order (Document.Order) of the cluster's first
+	// document, stable across runs over the same input.
+	ID uint64
+	// Size is the number of documents in the cluster, 1 for a unique one.
+	Size int
+	// Keep reports whether this document is the one the cluster keeps.
+	Keep bool
+}
+
+// Lookup returns the cluster of the document at order, after Build; ok
+// is false for a document that was never added.
+func (ix *Index) Lookup(order uint64) (c Cluster, ok bool) {
+	rank, found := slices.BinarySearch(ix.sorted, order)
+	if !found {
+		return Cluster{ID: order, Size: 1, Keep: true}, false
+	}
+	first := ix.cluster[rank]
+	return Cluster{ID: ix.sorted[first], Size: int(ix.size[first]), Keep: ix.best[first] == uint32(rank)}, true
+}
+
+// Close removes the spill files.
+func (ix *Index) Close() error {
+	for _, f := range ix.bandF {
+		f.Close()
+	}
+	if ix.sigF != nil {
+		ix.sigF.Close()
+	}
+	ix.bandF, ix.sigF = nil, nil
+	return os.RemoveAll(ix.dir)
+}

@@ -1,0 +1,148 @@
+package minhash
+
+import (
+	"math"
+	"math/bits"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Hasher computes one-permutation MinHash signatures (OPH, Li, Owen &
+// Zhang 2012) with optimal densification (Shrivastava 2017) over word
+// shingles of dedup-normalised text.
+//
+// Classic MinHash hashes every shingle once per permutation (112 times);
+// OPH hashes it once and uses its high bits to choose one of K bins, each
+// bin keeping its minimum. Bins no shingle fell into are filled from a
+// deterministic pseudo-random non-empty bin, which keeps the estimator
+// unbiased with variance close to classic MinHash. The trade-off is
+// compatibility: signatures are not interchangeable with those of
+// datatrove or datasketch (different hash family), in exchange for one
+// hash per shingle instead of K — see BenchmarkSignature and the README.
+//
+// A Hasher is not safe for concurrent use; it reuses its scratch space.
+type Hasher struct {
+	k       int
+	shingle int
+	bins    []uint64
+	words   []uint64
+}
+
+// NewHasher returns a Hasher for k bins (the signature length) and
+// shingles of n words.
+func NewHasher(k, n int) *Hasher {
+	return &Hasher{k: k, shingle: n, bins: make([]uint64, k)}
+}
+
+const empty = math.MaxUint64
+
+// fmix64 is MurmurHash3's 64-bit finaliser: a bijection that spreads
+// every input bit over the output, used to turn cheap combinations of
+// word hashes into well-distributed shingle hashes.
+func fmix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// shinglePrime is the multiplier of the polynomial that combines the word
+// hashes of one shingle, so that word order matters.
+const shinglePrime = 0x9e3779b97f4a7c15
+
+// Signature writes the signature of normalized (text as produced by
+// text.AppendNormalized: words separated by single spaces) into dst, which
+// must have length k, and reports whether the text had any word. Each word
+// is hashed once; a shingle's hash combines its n word hashes with a
+// rolling polynomial, so a shingle costs a few multiplications rather
+// than hashing n words of bytes again. A text of fewer than n words is
+// one shingle.
+func (h *Hasher) Signature(dst []uint32, normalized string) bool {
+	words := h.words[:0]
+	for s := normalized; len(s) > 0; {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			words = append(words, xxhash.Sum64String(s))
+			break
+		}
+		if i > 0 {
+			words = append(words, xxhash.Sum64String(s[:i]))
+		}
+		s = s[i+1:]
+	}
+	h.words = words
+	if len(words) == 0 {
+		return false
+	}
+	bins := h.bins
+	for i := range bins {
+		bins[i] = empty
+	}
+	k := uint64(h.k)
+	add := func(x uint64) {
+		x = fmix64(x)
+		b, _ := bits.Mul64(x, k) // bin from the high bits, without division
+		if x < bins[b] {
+			bins[b] = x
+		}
+	}
+	n := min(h.shingle, len(words))
+	// pow is shinglePrime^(n-1), the weight of the word leaving the window.
+	pow := uint64(1)
+	var x uint64
+	for i := 0; i < n; i++ {
+		x = x*shinglePrime + words[i]
+		if i > 0 {
+			pow *= shinglePrime
+		}
+	}
+	add(x)
+	for i := n; i < len(words); i++ {
+		x = (x-words[i-n]*pow)*shinglePrime + words[i]
+		add(x)
+	}
+	densify(dst, bins)
+	return true
+}
+
+// densify copies bins into dst, filling every empty bin i from the first
+// non-empty bin met by a pseudo-random walk seeded by i (optimal
+// densification): the walk depends only on i, so two documents fill a
+// bin from the same source bin whenever both have it, which keeps the
+// collision probability of a bin equal to the Jaccard similarity.
+// The stored value is the low 32 bits of the minimum: the high bits only
+// name the bin.
+func densify(dst []uint32, bins []uint64) {
+	k := uint64(len(bins))
+	for i, v := range bins {
+		if v != empty {
+			dst[i] = uint32(v)
+			continue
+		}
+		for attempt := uint64(1); ; attempt++ {
+			j, _ := bits.Mul64(fmix64(uint64(i)<<32|attempt), k)
+			if bins[j] != empty {
+				dst[i] = uint32(bins[j])
+				break
+			}
+		}
+	}
+}
+
+// Similarity estimates the Jaccard similarity of the texts whose
+// signatures are a and b: the share of equal entries.
+func Similarity(a, b []uint32) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 0
+	}
+	eq := 0
+	for i := range a {
+		if a[i] == b[i] {
+			eq++
+		}
+	}
+	return float64(eq) / float64(len(a))
+}
