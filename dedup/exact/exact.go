@@ -1,0 +1,157 @@
+// Package exact holds the exact_dedup stage: documents whose dedup
+// normalisation (filters/text.Normalize: case, accents, digits,
+// punctuation and white space folded) is identical are duplicates, and
+// one of each group is kept — Llama 3 section 3.1.1's document-level
+// de-duplication before the fuzzy (minhash) pass.
+//
+// Memory: one map entry per distinct text — a 128-bit xxh3 hash (a
+// collision between distinct texts is expected once in 2^64 pairs) with
+// the kept document's priority key, input order and the group size —
+// about 60 B per distinct document including the map's overhead.
+package exact
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
+
+	"github.com/winnow-data/winnow/dedup/internal/keep"
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// Name is the stage's canonical name.
+const Name = "exact_dedup"
+
+// SignalCopies is the signal written on every document with words: how
+// many documents of the run share its normalised text (1 for a unique
+// one).
+const SignalCopies = Name + ".copies"
+
+func init() { pipeline.Register(Spec) }
+
+// Spec declares the exact_dedup stage.
+var Spec = pipeline.Spec{
+	Name:    Name,
+	Summary: "exact duplicate removal: one document kept per 128-bit hash of the normalised text",
+	Order:   32,
+	Default: true,
+	Params: []pipeline.Param{
+		{Name: "mode", Default: "filter", Doc: `"filter" drops duplicates; "tag" keeps them and writes the copies signal only`},
+		{Name: "keep", Default: "first", Doc: keep.Doc},
+		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
+	},
+	New: func(p pipeline.Params) (pipeline.Stage, error) {
+		var tag bool
+		switch m := p.String("mode"); m {
+		case "filter":
+		case "tag":
+			tag = true
+		default:
+			return nil, fmt.Errorf("mode %q: want filter or tag", m)
+		}
+		return New(p.String("keep"), p.Bool("per_language"), tag)
+	},
+}
+
+const shards = 64
+
+type best struct {
+	key   int64
+	order uint64
+	count uint32
+}
+
+// Stage removes exact duplicates; see the package documentation.
+type Stage struct {
+	policy       keep.Policy
+	perLang, tag bool
+	shards       [shards]struct {
+		mu sync.Mutex
+		m  map[xxh3.Uint128]best
+		_  [40]byte // keep shards on separate cache lines
+	}
+}
+
+// New returns an exact_dedup stage. keepPolicy is as the keep parameter;
+// tag keeps duplicates and only writes the copies signal.
+func New(keepPolicy string, perLanguage, tag bool) (*Stage, error) {
+	pol, err := keep.Parse(keepPolicy)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stage{policy: pol, perLang: perLanguage, tag: tag}
+	for i := range s.shards {
+		s.shards[i].m = make(map[xxh3.Uint128]best)
+	}
+	return s, nil
+}
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return Name }
+
+// Hash returns the 128-bit key of a normalised text, in scope (a language
+// or "").
+func Hash(normalized, scope string) xxh3.Uint128 {
+	if scope == "" {
+		return xxh3.HashString128(normalized)
+	}
+	return xxh3.HashString128Seed(normalized, xxhash.Sum64String(scope))
+}
+
+func (s *Stage) key(doc *pipeline.Document) (xxh3.Uint128, bool) {
+	norm := text.DocNormalized(doc)
+	if norm == "" {
+		return xxh3.Uint128{}, false // no words: left to the quality filters
+	}
+	scope := ""
+	if s.perLang {
+		scope = doc.Lang
+	}
+	return Hash(norm, scope), true
+}
+
+// Observe implements pipeline.Preparer.
+func (s *Stage) Observe(doc *pipeline.Document) error {
+	h, ok := s.key(doc)
+	if !ok {
+		return nil
+	}
+	k, o := s.policy.Key(doc), doc.Order()
+	sh := &s.shards[h.Lo%shards]
+	sh.mu.Lock()
+	b, seen := sh.m[h]
+	if !seen || keep.Less(k, o, b.key, b.order) {
+		b.key, b.order = k, o
+	}
+	b.count++
+	sh.m[h] = b
+	sh.mu.Unlock()
+	return nil
+}
+
+// Prepared implements pipeline.Preparer.
+func (s *Stage) Prepared(context.Context) error { return nil }
+
+// Process implements pipeline.Stage.
+func (s *Stage) Process(doc *pipeline.Document) (string, error) {
+	h, ok := s.key(doc)
+	if !ok {
+		return "", nil
+	}
+	sh := &s.shards[h.Lo%shards]
+	sh.mu.Lock()
+	b, seen := sh.m[h]
+	sh.mu.Unlock()
+	if !seen {
+		return "", fmt.Errorf("exact_dedup: document %s was not seen in the preparatory pass", doc.ID)
+	}
+	doc.SetSignal(SignalCopies, float64(b.count))
+	if b.order != doc.Order() && !s.tag {
+		return "duplicate", nil
+	}
+	return "", nil
+}
