@@ -23,8 +23,8 @@ func (c *collect) Write(docs []*pipeline.Document) error {
 	return nil
 }
 func (c *collect) Reject([]*pipeline.Document, []string) error { return nil }
-func (c *collect) Close() error                                 { return nil }
-func (c *collect) Abort() error                                 { return nil }
+func (c *collect) Close() error                                { return nil }
+func (c *collect) Abort() error                                { return nil }
 
 // TestEngineAccounting runs the engine over sources with bad records and
 // a truncated file: every record is accounted for, the damage is listed,
