@@ -1,0 +1,259 @@
+package quality
+
+import (
+	"fmt"
+	"math/bits"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// Modes of every stage of this package.
+const (
+	ModeFilter = "filter" // drop or rewrite documents that fail a rule
+	ModeTag    = "tag"    // keep every document unchanged, write signals only
+)
+
+// modeParam is the parameter every stage declares.
+var modeParam = pipeline.Param{Name: "mode", Default: ModeFilter, Doc: "filter: drop or rewrite documents that fail a rule; tag: keep them unchanged and write the signals only"}
+
+// parseMode reports whether mode is "tag"; empty means "filter".
+func parseMode(stage, mode string) (tag bool, err error) {
+	switch mode {
+	case "", ModeFilter:
+		return false, nil
+	case ModeTag:
+		return true, nil
+	}
+	return false, fmt.Errorf("%s: mode %q: want filter or tag", stage, mode)
+}
+
+// analysis is what this package's stages share about one text: its NFC
+// form, its words (the shared text.DocWords view), each word's hash and
+// length, computed once and memoised on the document.
+type analysis struct {
+	nfc   string
+	words []string
+	// hash[i] is the xxhash of words[i].
+	hash []uint64
+	// pre[i] is the number of characters (runes) of words[:i].
+	pre []int
+	// start[i] is the byte offset of words[i] in nfc.
+	start []int
+	// runes is the number of characters of nfc.
+	runes int
+
+	linesOnce bool
+	lines     []lineSpan
+}
+
+// lineSpan is one line of the NFC text: its byte span (without the line
+// terminator) and the range of its words.
+type lineSpan struct {
+	start, end int
+	w0, w1     int
+}
+
+type memoKey int
+
+const keyAnalysis memoKey = 0
+
+// analyse returns the document's memoised analysis.
+func analyse(doc *pipeline.Document) *analysis {
+	return doc.Memo(keyAnalysis, func(d *pipeline.Document) any {
+		return newAnalysis(text.DocNFC(d), text.DocWords(d))
+	}).(*analysis)
+}
+
+// newAnalysis hashes each word once. words must be substrings of nfc (as
+// text.DocWords returns): their offsets are taken from their addresses,
+// which spares a second segmentation to find them.
+func newAnalysis(nfc string, words []string) *analysis {
+	n := len(words)
+	// One allocation for the three integer slices.
+	ints := make([]int, 2*n+1)
+	a := &analysis{
+		nfc:   nfc,
+		words: words,
+		hash:  make([]uint64, n),
+		pre:   ints[:n+1],
+		start: ints[n+1:],
+		runes: runeCount(nfc),
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(nfc)))
+	for i, w := range words {
+		a.hash[i] = xxhash.Sum64String(w)
+		a.pre[i+1] = a.pre[i] + runeCount(w)
+		a.start[i] = int(uintptr(unsafe.Pointer(unsafe.StringData(w))) - base)
+	}
+	return a
+}
+
+// wordRunes returns the number of characters of words[i:j] joined by
+// single spaces, as the n-gram "w1 w2 … wn" is written.
+func (a *analysis) wordRunes(i, j int) int {
+	return a.pre[j] - a.pre[i] + (j - i - 1)
+}
+
+// nfcLines returns the lines of the NFC text with their word ranges.
+// Normalisation never composes or moves a line break, so line k here is
+// line k of Document.Text (text.DocLines) as well.
+func (a *analysis) nfcLines() []lineSpan {
+	if a.linesOnce {
+		return a.lines
+	}
+	a.linesOnce = true
+	var sc text.LineScanner
+	sc.Reset(a.nfc)
+	w := 0
+	for sc.Next() {
+		s, e := sc.Span()
+		w0 := w
+		for w < len(a.start) && a.start[w] < e {
+			w++
+		}
+		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w})
+	}
+	return a.lines
+}
+
+// runeCount is utf8.RuneCountInString with a fast path for ASCII words.
+func runeCount(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCountInString(s[i:])
+		}
+	}
+	return len(s)
+}
+
+// hashTable is an open-addressing table of 64-bit hashes with a count and
+// the first position of each, reused between documents. It is hand-written
+// rather than a Go map because clearing a map costs its capacity, which a
+// long document leaves large for all later ones, while this table clears
+// only the slots sized for the current document.
+type hashTable struct {
+	keys  []uint64
+	count []uint32
+	first []int32
+	shift uint
+}
+
+// maxPooledSlots bounds the tables kept for reuse (about 16 MiB); larger
+// ones, sized for an exceptional document, are left to the collector.
+const maxPooledSlots = 1 << 20
+
+// reset prepares the table for up to n keys.
+func (t *hashTable) reset(n int) {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	if cap(t.keys) < size {
+		t.keys = make([]uint64, size)
+		t.count = make([]uint32, size)
+		t.first = make([]int32, size)
+	} else {
+		t.keys = t.keys[:size]
+		t.count = t.count[:size]
+		t.first = t.first[:size]
+		clear(t.keys)
+	}
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+}
+
+// add counts one occurrence of h at position pos and returns the slot.
+func (t *hashTable) add(h uint64, pos int) int {
+	if h == 0 {
+		h = 1 // 0 marks an empty slot
+	}
+	mask := len(t.keys) - 1
+	i := int((h * 0x9E3779B97F4A7C15) >> t.shift)
+	for {
+		switch t.keys[i] {
+		case h:
+			t.count[i]++
+			return i
+		case 0:
+			t.keys[i] = h
+			t.count[i] = 1
+			t.first[i] = int32(pos)
+			return i
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// lookup returns the count of h.
+func (t *hashTable) lookup(h uint64) uint32 {
+	if h == 0 {
+		h = 1
+	}
+	mask := len(t.keys) - 1
+	i := int((h * 0x9E3779B97F4A7C15) >> t.shift)
+	for {
+		switch t.keys[i] {
+		case h:
+			return t.count[i]
+		case 0:
+			return 0
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// scratch is per-call working memory, pooled.
+type scratch struct {
+	table hashTable
+	grams []uint64
+	strs  []string
+	buf   []byte
+	marks []uint8
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func putScratch(s *scratch) {
+	if cap(s.table.keys) > maxPooledSlots {
+		s.table = hashTable{}
+	}
+	if cap(s.grams) > maxPooledSlots {
+		s.grams = nil
+	}
+	if cap(s.strs) > maxPooledSlots {
+		s.strs = nil
+	}
+	if cap(s.buf) > 8*maxPooledSlots {
+		s.buf = nil
+	}
+	if cap(s.marks) > maxPooledSlots {
+		s.marks = nil
+	}
+	clear(s.strs[:cap(s.strs)]) // do not keep documents alive
+	scratchPool.Put(s)
+}
+
+// ngramMul combines word hashes into n-gram hashes: the hash of words
+// i..i+n-1 is the polynomial Σ hash[i+k]·M^(n-1-k) mod 2^64, so the
+// (n+1)-gram hash extends the n-gram hash with one multiply and add. The
+// word hashes are random 64-bit values, so distinct n-grams collide with
+// negligible probability.
+const ngramMul = 0xff51afd7ed558ccd
+
+// ratio returns a/b, or 0 when b is 0.
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// errorf is fmt.Errorf, named so constructors read alike.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

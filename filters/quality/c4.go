@@ -1,0 +1,373 @@
+// c4: the line and document rules that built C4 (Raffel et al. 2020,
+// "Exploring the Limits of Transfer Learning with a Unified Text-to-Text
+// Transformer", section 2.2), as in datatrove's
+// pipeline/filters/c4_filters.py (C4QualityFilter), whose defaults these
+// are, except that the terminal-punctuation rule is off by default as in
+// FineWeb's use of it:
+//
+//	lines with a word over 1000 characters    removed  (max_word_length)
+//	citation markers [1], [edit], [citation needed]  cut out (remove_citations)
+//	lines without terminal punctuation        kept     (filter_no_terminal_punct: false)
+//	lines with fewer than 3 words             removed  (min_words_per_line)
+//	lines mentioning "javascript"             removed  (filter_javascript)
+//	lines with cookie/terms/privacy phrases   removed  (filter_policy)
+//	"lorem ipsum" in a kept line              document dropped (filter_lorem_ipsum)
+//	"{" in a kept line                        document dropped (filter_curly_bracket)
+//	fewer than 5 sentences in the kept lines  document dropped (min_num_sentences)
+//
+// The rules are checked per line in this order, and a line removed by one
+// is not looked at by the later ones, as in datatrove. Words are
+// filters/text words, so a line of Chinese has one word per ideograph;
+// terminal punctuation covers other scripts too (punct.go). Blank lines
+// are kept as paragraph breaks (C4 removes them with the short lines);
+// runs of them left by removed lines collapse to one. The kept lines keep
+// their bytes; the text is rewritten only when something was removed.
+package quality
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// C4Name is the c4 stage's canonical name.
+const C4Name = "c4"
+
+// C4Config configures c4. Negative or zero numbers disable their rule.
+type C4Config struct {
+	RemoveCitations       bool
+	FilterNoTerminalPunct bool
+	MinNumSentences       int
+	MinWordsPerLine       int
+	MaxWordLength         int
+	FilterLoremIpsum      bool
+	FilterJavascript      bool
+	FilterCurlyBracket    bool
+	FilterPolicy          bool
+	Tag                   bool
+}
+
+// DefaultC4 returns datatrove's defaults with the terminal-punctuation
+// rule off.
+func DefaultC4() C4Config {
+	return C4Config{
+		RemoveCitations: true, MinNumSentences: 5, MinWordsPerLine: 3, MaxWordLength: 1000,
+		FilterLoremIpsum: true, FilterJavascript: true, FilterCurlyBracket: true, FilterPolicy: true,
+	}
+}
+
+func init() {
+	d := DefaultC4()
+	pipeline.Register(pipeline.Spec{
+		Name:    C4Name,
+		Summary: "remove C4's bad lines (short, javascript, cookie/terms, citations, over-long words); drop documents with too few sentences, lorem ipsum or {",
+		Order:   46,
+		Default: true,
+		Params: []pipeline.Param{
+			modeParam,
+			{Name: "remove_citations", Default: d.RemoveCitations, Doc: "cut citation markers [1], [edit], [citation needed] out of lines"},
+			{Name: "filter_no_terminal_punct", Default: d.FilterNoTerminalPunct, Doc: "remove lines that do not end in terminal punctuation (or end in an ellipsis)"},
+			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables"},
+			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables"},
+			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables"},
+			{Name: "filter_lorem_ipsum", Default: d.FilterLoremIpsum, Doc: "drop documents containing \"lorem ipsum\""},
+			{Name: "filter_javascript", Default: d.FilterJavascript, Doc: "remove lines mentioning javascript"},
+			{Name: "filter_curly_bracket", Default: d.FilterCurlyBracket, Doc: "drop documents containing {"},
+			{Name: "filter_policy", Default: d.FilterPolicy, Doc: "remove lines with terms of use, privacy or cookie policy phrases"},
+		},
+		New: func(p pipeline.Params) (pipeline.Stage, error) {
+			tag, err := parseMode(C4Name, p.String("mode"))
+			if err != nil {
+				return nil, err
+			}
+			return NewC4(C4Config{
+				RemoveCitations:       p.Bool("remove_citations"),
+				FilterNoTerminalPunct: p.Bool("filter_no_terminal_punct"),
+				MinNumSentences:       p.Int("min_num_sentences"),
+				MinWordsPerLine:       p.Int("min_words_per_line"),
+				MaxWordLength:         p.Int("max_word_length"),
+				FilterLoremIpsum:      p.Bool("filter_lorem_ipsum"),
+				FilterJavascript:      p.Bool("filter_javascript"),
+				FilterCurlyBracket:    p.Bool("filter_curly_bracket"),
+				FilterPolicy:          p.Bool("filter_policy"),
+				Tag:                   tag,
+			}), nil
+		},
+	})
+}
+
+// C4 is the c4 stage.
+type C4 struct{ cfg C4Config }
+
+// NewC4 builds the stage.
+func NewC4(cfg C4Config) *C4 { return &C4{cfg} }
+
+// Name returns "c4".
+func (s *C4) Name() string { return C4Name }
+
+// policyPhrases are C4's cookie and terms-of-use phrases (lower case).
+var policyPhrases = []string{"terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"}
+
+// Line verdicts.
+const (
+	lineKeep uint8 = iota
+	lineBlank
+	lineLongWord
+	lineNoPunct
+	lineFewWords
+	lineJavascript
+	linePolicy
+	numLineVerdicts
+)
+
+var lineVerdictSignals = [numLineVerdicts]string{
+	lineLongWord:   C4Name + ".lines_long_word",
+	lineNoPunct:    C4Name + ".lines_no_terminal_punct",
+	lineFewWords:   C4Name + ".lines_few_words",
+	lineJavascript: C4Name + ".lines_javascript",
+	linePolicy:     C4Name + ".lines_policy",
+}
+
+// Process judges every line, writes the signals, and in filter mode drops
+// the document or rewrites its text without the removed lines.
+func (s *C4) Process(doc *pipeline.Document) (string, error) {
+	a := analyse(doc)
+	sc := getScratch()
+	defer putScratch(sc)
+	c := s.cfg
+	lines := a.nfcLines()
+
+	// Lower-case ASCII copy of the text for the phrase rules; the phrases
+	// are ASCII, so other bytes are copied as they are.
+	low := append(sc.buf[:0], a.nfc...)
+	for i, b := range low {
+		if 'A' <= b && b <= 'Z' {
+			low[i] = b + 32
+		}
+	}
+	sc.buf = low
+	hasJS := c.FilterJavascript && bytes.Contains(low, []byte("javascript"))
+	hasLorem := c.FilterLoremIpsum && bytes.Contains(low, []byte("lorem ipsum"))
+	hasPolicy := false
+	if c.FilterPolicy {
+		for _, p := range policyPhrases {
+			if bytes.Contains(low, []byte(p)) {
+				hasPolicy = true
+				break
+			}
+		}
+	}
+	hasCurly := c.FilterCurlyBracket && strings.IndexByte(a.nfc, '{') >= 0
+	hasCite := c.RemoveCitations && strings.IndexByte(a.nfc, '[') >= 0
+
+	verdicts := sc.marks[:0]
+	var counts [numLineVerdicts]int
+	nonBlank, removedChars, citations, sentences := 0, 0, 0, 0
+	docReason := ""
+	for _, l := range lines {
+		line := a.nfc[l.start:l.end]
+		v := lineKeep
+		if text.IsBlank(line) {
+			verdicts = append(verdicts, lineBlank)
+			continue
+		}
+		nonBlank++
+		if c.MaxWordLength > 0 {
+			for w := l.w0; w < l.w1; w++ {
+				if a.pre[w+1]-a.pre[w] > c.MaxWordLength {
+					v = lineLongWord
+					break
+				}
+			}
+		}
+		cut := 0
+		if v == lineKeep && hasCite {
+			cut = countCitations(line)
+			citations += cut
+		}
+		if v == lineKeep && c.FilterNoTerminalPunct {
+			t := line
+			if cut > 0 {
+				t = removeCitations(line)
+			}
+			r, t := lastRune(t)
+			if !isTerminalPunct(r) || strings.HasSuffix(t, "...") {
+				v = lineNoPunct
+			}
+		}
+		if v == lineKeep && c.MinWordsPerLine > 0 && l.w1-l.w0 < c.MinWordsPerLine {
+			v = lineFewWords
+		}
+		lineLow := low[l.start:l.end]
+		if v == lineKeep && hasLorem && bytes.Contains(lineLow, []byte("lorem ipsum")) && docReason == "" {
+			docReason = "lorem_ipsum"
+		}
+		if v == lineKeep && hasJS && bytes.Contains(lineLow, []byte("javascript")) {
+			v = lineJavascript
+		}
+		if v == lineKeep && hasCurly && strings.IndexByte(line, '{') >= 0 && docReason == "" {
+			docReason = "curly_bracket"
+		}
+		if v == lineKeep && hasPolicy {
+			for _, p := range policyPhrases {
+				if bytes.Contains(lineLow, []byte(p)) {
+					v = linePolicy
+					break
+				}
+			}
+		}
+		if v == lineKeep {
+			sc.strs = text.AppendSentences(sc.strs[:0], line)
+			sentences += len(sc.strs)
+		} else {
+			counts[v]++
+			removedChars += runeCount(line)
+		}
+		verdicts = append(verdicts, v)
+	}
+	sc.marks = verdicts
+
+	removed := 0
+	for v, name := range lineVerdictSignals {
+		if name != "" {
+			doc.SetSignal(name, float64(counts[v]))
+			removed += counts[v]
+		}
+	}
+	const p = C4Name + "."
+	doc.SetSignal(p+"lines_removed_frac", ratio(removed, nonBlank))
+	doc.SetSignal(p+"chars_removed_frac", ratio(removedChars, a.runes))
+	doc.SetSignal(p+"citations", float64(citations))
+	doc.SetSignal(p+"sentences", float64(sentences))
+	doc.SetSignal(p+"lorem_ipsum", b2f(docReason == "lorem_ipsum"))
+	doc.SetSignal(p+"curly_bracket", b2f(docReason == "curly_bracket"))
+	if c.Tag {
+		return "", nil
+	}
+	if docReason != "" {
+		return docReason, nil
+	}
+	if c.MinNumSentences > 0 && sentences < c.MinNumSentences {
+		return "too_few_sentences", nil
+	}
+	if removed == 0 && citations == 0 {
+		return "", nil
+	}
+	out := rebuild(doc, verdicts, citations > 0, sc)
+	if text.IsBlank(out) {
+		return "no_lines_left", nil
+	}
+	doc.SetText(out)
+	return "", nil
+}
+
+// b2f is 1 for true, 0 for false.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// rebuild joins the document's kept lines with "\n", collapsing runs of
+// blank lines and dropping leading and trailing ones. Lines are taken
+// from Document.Text, so kept lines keep their bytes (citations cut).
+func rebuild(doc *pipeline.Document, verdicts []uint8, cite bool, sc *scratch) string {
+	orig := text.DocLines(doc)
+	if len(orig) != len(verdicts) {
+		// Cannot happen (normalisation keeps line breaks); keep the
+		// NFC lines rather than misalign.
+		orig = text.AppendLines(nil, text.DocNFC(doc))
+	}
+	var b strings.Builder
+	b.Grow(len(doc.Text))
+	blank := false
+	for i, v := range verdicts {
+		switch v {
+		case lineBlank:
+			blank = b.Len() > 0
+			continue
+		case lineKeep:
+		default:
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if blank {
+				b.WriteByte('\n')
+			}
+		}
+		blank = false
+		line := orig[i]
+		if cite {
+			line = removeCitations(line)
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// citation returns the length of the citation marker at the start of s
+// ("[12]", "[]", "[edit]", "[citation needed]"), or 0.
+func citation(s string) int {
+	if len(s) < 2 || s[0] != '[' {
+		return 0
+	}
+	i := 1
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	if i < len(s) && s[i] == ']' {
+		return i + 1
+	}
+	for _, m := range [...]string{"[edit]", "[citation needed]"} {
+		if strings.HasPrefix(s, m) {
+			return len(m)
+		}
+	}
+	return 0
+}
+
+// countCitations returns the number of citation markers in s.
+func countCitations(s string) int {
+	n := 0
+	for {
+		i := strings.IndexByte(s, '[')
+		if i < 0 {
+			return n
+		}
+		s = s[i:]
+		if k := citation(s); k > 0 {
+			n++
+			s = s[k:]
+		} else {
+			s = s[1:]
+		}
+	}
+}
+
+// removeCitations returns s without its citation markers.
+func removeCitations(s string) string {
+	if countCitations(s) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := strings.IndexByte(s, '[')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		if k := citation(s); k > 0 {
+			s = s[k:]
+		} else {
+			b.WriteByte('[')
+			s = s[1:]
+		}
+	}
+}

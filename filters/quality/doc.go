@@ -1,0 +1,29 @@
+// Package quality holds the heuristic quality filters of web-data
+// curation, one file per rule family, each naming its source and
+// defaults:
+//
+//   - gopher_repetition: duplicate lines, paragraphs and n-grams (Rae et
+//     al. 2021, "Scaling Language Models: Methods, Analysis & Insights
+//     from Training Gopher", appendix A, table A1);
+//   - gopher_quality: word counts, word length, symbols, bullets,
+//     ellipses, alphabetic words and stop words (same paper);
+//   - c4: the line and document rules of C4 (Raffel et al. 2020, section
+//     2.2);
+//   - fineweb: FineWeb's extra rules (Penedo et al. 2024);
+//   - line_repetition: Llama 3's removal of lines made of repeated
+//     content (Llama 3 Herd of Models, section 3.1.1, heuristic filtering).
+//
+// Every stage computes its numbers as signals named "<stage>.<signal>"
+// and, in mode "filter" (the default), drops documents that fail a rule
+// (reason "<stage>.<rule>") or rewrites their text (c4, line_repetition);
+// in mode "tag" it keeps every document and text unchanged and writes the
+// same signals, so thresholds can be chosen afterwards.
+//
+// Stages are language-aware through Document.Lang: stop words and
+// terminal punctuation per language, and word counting that works for
+// scripts written without spaces (filters/text gives one word per
+// ideograph or Thai letter). The document is segmented once: the words
+// come from the shared view text.DocWords, and this package memoises one
+// analysis (word hashes, lengths, line spans) on the document for all its
+// stages.
+package quality

@@ -1,0 +1,206 @@
+// fineweb: the extra rules of FineWeb (Penedo et al. 2024, "The FineWeb
+// Datasets: Decanting the Web for the Finest Text Data at Scale", section
+// 3.3), as in datatrove's pipeline/filters/fineweb_quality_filter.py, whose
+// defaults these are:
+//
+//	lines ending in terminal punctuation     > 0.12  (line_punct_thr)
+//	lines of at most 30 characters           < 0.67  (short_line_thr, short_line_length)
+//	characters in duplicated lines           < 0.01  (char_duplicates_ratio)
+//	newlines per word                        ≤ 0.3   (new_line_ratio)
+//
+// Differences, each documented: line ratios are over non-blank lines
+// (datatrove counts blank lines, which FineWeb's C4 step had removed
+// before; here c4 keeps them as paragraph breaks); terminal punctuation
+// covers other scripts (punct.go) and the ellipsis; line length is
+// display width, East Asian wide characters (Han, kana, Hangul,
+// full-width forms) counting two, so that a 15-ideograph line is as long
+// as a 30-letter one; Thai, Lao and Khmer text, which ends sentences with
+// a space rather than a mark, is not judged by the punctuation rule.
+package quality
+
+import (
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// FineWebName is the fineweb stage's canonical name.
+const FineWebName = "fineweb"
+
+// FineWebConfig configures fineweb. A zero threshold disables its rule.
+type FineWebConfig struct {
+	LinePunctThr         float64
+	LinePunctExcludeZero bool
+	ShortLineThr         float64
+	ShortLineLength      int
+	CharDuplicatesRatio  float64
+	NewLineRatio         float64
+	Tag                  bool
+}
+
+// DefaultFineWeb returns datatrove's defaults.
+func DefaultFineWeb() FineWebConfig {
+	return FineWebConfig{LinePunctThr: 0.12, ShortLineThr: 0.67, ShortLineLength: 30, CharDuplicatesRatio: 0.01, NewLineRatio: 0.3}
+}
+
+func init() {
+	d := DefaultFineWeb()
+	pipeline.Register(pipeline.Spec{
+		Name:    FineWebName,
+		Summary: "drop documents failing FineWeb's rules: few punctuated lines, many short lines, duplicated lines, list-like layout",
+		Order:   48,
+		Default: true,
+		Params: []pipeline.Param{
+			modeParam,
+			{Name: "line_punct_thr", Default: d.LinePunctThr, Doc: "drop when the fraction of lines ending in terminal punctuation is at most this; 0 disables"},
+			{Name: "line_punct_exclude_zero", Default: d.LinePunctExcludeZero, Doc: "keep documents with no punctuated line at all (the punctuation rule then spares them)"},
+			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables"},
+			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short"},
+			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables"},
+			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables"},
+		},
+		New: func(p pipeline.Params) (pipeline.Stage, error) {
+			tag, err := parseMode(FineWebName, p.String("mode"))
+			if err != nil {
+				return nil, err
+			}
+			return NewFineWeb(FineWebConfig{
+				LinePunctThr:         p.Float("line_punct_thr"),
+				LinePunctExcludeZero: p.Bool("line_punct_exclude_zero"),
+				ShortLineThr:         p.Float("short_line_thr"),
+				ShortLineLength:      p.Int("short_line_length"),
+				CharDuplicatesRatio:  p.Float("char_duplicates_ratio"),
+				NewLineRatio:         p.Float("new_line_ratio"),
+				Tag:                  tag,
+			}), nil
+		},
+	})
+}
+
+// FineWeb is the fineweb stage.
+type FineWeb struct{ cfg FineWebConfig }
+
+// NewFineWeb builds the stage.
+func NewFineWeb(cfg FineWebConfig) *FineWeb { return &FineWeb{cfg} }
+
+// Name returns "fineweb".
+func (s *FineWeb) Name() string { return FineWebName }
+
+// FineWebSignals are the numbers fineweb computes.
+type FineWebSignals struct {
+	LinePunctRatio float64
+	ShortLineRatio float64
+	CharDupRatio   float64
+	NewLineRatio   float64
+}
+
+// noPunctLangs end sentences without a mark.
+var noPunctLangs = map[string]bool{"th": true, "lo": true, "km": true}
+
+// Process computes the signals and applies the rules in datatrove's
+// order.
+func (s *FineWeb) Process(doc *pipeline.Document) (string, error) {
+	a := analyse(doc)
+	sc := getScratch()
+	sig := s.measure(a, sc)
+	putScratch(sc)
+	const p = FineWebName + "."
+	doc.SetSignal(p+"line_punct_ratio", sig.LinePunctRatio)
+	doc.SetSignal(p+"short_line_ratio", sig.ShortLineRatio)
+	doc.SetSignal(p+"char_dup_ratio", sig.CharDupRatio)
+	doc.SetSignal(p+"new_line_ratio", sig.NewLineRatio)
+	if s.cfg.Tag {
+		return "", nil
+	}
+	c := s.cfg
+	switch {
+	case c.LinePunctThr > 0 && !noPunctLangs[doc.Lang] && sig.LinePunctRatio <= c.LinePunctThr &&
+		!(sig.LinePunctRatio == 0 && c.LinePunctExcludeZero):
+		return "line_punct_ratio", nil
+	case c.ShortLineThr > 0 && sig.ShortLineRatio >= c.ShortLineThr:
+		return "short_line_ratio", nil
+	case c.CharDuplicatesRatio > 0 && sig.CharDupRatio >= c.CharDuplicatesRatio:
+		return "char_dup_ratio", nil
+	case over(sig.NewLineRatio, c.NewLineRatio):
+		return "list_ratio", nil
+	}
+	return "", nil
+}
+
+func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
+	lines := a.nfcLines()
+	sc.table.reset(len(lines))
+	n, punct, short, dupChars, newlines := 0, 0, 0, 0, 0
+	for i, l := range lines {
+		if l.end < len(a.nfc) {
+			newlines++ // every line but a last unterminated one ends in a break
+		}
+		line := a.nfc[l.start:l.end]
+		if text.IsBlank(line) {
+			continue
+		}
+		n++
+		if r, _ := lastRune(line); isTerminalPunct(r) || r == '…' {
+			punct++
+		}
+		if displayWidth(line, s.cfg.ShortLineLength+1) <= s.cfg.ShortLineLength {
+			short++
+		}
+		if sc.table.count[sc.table.add(xxhash.Sum64String(line), i)] > 1 {
+			dupChars += runeCount(line)
+		}
+	}
+	return FineWebSignals{
+		LinePunctRatio: ratio(punct, n),
+		ShortLineRatio: ratio(short, n),
+		CharDupRatio:   ratio(dupChars, a.runes-newlines),
+		NewLineRatio:   ratio(newlines, len(a.words)),
+	}
+}
+
+// displayWidth returns the width of s in columns, East Asian wide
+// characters counting two, stopping early once it reaches limit.
+func displayWidth(s string, limit int) int {
+	w := 0
+	for i := 0; i < len(s) && w < limit; {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			w++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		w++
+		if isWide(r) {
+			w++
+		}
+	}
+	return w
+}
+
+// isWide reports East Asian wide and full-width characters (the main
+// blocks of Unicode's East_Asian_Width W and F).
+func isWide(r rune) bool {
+	switch {
+	case r < 0x1100:
+		return false
+	case r <= 0x115F, // Hangul Jamo
+		0x2E80 <= r && r <= 0x303E, // CJK radicals, punctuation
+		0x3041 <= r && r <= 0x33FF, // kana, CJK compatibility
+		0x3400 <= r && r <= 0x4DBF, // CJK extension A
+		0x4E00 <= r && r <= 0x9FFF, // CJK unified ideographs
+		0xA960 <= r && r <= 0xA97F, // Hangul Jamo extended A
+		0xAC00 <= r && r <= 0xD7A3, // Hangul syllables
+		0xF900 <= r && r <= 0xFAFF, // CJK compatibility ideographs
+		0xFE30 <= r && r <= 0xFE4F, // CJK compatibility forms
+		0xFF00 <= r && r <= 0xFF60, // full-width forms
+		0xFFE0 <= r && r <= 0xFFE6,
+		0x20000 <= r && r <= 0x3FFFD: // CJK extensions B–H
+		return true
+	}
+	return false
+}

@@ -1,0 +1,322 @@
+// gopher_repetition: the repetition rules of Gopher's MassiveText quality
+// filter (Rae et al. 2021, "Scaling Language Models: Methods, Analysis &
+// Insights from Training Gopher", appendix A.1.1 and table A1), as in
+// datatrove's pipeline/filters/gopher_repetition_filter.py, whose defaults
+// these are:
+//
+//	duplicate line fraction                  0.30  (dup_line_frac)
+//	duplicate paragraph fraction             0.30  (dup_para_frac)
+//	duplicate line character fraction        0.20  (dup_line_char_frac)
+//	duplicate paragraph character fraction   0.20  (dup_para_char_frac)
+//	top 2-, 3-, 4-gram character fraction    0.20, 0.18, 0.16
+//	duplicate 5- … 10-gram character fraction 0.15, 0.14, 0.13, 0.12, 0.11, 0.10
+//
+// Character fractions are characters (code points) over the characters of
+// the whole text. An n-gram is n consecutive words (filters/text, so one
+// word per ideograph in Chinese or Japanese) and counts as its words joined
+// by single spaces. Differences from datatrove, each chosen so that a
+// reader agrees with the rejects: blank lines are not lines (datatrove
+// counts every blank line after the first as a duplicate line); the top
+// n-gram counts only when it occurs at least twice (datatrove rejects any
+// short document, whose single n-gram covers it); paragraphs are separated
+// by blank lines, also when these hold spaces.
+package quality
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// GopherRepetitionName is the gopher_repetition stage's canonical name.
+const GopherRepetitionName = "gopher_repetition"
+
+// NFrac is one n-gram rule: n words, a maximum character fraction.
+type NFrac struct {
+	N    int
+	Frac float64
+}
+
+// GopherRepetitionConfig configures gopher_repetition. A threshold of 0
+// disables its rule (its signal is still written).
+type GopherRepetitionConfig struct {
+	DupLineFrac     float64
+	DupParaFrac     float64
+	DupLineCharFrac float64
+	DupParaCharFrac float64
+	TopNGrams       []NFrac // most frequent n-gram's character fraction
+	DupNGrams       []NFrac // duplicated n-grams' character fraction
+	Tag             bool
+}
+
+// DefaultGopherRepetition returns the defaults of table A1.
+func DefaultGopherRepetition() GopherRepetitionConfig {
+	return GopherRepetitionConfig{
+		DupLineFrac: 0.3, DupParaFrac: 0.3, DupLineCharFrac: 0.2, DupParaCharFrac: 0.2,
+		TopNGrams: []NFrac{{2, 0.20}, {3, 0.18}, {4, 0.16}},
+		DupNGrams: []NFrac{{5, 0.15}, {6, 0.14}, {7, 0.13}, {8, 0.12}, {9, 0.11}, {10, 0.10}},
+	}
+}
+
+func init() {
+	d := DefaultGopherRepetition()
+	pipeline.Register(pipeline.Spec{
+		Name:    GopherRepetitionName,
+		Summary: "drop documents with repeated lines, paragraphs or n-grams (Gopher, Rae et al. 2021)",
+		Order:   42,
+		Default: true,
+		Params: []pipeline.Param{
+			modeParam,
+			{Name: "dup_line_frac", Default: d.DupLineFrac, Doc: "max fraction of non-blank lines that repeat an earlier line; 0 disables"},
+			{Name: "dup_para_frac", Default: d.DupParaFrac, Doc: "max fraction of paragraphs that repeat an earlier paragraph; 0 disables"},
+			{Name: "dup_line_char_frac", Default: d.DupLineCharFrac, Doc: "max fraction of characters in repeated lines; 0 disables"},
+			{Name: "dup_para_char_frac", Default: d.DupParaCharFrac, Doc: "max fraction of characters in repeated paragraphs; 0 disables"},
+			{Name: "top_n_grams", Default: formatNFracs(d.TopNGrams), Doc: "n:max — max character fraction of the most frequent n-gram"},
+			{Name: "dup_n_grams", Default: formatNFracs(d.DupNGrams), Doc: "n:max — max character fraction of duplicated n-grams"},
+		},
+		New: func(p pipeline.Params) (pipeline.Stage, error) {
+			cfg := GopherRepetitionConfig{
+				DupLineFrac:     p.Float("dup_line_frac"),
+				DupParaFrac:     p.Float("dup_para_frac"),
+				DupLineCharFrac: p.Float("dup_line_char_frac"),
+				DupParaCharFrac: p.Float("dup_para_char_frac"),
+			}
+			var err error
+			if cfg.TopNGrams, err = parseNFracs("top_n_grams", p.Strings("top_n_grams")); err != nil {
+				return nil, err
+			}
+			if cfg.DupNGrams, err = parseNFracs("dup_n_grams", p.Strings("dup_n_grams")); err != nil {
+				return nil, err
+			}
+			if cfg.Tag, err = parseMode(GopherRepetitionName, p.String("mode")); err != nil {
+				return nil, err
+			}
+			return NewGopherRepetition(cfg)
+		},
+	})
+}
+
+func formatNFracs(r []NFrac) []string {
+	out := make([]string, len(r))
+	for i, x := range r {
+		out[i] = strconv.Itoa(x.N) + ":" + strconv.FormatFloat(x.Frac, 'f', -1, 64)
+	}
+	return out
+}
+
+// maxNGram bounds n: longer n-grams add cost and nothing the 10-gram rule
+// does not catch.
+const maxNGram = 32
+
+func parseNFracs(param string, s []string) ([]NFrac, error) {
+	out := make([]NFrac, 0, len(s))
+	for _, e := range s {
+		ns, fs, ok := strings.Cut(e, ":")
+		n, err1 := strconv.Atoi(strings.TrimSpace(ns))
+		f, err2 := strconv.ParseFloat(strings.TrimSpace(fs), 64)
+		if !ok || err1 != nil || err2 != nil || n < 1 || n > maxNGram || f < 0 {
+			return nil, fmt.Errorf("%s: %s: %q: want n:fraction with 1 ≤ n ≤ %d", GopherRepetitionName, param, e, maxNGram)
+		}
+		out = append(out, NFrac{n, f})
+	}
+	return out, nil
+}
+
+// GopherRepetition is the gopher_repetition stage.
+type GopherRepetition struct {
+	cfg GopherRepetitionConfig
+	// Signal and reason names, built once.
+	topSig, topReason, dupSig, dupReason []string
+}
+
+// NewGopherRepetition builds the stage.
+func NewGopherRepetition(cfg GopherRepetitionConfig) (*GopherRepetition, error) {
+	for _, r := range append(append([]NFrac(nil), cfg.TopNGrams...), cfg.DupNGrams...) {
+		if r.N < 1 || r.N > maxNGram {
+			return nil, fmt.Errorf("%s: n-gram size %d outside 1–%d", GopherRepetitionName, r.N, maxNGram)
+		}
+	}
+	s := &GopherRepetition{cfg: cfg}
+	for _, r := range cfg.TopNGrams {
+		n := strconv.Itoa(r.N)
+		s.topSig = append(s.topSig, GopherRepetitionName+".top_"+n+"_gram_char_frac")
+		s.topReason = append(s.topReason, "top_"+n+"_gram")
+	}
+	for _, r := range cfg.DupNGrams {
+		n := strconv.Itoa(r.N)
+		s.dupSig = append(s.dupSig, GopherRepetitionName+".dup_"+n+"_gram_char_frac")
+		s.dupReason = append(s.dupReason, "dup_"+n+"_gram")
+	}
+	return s, nil
+}
+
+// Name returns "gopher_repetition".
+func (s *GopherRepetition) Name() string { return GopherRepetitionName }
+
+// RepetitionSignals are the numbers gopher_repetition computes.
+type RepetitionSignals struct {
+	DupLineFrac, DupLineCharFrac float64
+	DupParaFrac, DupParaCharFrac float64
+	Top                          []float64 // per TopNGrams rule
+	Dup                          []float64 // per DupNGrams rule
+}
+
+// Process computes every signal, then applies the rules in datatrove's
+// order (paragraphs, lines, top n-grams, duplicated n-grams).
+func (s *GopherRepetition) Process(doc *pipeline.Document) (string, error) {
+	a := analyse(doc)
+	sc := getScratch()
+	defer putScratch(sc)
+	sig := s.measure(a, sc)
+	const p = GopherRepetitionName + "."
+	doc.SetSignal(p+"dup_para_frac", sig.DupParaFrac)
+	doc.SetSignal(p+"dup_para_char_frac", sig.DupParaCharFrac)
+	doc.SetSignal(p+"dup_line_frac", sig.DupLineFrac)
+	doc.SetSignal(p+"dup_line_char_frac", sig.DupLineCharFrac)
+	for i, v := range sig.Top {
+		doc.SetSignal(s.topSig[i], v)
+	}
+	for i, v := range sig.Dup {
+		doc.SetSignal(s.dupSig[i], v)
+	}
+	if s.cfg.Tag {
+		return "", nil
+	}
+	c := s.cfg
+	switch {
+	case over(sig.DupParaFrac, c.DupParaFrac):
+		return "dup_para_frac", nil
+	case over(sig.DupParaCharFrac, c.DupParaCharFrac):
+		return "dup_para_char_frac", nil
+	case over(sig.DupLineFrac, c.DupLineFrac):
+		return "dup_line_frac", nil
+	case over(sig.DupLineCharFrac, c.DupLineCharFrac):
+		return "dup_line_char_frac", nil
+	}
+	for i, r := range c.TopNGrams {
+		if over(sig.Top[i], r.Frac) {
+			return s.topReason[i], nil
+		}
+	}
+	for i, r := range c.DupNGrams {
+		if over(sig.Dup[i], r.Frac) {
+			return s.dupReason[i], nil
+		}
+	}
+	return "", nil
+}
+
+// over reports v > max for an enabled (non-zero) maximum.
+func over(v, max float64) bool { return max > 0 && v > max }
+
+// measure computes the signals of a.
+func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
+	var sig RepetitionSignals
+	total := a.runes
+
+	// Lines: non-blank lines that repeat an earlier one.
+	lines := a.nfcLines()
+	sc.table.reset(len(lines))
+	nonBlank, dupLines, dupLineChars := 0, 0, 0
+	for i, l := range lines {
+		line := a.nfc[l.start:l.end]
+		if text.IsBlank(line) {
+			continue
+		}
+		nonBlank++
+		if sc.table.count[sc.table.add(xxhash.Sum64String(line), i)] > 1 {
+			dupLines++
+			dupLineChars += runeCount(line)
+		}
+	}
+	sig.DupLineFrac = ratio(dupLines, nonBlank)
+	sig.DupLineCharFrac = ratio(dupLineChars, total)
+
+	// Paragraphs.
+	sc.strs = text.AppendParagraphs(sc.strs[:0], a.nfc)
+	sc.table.reset(len(sc.strs))
+	dupParas, dupParaChars := 0, 0
+	for i, p := range sc.strs {
+		if sc.table.count[sc.table.add(xxhash.Sum64String(p), i)] > 1 {
+			dupParas++
+			dupParaChars += runeCount(p)
+		}
+	}
+	sig.DupParaFrac = ratio(dupParas, len(sc.strs))
+	sig.DupParaCharFrac = ratio(dupParaChars, total)
+
+	sig.Top = make([]float64, len(s.cfg.TopNGrams))
+	sig.Dup = make([]float64, len(s.cfg.DupNGrams))
+	s.ngrams(a, sc, &sig)
+	return sig
+}
+
+// ngrams computes the n-gram signals. grams[i] holds the hash of the
+// n-gram starting at word i and is extended by one word per step of n, so
+// each word's hash is read once per n and no n-gram is built as a string.
+func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSignals) {
+	nw := len(a.hash)
+	maxN := 0
+	for _, r := range s.cfg.TopNGrams {
+		maxN = max(maxN, r.N)
+	}
+	for _, r := range s.cfg.DupNGrams {
+		maxN = max(maxN, r.N)
+	}
+	if nw == 0 || a.runes == 0 {
+		return
+	}
+	g := append(sc.grams[:0], a.hash...)
+	sc.grams = g
+	t := &sc.table
+	for n := 1; n <= maxN && n <= nw; n++ {
+		if n > 1 {
+			for i := 0; i+n <= nw; i++ {
+				g[i] = g[i]*ngramMul + a.hash[i+n-1]
+			}
+		}
+		m := nw - n + 1 // n-grams
+		for k, r := range s.cfg.TopNGrams {
+			if r.N != n {
+				continue
+			}
+			// The most frequent n-gram; among equals the first to occur.
+			t.reset(m)
+			best, bestFirst := uint32(1), 0
+			for i := 0; i < m; i++ {
+				slot := t.add(g[i], i)
+				c, f := t.count[slot], int(t.first[slot])
+				if c > best || (c == best && c > 1 && f < bestFirst) {
+					best, bestFirst = c, f
+				}
+			}
+			if best > 1 {
+				sig.Top[k] = ratio(int(best)*a.wordRunes(bestFirst, bestFirst+n), a.runes)
+			}
+		}
+		for k, r := range s.cfg.DupNGrams {
+			if r.N != n {
+				continue
+			}
+			// Walk the n-grams; one seen before counts its characters
+			// and the walk jumps past it, so overlapping repeats are not
+			// counted twice. Jumped-over n-grams are not remembered.
+			t.reset(m)
+			dup := 0
+			for i := 0; i < m; {
+				if t.count[t.add(g[i], i)] > 1 {
+					dup += a.wordRunes(i, i+n)
+					i += n
+				} else {
+					i++
+				}
+			}
+			sig.Dup[k] = ratio(dup, a.runes)
+		}
+	}
+}
