@@ -20,10 +20,10 @@ func TestMatcherCounts(t *testing.T) {
 		{"watch 2 girls 1 cup now", 1},
 		{"2 girls 1 cupcake", 0},
 		{"bitch-slap", 1}, // hyphen is a word boundary
-		{"我他妈的很好", 1},   // Han: substring
+		{"我他妈的很好", 1},     // Han: substring
 		{"他妈", 0},
 		{"これはセックスフレンドです", 1}, // katakana: substring inside a longer word
-		{"sm嗜好", 1},            // Latin entry next to Han: whole word
+		{"sm嗜好", 1},          // Latin entry next to Han: whole word
 		{"smart嗜好", 0},
 		{"在13点见", 0}, // the entry "13." has no letter: left out
 		{"", 0},
