@@ -1,0 +1,145 @@
+package minhash
+
+import (
+	"context"
+
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/winnow-data/winnow/dedup/internal/memio"
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+var benchTexts = map[string]string{
+	"latin": strings.Repeat("The committee's report, published on 12 March 2024, found that 3.5% of the café owners in São Paulo didn't renew their licences; \"it's the rent,\" one said. Prices rose—again—by 1,250 reais a month.\n", 20),
+	"mixed": strings.Repeat("Привет, мир! Как дела у вас сегодня? 東京タワーへ行く。 ภาษาไทย สวัสดี. مرحبا بالعالم. नमस्ते दुनिया। Ελληνικά κείμενα 2024.\n", 20),
+}
+
+// BenchmarkSignature measures normalise + segment + 112-entry signature
+// per core, on 4 KB documents.
+func BenchmarkSignature(b *testing.B) {
+	for _, name := range []string{"latin", "mixed"} {
+		s := benchTexts[name]
+		b.Run(name, func(b *testing.B) {
+			h := NewHasher(112, 5)
+			sig := make([]uint32, 112)
+			buf := make([]byte, 0, len(s))
+			b.SetBytes(int64(len(s)))
+			b.ReportAllocs()
+			defer cpuRate(b, int64(len(s)))()
+			for b.Loop() {
+				buf = text.AppendNormalized(buf[:0], s)
+				h.Signature(sig, string(buf))
+			}
+		})
+	}
+}
+
+// BenchmarkSignatureOnly isolates the hashing kernel on normalised text.
+func BenchmarkSignatureOnly(b *testing.B) {
+	s := text.Normalize(benchTexts["latin"])
+	h := NewHasher(112, 5)
+	sig := make([]uint32, 112)
+	b.SetBytes(int64(len(s)))
+	defer cpuRate(b, int64(len(s)))()
+	for b.Loop() {
+		h.Signature(sig, s)
+	}
+}
+
+// benchCorpus generates about size bytes of documents, a fifth of them
+// edited copies of earlier ones.
+func benchCorpus(size int) (*memio.Source, int64) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := &memio.Source{Path: "bench"}
+	var total int64
+	var texts []string
+	for total < int64(size) {
+		var t string
+		if len(texts) > 0 && rng.IntN(5) == 0 {
+			t = editWords(rng, texts[rng.IntN(len(texts))], 0.02*rng.Float64())
+		} else {
+			t = punctuate(rng, strings.Fields(randomWords(rng, 100+rng.IntN(900))))
+		}
+		texts = append(texts, t)
+		src.Docs = append(src.Docs, pipeline.Document{ID: "x", Text: t})
+		total += int64(len(t))
+	}
+	return src, total
+}
+
+// BenchmarkStage runs the whole single-machine minhash stage (both passes:
+// reading, signatures, index, clustering, lookup) on one worker, from an
+// in-memory source to a discarding sink.
+func BenchmarkStage(b *testing.B) {
+	src, total := benchCorpus(32 << 20)
+	b.SetBytes(total)
+	defer cpuRate(b, total)()
+	for b.Loop() {
+		c := DefaultConfig()
+		c.WorkDir = b.TempDir()
+		st, err := New(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pipeline.Run(context.Background(), []pipeline.Source{src}, &memio.Sink{Discard: true},
+			pipeline.Options{Stages: []pipeline.Stage{st}, Workers: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIndexMemory adds 1,000,000 random signatures, builds the
+// clusters and reports the heap held per document after adding, at the
+// peak of Build (sampled) and after Build.
+func BenchmarkIndexMemory(b *testing.B) {
+	const n = 1_000_000
+	for b.Loop() {
+		ix, err := NewIndex(IndexOptions{K: 112, Bands: 14, Rows: 8, Threshold: 0.8, Verify: true, Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		heap := func() float64 {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return float64(m.HeapAlloc)
+		}
+		before := heap()
+		rng := rand.New(rand.NewPCG(1, 1))
+		sig := make([]uint32, 112)
+		for i := range n {
+			for j := range sig {
+				sig[j] = rng.Uint32()
+			}
+			if i%10 == 1 { // some duplicates, so clusters form
+				sig[0] = 0
+			}
+			if err := ix.Add(uint64(i), 0, sig, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		added := heap() - before
+		if err := ix.Build(); err != nil {
+			b.Fatal(err)
+		}
+		built := heap() - before
+		b.ReportMetric(added/n, "B/doc_added")
+		b.ReportMetric(built/n, "B/doc_built")
+		ix.Close()
+	}
+}
+
+// cpuRate reports, besides Go's wall-clock MB/s, bytes per second of
+// process CPU time: the per-core figure when neighbours load the machine.
+func cpuRate(b *testing.B, bytes int64) func() {
+	start := processCPU()
+	return func() {
+		if used := processCPU() - start; used > 0 {
+			b.ReportMetric(float64(bytes)*float64(b.N)/used.Seconds()/1e6, "MB/cpu-s")
+		}
+	}
+}
