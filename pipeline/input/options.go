@@ -29,9 +29,12 @@ type Options struct {
 	// An unparseable value leaves Document.Date zero; the field still
 	// passes through.
 	DateField string
-	// MaxRecordBytes bounds one record, default DefaultMaxRecordBytes. A
-	// longer JSONL line is a *pipeline.RecordError "record_too_large" and
-	// reading goes on at the next line, with memory bounded by this size.
+	// MaxRecordBytes bounds one record, default DefaultMaxRecordBytes: a
+	// longer JSONL line, text file, JSON array element or Parquet row text
+	// is a *pipeline.RecordError "record_too_large". A JSONL reader goes
+	// on at the next line with memory bounded by this size; inside a JSON
+	// array, where there is no line to resynchronise on, an element much
+	// longer than the bound ends the file with a *pipeline.FileError.
 	MaxRecordBytes int64
 }
 
