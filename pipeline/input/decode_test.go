@@ -396,3 +396,27 @@ func replaceInvalid(s string) string {
 }
 
 var _ = fmt.Sprint
+
+func TestControlFree(t *testing.T) {
+	for n := 0; n < 80; n++ {
+		b := bytes.Repeat([]byte{'a'}, n)
+		if !controlFree(b) {
+			t.Fatalf("len %d: control character reported in plain bytes", n)
+		}
+		for i := 0; i < n; i++ {
+			for _, c := range []byte{0x00, 0x1f, '\n'} {
+				b[i] = c
+				if controlFree(b) {
+					t.Fatalf("len %d: byte %#x at %d missed", n, c, i)
+				}
+			}
+			for _, c := range []byte{' ', 0x7f, 0x80, 0xff} { // space, DEL and UTF-8 bytes are allowed
+				b[i] = c
+				if !controlFree(b) {
+					t.Fatalf("len %d: byte %#x at %d reported", n, c, i)
+				}
+			}
+			b[i] = 'a'
+		}
+	}
+}

@@ -58,14 +58,25 @@ const (
 // strings may not contain raw. It tests eight bytes at a time: the
 // word-wide "has a byte less than n" test is exact.
 func controlFree(b []byte) bool {
+	// Only the high bits of acc matter; they are masked once at the end.
 	var acc uint64
-	for len(b) >= 16 {
-		x, y := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
-		acc |= (x - lsb*0x20) &^ x & msb
-		acc |= (y - lsb*0x20) &^ y & msb
-		b = b[16:]
+	for len(b) >= 32 {
+		x0 := binary.LittleEndian.Uint64(b)
+		x1 := binary.LittleEndian.Uint64(b[8:])
+		x2 := binary.LittleEndian.Uint64(b[16:])
+		x3 := binary.LittleEndian.Uint64(b[24:])
+		acc |= (x0 - lsb*0x20) &^ x0
+		acc |= (x1 - lsb*0x20) &^ x1
+		acc |= (x2 - lsb*0x20) &^ x2
+		acc |= (x3 - lsb*0x20) &^ x3
+		b = b[32:]
 	}
-	if acc != 0 {
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		acc |= (x - lsb*0x20) &^ x
+		b = b[8:]
+	}
+	if acc&msb != 0 {
 		return false
 	}
 	for _, c := range b {
