@@ -1,0 +1,322 @@
+// Package dupstats measures the duplicate rates of a dataset without
+// writing one: it runs the minhash machinery (dedup/minhash, in tag mode)
+// over the sources and counts what exact_dedup and minhash would remove,
+// overall, per language and per input file, with the cluster-size
+// histogram and the largest clusters. It is what `winnow dupstats` calls.
+package dupstats
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/zeebo/xxh3"
+
+	"github.com/winnow-data/winnow/dedup/exact"
+	"github.com/winnow-data/winnow/dedup/minhash"
+	"github.com/winnow-data/winnow/filters/text"
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// Options configure a measurement.
+type Options struct {
+	// MinHash is the near-duplicate configuration (Tag is forced on).
+	MinHash minhash.Config
+	// Before are stages run ahead of the measurement, e.g. langid so
+	// that rates per language are known.
+	Before []pipeline.Stage
+	// Workers as pipeline.Options.
+	Workers  int
+	Progress func(pipeline.Progress)
+}
+
+// Rate is the duplicate accounting of one slice of the data.
+type Rate struct {
+	Name               string  `json:"name"`
+	Documents          int64   `json:"documents"`
+	ExactDuplicates    int64   `json:"exact_duplicates"`
+	ExactDuplicateRate float64 `json:"exact_duplicate_rate"`
+	Duplicates         int64   `json:"duplicates"`
+	DuplicateRate      float64 `json:"duplicate_rate"`
+}
+
+func (r *Rate) finish() {
+	if r.Documents > 0 {
+		r.ExactDuplicateRate = float64(r.ExactDuplicates) / float64(r.Documents)
+		r.DuplicateRate = float64(r.Duplicates) / float64(r.Documents)
+	}
+}
+
+// Bin is one bar of the cluster-size histogram: clusters of Min..Max
+// documents (Max 0: no upper bound).
+type Bin struct {
+	Min       int   `json:"min_size"`
+	Max       int   `json:"max_size"`
+	Clusters  int64 `json:"clusters"`
+	Documents int64 `json:"documents"`
+}
+
+// Cluster is one of the largest clusters.
+type Cluster struct {
+	ID       uint64 `json:"dup_cluster_id"`
+	Size     int    `json:"size"`
+	SampleID string `json:"sample_id"`
+	Sample   string `json:"sample_text"`
+}
+
+// Params echoes the parameters used.
+type Params struct {
+	NumPerm      int    `json:"num_perm"`
+	Bands        int    `json:"bands"`
+	Rows         int    `json:"rows"`
+	ShingleWords int    `json:"shingle_words"`
+	Verify       bool   `json:"verify"`
+	PerLanguage  bool   `json:"per_language"`
+	Keep         string `json:"keep"`
+}
+
+// Report is the result of a measurement. Duplicates counts what minhash
+// at Threshold would remove, exact duplicates included (their similarity
+// is 1); ExactDuplicates what exact_dedup alone would remove.
+type Report struct {
+	Threshold float64 `json:"threshold"`
+	Params    Params  `json:"params"`
+	Rate
+	DocsErrored     int64                 `json:"docs_errored"`
+	InputErrors     []pipeline.InputError `json:"input_errors"`
+	ClusterSizes    []Bin                 `json:"cluster_sizes"`
+	Languages       []Rate                `json:"languages"`
+	Files           []Rate                `json:"files"`
+	LargestClusters []Cluster             `json:"largest_clusters"`
+	Seconds         float64               `json:"seconds"`
+}
+
+// sample is how many characters of a cluster's first document are shown.
+const sample = 100
+
+// Measure reads the sources and returns their duplicate report.
+func Measure(ctx context.Context, sources []pipeline.Source, o Options) (*Report, error) {
+	cfg := o.MinHash
+	cfg.Tag = true
+	mh, err := minhash.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg = mh.Config()
+	stages := append(slices.Clip(o.Before), mh, &probe{})
+	s := &sink{files: make([]Rate, len(sources)), langs: map[string]*Rate{}, exact: map[xxh3.Uint128]struct{}{}, sizes: map[uint64]int{}}
+	for i, src := range sources {
+		s.files[i].Name = src.Name()
+	}
+	stats, err := pipeline.Run(ctx, sources, s, pipeline.Options{Stages: stages, Workers: o.Workers, Progress: o.Progress})
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		Threshold: cfg.Threshold,
+		Params: Params{NumPerm: cfg.NumPerm, Bands: cfg.Bands, Rows: cfg.Rows, ShingleWords: cfg.ShingleWords,
+			Verify: cfg.Verify, PerLanguage: cfg.PerLanguage, Keep: cmp.Or(cfg.Keep, "first")},
+		Rate:        s.all,
+		DocsErrored: stats.DocsErrored,
+		InputErrors: stats.InputErrors,
+		Files:       s.files,
+		Seconds:     stats.Seconds,
+	}
+	r.Name = "all"
+	r.finish()
+	for i := range r.Files {
+		r.Files[i].finish()
+	}
+	for _, l := range s.langs {
+		l.finish()
+		r.Languages = append(r.Languages, *l)
+	}
+	slices.SortFunc(r.Languages, func(a, b Rate) int {
+		return cmp.Or(cmp.Compare(b.Documents, a.Documents), cmp.Compare(a.Name, b.Name))
+	})
+	for _, b := range [][2]int{{1, 1}, {2, 2}, {3, 5}, {6, 10}, {11, 100}, {101, 1000}, {1001, 0}} {
+		r.ClusterSizes = append(r.ClusterSizes, Bin{Min: b[0], Max: b[1]})
+	}
+	for _, size := range s.sizes {
+		for i := range r.ClusterSizes {
+			b := &r.ClusterSizes[i]
+			if size >= b.Min && (b.Max == 0 || size <= b.Max) {
+				b.Clusters++
+				b.Documents += int64(size)
+				break
+			}
+		}
+	}
+	r.LargestClusters = s.top
+	return r, nil
+}
+
+// probeKey memoises the exact-duplicate hash on the document, computed by
+// the probe on the workers and read by the sink.
+type probeKey struct{}
+
+// probe computes each document's exact-duplicate key on the workers, so
+// the single-goroutine sink only looks it up.
+type probe struct{}
+
+func (*probe) Name() string { return "dupstats_probe" }
+
+func (*probe) Process(doc *pipeline.Document) (string, error) {
+	doc.Memo(probeKey{}, exactKey)
+	return "", nil
+}
+
+type exactValue struct {
+	h  xxh3.Uint128
+	ok bool
+}
+
+func exactKey(d *pipeline.Document) any {
+	n := text.DocNormalized(d)
+	return exactValue{exact.Hash(n, ""), n != ""}
+}
+
+// sink tallies documents in input order.
+type sink struct {
+	all   Rate
+	files []Rate
+	langs map[string]*Rate
+	exact map[xxh3.Uint128]struct{}
+	// sizes holds the size of every cluster, by id; one entry per
+	// cluster, so memory is bounded by the number of documents.
+	sizes map[uint64]int
+	top   []Cluster
+}
+
+func (s *sink) Write(docs []*pipeline.Document) error {
+	for _, d := range docs {
+		ev := d.Memo(probeKey{}, exactKey).(exactValue)
+		var exactDup bool
+		if ev.ok {
+			if _, seen := s.exact[ev.h]; seen {
+				exactDup = true
+			} else {
+				s.exact[ev.h] = struct{}{}
+			}
+		}
+		id, _ := strconv.ParseUint(string(d.Field(minhash.FieldClusterID)), 10, 64)
+		size, _ := strconv.Atoi(string(d.Field(minhash.FieldClusterSize)))
+		// Clusters are named by their first document, the one keep=first
+		// keeps; the others are what a dedup would remove.
+		nearDup := id != d.Order()
+		if !nearDup {
+			s.sizes[id] = size
+			if size > 1 {
+				s.consider(Cluster{ID: id, Size: size, SampleID: d.ID, Sample: prefix(d.Text, sample)})
+			}
+		}
+		lang := d.Lang
+		if lang == "" {
+			lang = "und"
+		}
+		l := s.langs[lang]
+		if l == nil {
+			l = &Rate{Name: lang}
+			s.langs[lang] = l
+		}
+		for _, r := range []*Rate{&s.all, l, s.file(d.FileIndex)} {
+			r.Documents++
+			if exactDup {
+				r.ExactDuplicates++
+			}
+			if nearDup {
+				r.Duplicates++
+			}
+		}
+	}
+	return nil
+}
+
+func (s *sink) file(i int) *Rate {
+	if i < 0 || i >= len(s.files) {
+		return &Rate{}
+	}
+	return &s.files[i]
+}
+
+// consider keeps the 10 largest clusters, ties to the earliest.
+func (s *sink) consider(c Cluster) {
+	i, _ := slices.BinarySearchFunc(s.top, c, func(a, b Cluster) int {
+		return cmp.Or(cmp.Compare(b.Size, a.Size), cmp.Compare(a.ID, b.ID))
+	})
+	if i >= 10 {
+		return
+	}
+	s.top = slices.Insert(s.top, i, c)
+	if len(s.top) > 10 {
+		s.top = s.top[:10]
+	}
+}
+
+func prefix(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+func (s *sink) Reject([]*pipeline.Document, []string) error { return nil }
+func (s *sink) Close() error                                { return nil }
+func (s *sink) Abort() error                                { return nil }
+
+// WriteJSON writes the report as one indented JSON object.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes the report as readable tables.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p := r.Params
+	fmt.Fprintf(w, "threshold %.2f (num_perm %d = %d bands × %d rows, %d-word shingles, verify %v, per_language %v)\n\n",
+		r.Threshold, p.NumPerm, p.Bands, p.Rows, p.ShingleWords, p.Verify, p.PerLanguage)
+	rates := func(title string, rs []Rate) {
+		fmt.Fprintf(tw, "%s\tdocuments\texact dups\texact rate\tnear dups\tnear rate\t\n", title)
+		for _, x := range rs {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f%%\t%d\t%.2f%%\t\n", x.Name, x.Documents, x.ExactDuplicates, 100*x.ExactDuplicateRate, x.Duplicates, 100*x.DuplicateRate)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t")
+	}
+	rates("", []Rate{r.Rate})
+	rates("language", r.Languages)
+	rates("file", r.Files)
+	fmt.Fprintf(tw, "cluster size\tclusters\tdocuments\t\n")
+	for _, b := range r.ClusterSizes {
+		label := strconv.Itoa(b.Min)
+		switch {
+		case b.Max == 0:
+			label += "+"
+		case b.Max != b.Min:
+			label += "–" + strconv.Itoa(b.Max)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", label, b.Clusters, b.Documents)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.LargestClusters) > 0 {
+		fmt.Fprintf(w, "\nlargest clusters\n")
+		for _, c := range r.LargestClusters {
+			fmt.Fprintf(w, "%6d  %-20s %q\n", c.Size, c.SampleID, c.Sample)
+		}
+	}
+	if r.DocsErrored > 0 || len(r.InputErrors) > 0 {
+		fmt.Fprintf(w, "\n%d documents errored, %d input files damaged\n", r.DocsErrored, len(r.InputErrors))
+	}
+	return nil
+}
