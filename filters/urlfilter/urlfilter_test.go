@@ -42,8 +42,8 @@ func TestCheck(t *testing.T) {
 		{"https://pages.example/forum", "blocked_url"},
 		{"https://pages.example/forums", ""},
 		{"https://pages.example/", ""},
-		{"https://adultsite.example/", "blocked_domain"},           // UT1 category chosen
-		{"https://casino.example/", ""},                            // category not chosen
+		{"https://adultsite.example/", "blocked_domain"}, // UT1 category chosen
+		{"https://casino.example/", ""},                  // category not chosen
 		{"http://freehost.example/~naughty/pics.html", "blocked_url"},
 		{"http://freehost.example/~nice/", ""},
 		{"https://user:pw@bad-example.com/", "blocked_domain"},
@@ -51,7 +51,7 @@ func TestCheck(t *testing.T) {
 		{"https://example.com/free-porn-videos", "banned_word"},
 		{"https://example.com/pornography-research", ""}, // not the word "porn"
 		{"https://XXX.example.com/", "banned_word"},
-		{"https://example.com/sex-education", ""},         // one soft word
+		{"https://example.com/sex-education", ""},                   // one soft word
 		{"https://example.com/hot-sex-videos", "soft_banned_words"}, // two
 		{"https://example.com/ford-escort-review", ""},
 		{"not a url at all", ""},
