@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -34,22 +33,23 @@ func parseMode(stage, mode string) (tag bool, err error) {
 }
 
 // analysis is what this package's stages share about one text: its NFC
-// form, its words (the shared text.DocWords view), each word's hash and
-// length, computed once and memoised on the document.
+// form, its words, each word's hash and length, computed once and
+// memoised on the document.
 type analysis struct {
 	nfc   string
-	words []string
-	// hash[i] is the xxhash of words[i].
-	hash []uint64
-	// pre[i] is the number of characters (runes) of words[:i].
-	pre []int
-	// start[i] is the byte offset of words[i] in nfc.
-	start []int
+	words []wordInfo
 	// runes is the number of characters of nfc.
 	runes int
 
 	linesOnce bool
 	lines     []lineSpan
+}
+
+// wordInfo describes one word.
+type wordInfo struct {
+	hash       uint64 // wordHash of the word
+	start, end int32  // byte offsets in the NFC text
+	pre        int32  // characters (runes) of the words before this one
 }
 
 // lineSpan is one line of the NFC text: its byte span (without the line
@@ -66,38 +66,88 @@ const keyAnalysis memoKey = 0
 // analyse returns the document's memoised analysis.
 func analyse(doc *pipeline.Document) *analysis {
 	return doc.Memo(keyAnalysis, func(d *pipeline.Document) any {
-		return newAnalysis(text.DocNFC(d), text.DocWords(d))
+		return newAnalysis(text.DocNFC(d))
 	}).(*analysis)
 }
 
-// newAnalysis hashes each word once. words must be substrings of nfc (as
-// text.DocWords returns): their offsets are taken from their addresses,
-// which spares a second segmentation to find them.
-func newAnalysis(nfc string, words []string) *analysis {
-	n := len(words)
-	// One allocation for the three integer slices.
-	ints := make([]int, 2*n+1)
-	a := &analysis{
-		nfc:   nfc,
-		words: words,
-		hash:  make([]uint64, n),
-		pre:   ints[:n+1],
-		start: ints[n+1:],
-		runes: runeCount(nfc),
+// maxAnalysedBytes bounds the text an analysis indexes with 32-bit
+// offsets; longer texts (over 2 GiB, beyond any record limit) are cut.
+const maxAnalysedBytes = 1<<31 - 2
+
+// newAnalysis segments nfc with text.WordScanner — the segmentation of
+// text.DocWords — hashing each word and measuring it in the same pass.
+// It does not go through the shared []string view: building that slice
+// (16 bytes a word, grown as it fills) cost more than the scan itself in
+// BenchmarkAnalysis, and these stages need offsets and hashes, not
+// strings. The slice holds one sentinel past the last word, whose pre is
+// the characters of all words.
+func newAnalysis(nfc string) *analysis {
+	if len(nfc) > maxAnalysedBytes {
+		nfc = nfc[:maxAnalysedBytes]
 	}
-	base := uintptr(unsafe.Pointer(unsafe.StringData(nfc)))
-	for i, w := range words {
-		a.hash[i] = xxhash.Sum64String(w)
-		a.pre[i+1] = a.pre[i] + runeCount(w)
-		a.start[i] = int(uintptr(unsafe.Pointer(unsafe.StringData(w))) - base)
+	a := &analysis{nfc: nfc, runes: utf8.RuneCountInString(nfc)}
+	words := make([]wordInfo, 0, len(nfc)/4+1)
+	pre := int32(0)
+	var sc text.WordScanner
+	sc.Reset(nfc)
+	for sc.Next() {
+		s, e := sc.Span()
+		h, r := wordHash(nfc[s:e])
+		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre})
+		pre += int32(r)
 	}
+	end := int32(len(nfc))
+	a.words = append(words, wordInfo{start: end, end: end, pre: pre})
 	return a
+}
+
+// numWords returns the number of words.
+func (a *analysis) numWords() int { return len(a.words) - 1 }
+
+// word returns word i.
+func (a *analysis) word(i int) string { return a.nfc[a.words[i].start:a.words[i].end] }
+
+// wordLen returns the characters of word i.
+func (a *analysis) wordLen(i int) int { return int(a.words[i+1].pre - a.words[i].pre) }
+
+// wordHash hashes a word and counts its characters. Words of up to 8
+// bytes — most words — are packed into a 64-bit integer and passed
+// through a bijective mixer, so distinct short words never collide and
+// hashing costs a few instructions; longer words use xxhash. The fast
+// path is hand-written because xxhash on every word took a fifth of the
+// stages' time.
+func wordHash(w string) (hash uint64, runes int) {
+	runes = len(w)
+	if len(w) > 8 {
+		for i := 0; i < len(w); i++ {
+			if w[i]&0xC0 == 0x80 { // continuation byte
+				runes--
+			}
+		}
+		return xxhash.Sum64String(w), runes
+	}
+	var x uint64
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		x |= uint64(c) << (8 * i)
+		if c&0xC0 == 0x80 {
+			runes--
+		}
+	}
+	// A word holds no zero byte, so x differs between distinct words,
+	// and the mixer (a bijection) keeps them apart.
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x, runes
 }
 
 // wordRunes returns the number of characters of words[i:j] joined by
 // single spaces, as the n-gram "w1 w2 … wn" is written.
 func (a *analysis) wordRunes(i, j int) int {
-	return a.pre[j] - a.pre[i] + (j - i - 1)
+	return int(a.words[j].pre-a.words[i].pre) + (j - i - 1)
 }
 
 // nfcLines returns the lines of the NFC text with their word ranges.
@@ -114,7 +164,7 @@ func (a *analysis) nfcLines() []lineSpan {
 	for sc.Next() {
 		s, e := sc.Span()
 		w0 := w
-		for w < len(a.start) && a.start[w] < e {
+		for w < a.numWords() && int(a.words[w].start) < e {
 			w++
 		}
 		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w})
@@ -210,7 +260,10 @@ func (t *hashTable) lookup(h uint64) uint32 {
 // scratch is per-call working memory, pooled.
 type scratch struct {
 	table hashTable
+	walk  hashTable
 	grams []uint64
+	cand  []int32
+	slots []int32
 	strs  []string
 	buf   []byte
 	marks []uint8
@@ -223,6 +276,12 @@ func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 func putScratch(s *scratch) {
 	if cap(s.table.keys) > maxPooledSlots {
 		s.table = hashTable{}
+	}
+	if cap(s.walk.keys) > maxPooledSlots {
+		s.walk = hashTable{}
+	}
+	if cap(s.cand) > maxPooledSlots {
+		s.cand, s.slots = nil, nil
 	}
 	if cap(s.grams) > maxPooledSlots {
 		s.grams = nil

@@ -176,23 +176,22 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 		nonBlank++
 		if c.MaxWordLength > 0 {
 			for w := l.w0; w < l.w1; w++ {
-				if a.pre[w+1]-a.pre[w] > c.MaxWordLength {
+				if a.wordLen(w) > c.MaxWordLength {
 					v = lineLongWord
 					break
 				}
 			}
 		}
-		cut := 0
+		// cleaned is the line without citation markers.
+		cleaned := line
 		if v == lineKeep && hasCite {
-			cut = countCitations(line)
-			citations += cut
+			if cut := countCitations(line); cut > 0 {
+				citations += cut
+				cleaned = removeCitations(line)
+			}
 		}
 		if v == lineKeep && c.FilterNoTerminalPunct {
-			t := line
-			if cut > 0 {
-				t = removeCitations(line)
-			}
-			r, t := lastRune(t)
+			r, t := lastRune(cleaned)
 			if !isTerminalPunct(r) || strings.HasSuffix(t, "...") {
 				v = lineNoPunct
 			}
@@ -219,7 +218,7 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 			}
 		}
 		if v == lineKeep {
-			sc.strs = text.AppendSentences(sc.strs[:0], line)
+			sc.strs = text.AppendSentences(sc.strs[:0], cleaned)
 			sentences += len(sc.strs)
 		} else {
 			counts[v]++

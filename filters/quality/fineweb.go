@@ -157,7 +157,7 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 		LinePunctRatio: ratio(punct, n),
 		ShortLineRatio: ratio(short, n),
 		CharDupRatio:   ratio(dupChars, a.runes-newlines),
-		NewLineRatio:   ratio(newlines, len(a.words)),
+		NewLineRatio:   ratio(newlines, a.numWords()),
 	}
 }
 

@@ -180,10 +180,10 @@ func (s *GopherQuality) Process(doc *pipeline.Document) (string, error) {
 
 // measureQuality computes the signals of a in language lang.
 func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
-	n := len(a.words)
+	n := a.numWords()
 	sig := QualitySignals{Words: n, StopWords: -1}
 	if n > 0 {
-		sig.MeanWordLength = float64(a.pre[n]) / float64(n)
+		sig.MeanWordLength = float64(a.words[n].pre) / float64(n)
 	}
 	sig.HashWordRatio = ratio(strings.Count(a.nfc, "#"), n)
 	sig.EllipsisWordRatio = ratio(strings.Count(a.nfc, "...")+strings.Count(a.nfc, "…"), n)
@@ -207,14 +207,14 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	sig.EllipsisLinesFrac = ratio(ellipses, lines)
 
 	alpha := 0
-	for _, w := range a.words {
-		if hasLetter(w) {
+	for i := range n {
+		if hasLetter(a.word(i)) {
 			alpha++
 		}
 	}
 	sig.AlphaWordsFrac = ratio(alpha, n)
 	if set := stopWordsFor(lang); set != nil {
-		sig.StopWords = set.count(a.nfc, a.words, buf)
+		sig.StopWords = set.count(a, buf)
 	}
 	return sig
 }

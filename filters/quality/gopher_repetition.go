@@ -256,11 +256,18 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 	return sig
 }
 
-// ngrams computes the n-gram signals. grams[i] holds the hash of the
-// n-gram starting at word i and is extended by one word per step of n, so
-// each word's hash is read once per n and no n-gram is built as a string.
+// ngrams computes the n-gram signals without building any n-gram as a
+// string: g[i] holds the hash of the n-gram starting at word i, extended
+// by one word per step of n.
+//
+// Only n-grams that occur at least twice matter to either rule (the top
+// n-gram counts when repeated; the duplicate walk only ever finds
+// repeated ones), and an n-gram can occur twice only where the (n-1)-gram
+// at the same word does. So each step looks only at the positions whose
+// (n-1)-gram repeats: on prose these shrink fast, and the whole costs a
+// few table operations per word rather than one per word and n.
 func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSignals) {
-	nw := len(a.hash)
+	nw := a.numWords()
 	maxN := 0
 	for _, r := range s.cfg.TopNGrams {
 		maxN = max(maxN, r.N)
@@ -271,52 +278,84 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 	if nw == 0 || a.runes == 0 {
 		return
 	}
-	g := append(sc.grams[:0], a.hash...)
+	g := sc.grams[:0]
+	for _, w := range a.words[:nw] {
+		g = append(g, w.hash)
+	}
 	sc.grams = g
 	t := &sc.table
-	for n := 1; n <= maxN && n <= nw; n++ {
-		if n > 1 {
-			for i := 0; i+n <= nw; i++ {
-				g[i] = g[i]*ngramMul + a.hash[i+n-1]
+	// cand holds, in order, the positions whose n-gram may repeat.
+	cand := sc.cand[:0]
+	for i := range nw {
+		cand = append(cand, int32(i))
+	}
+	slots := sc.slots[:0]
+	for n := 1; n <= maxN && len(cand) > 0; n++ {
+		// Extend the candidates' hashes to n words and count them.
+		k := 0
+		for _, i := range cand {
+			if int(i)+n > nw {
+				break
 			}
+			if n > 1 {
+				g[i] = g[i]*ngramMul + a.words[int(i)+n-1].hash
+			}
+			cand[k] = i
+			k++
 		}
-		m := nw - n + 1 // n-grams
-		for k, r := range s.cfg.TopNGrams {
-			if r.N != n {
+		cand = cand[:k]
+		t.reset(len(cand))
+		slots = slots[:0]
+		for _, i := range cand {
+			slots = append(slots, int32(t.add(g[i], int(i))))
+		}
+		for r, rule := range s.cfg.TopNGrams {
+			if rule.N != n {
 				continue
 			}
 			// The most frequent n-gram; among equals the first to occur.
-			t.reset(m)
 			best, bestFirst := uint32(1), 0
-			for i := 0; i < m; i++ {
-				slot := t.add(g[i], i)
+			for _, slot := range slots {
 				c, f := t.count[slot], int(t.first[slot])
-				if c > best || (c == best && c > 1 && f < bestFirst) {
+				if c > best || (c == best && f < bestFirst) {
 					best, bestFirst = c, f
 				}
 			}
 			if best > 1 {
-				sig.Top[k] = ratio(int(best)*a.wordRunes(bestFirst, bestFirst+n), a.runes)
+				sig.Top[r] = ratio(int(best)*a.wordRunes(bestFirst, bestFirst+n), a.runes)
 			}
 		}
-		for k, r := range s.cfg.DupNGrams {
-			if r.N != n {
+		// Keep the positions whose n-gram repeats.
+		k = 0
+		for j, i := range cand {
+			if t.count[slots[j]] > 1 {
+				cand[k] = i
+				k++
+			}
+		}
+		cand = cand[:k]
+		for r, rule := range s.cfg.DupNGrams {
+			if rule.N != n {
 				continue
 			}
 			// Walk the n-grams; one seen before counts its characters
 			// and the walk jumps past it, so overlapping repeats are not
-			// counted twice. Jumped-over n-grams are not remembered.
-			t.reset(m)
-			dup := 0
-			for i := 0; i < m; {
-				if t.count[t.add(g[i], i)] > 1 {
-					dup += a.wordRunes(i, i+n)
-					i += n
-				} else {
-					i++
+			// counted twice, and jumped-over n-grams are not remembered.
+			// N-grams occurring once never match and are left out.
+			w := &sc.walk
+			w.reset(len(cand))
+			dup, next := 0, 0
+			for _, i := range cand {
+				if int(i) < next {
+					continue
+				}
+				if w.count[w.add(g[i], int(i))] > 1 {
+					dup += a.wordRunes(int(i), int(i)+n)
+					next = int(i) + n
 				}
 			}
-			sig.Dup[k] = ratio(dup, a.runes)
+			sig.Dup[r] = ratio(dup, a.runes)
 		}
 	}
+	sc.cand, sc.slots = cand, slots
 }

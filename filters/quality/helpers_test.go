@@ -49,3 +49,9 @@ func numbered(prefix string, n int) []string {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// newAnalysisOf analyses s as the stages do.
+func newAnalysisOf(s string) *analysis {
+	doc := &pipeline.Document{Text: s}
+	return analyse(doc)
+}

@@ -139,7 +139,7 @@ func dupCoverage(a *analysis, w0, w1, n int, sc *scratch) float64 {
 	for i := w0; i < w0+m; i++ {
 		h := uint64(0)
 		for k := i; k < i+n; k++ {
-			h = h*ngramMul + a.hash[k]
+			h = h*ngramMul + a.words[k].hash
 		}
 		g = append(g, h)
 	}
@@ -155,8 +155,8 @@ func dupCoverage(a *analysis, w0, w1, n int, sc *scratch) float64 {
 		}
 		s := max(w0+i, end)
 		e := w0 + i + n
-		covered += a.pre[e] - a.pre[s]
+		covered += int(a.words[e].pre - a.words[s].pre)
 		end = e
 	}
-	return ratio(covered, a.pre[w1]-a.pre[w0])
+	return ratio(covered, int(a.words[w1].pre-a.words[w0].pre))
 }

@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -79,9 +80,11 @@ var stopWordLists = map[string]string{
 // text: their words are not segmented by filters/text.
 var substrLangs = map[string]bool{"th": true}
 
-// stopSet is one language's stop words.
+// stopSet is one language's stop words, as word hashes (wordHash of the
+// lower-case word), so that a word already hashed by the analysis is
+// looked up without hashing it again.
 type stopSet struct {
-	words  map[string]struct{}
+	hashes []uint64 // sorted
 	maxLen int      // longest word in bytes: longer words are not looked up
 	substr []string // for substrLangs: count occurrences in the text
 }
@@ -89,15 +92,17 @@ type stopSet struct {
 var stopSets = func() map[string]*stopSet {
 	m := make(map[string]*stopSet, len(stopWordLists))
 	for lang, list := range stopWordLists {
-		s := &stopSet{words: map[string]struct{}{}}
+		s := &stopSet{}
 		for _, w := range strings.Fields(list) {
 			if substrLangs[lang] {
 				s.substr = append(s.substr, w)
 				continue
 			}
-			s.words[w] = struct{}{}
+			h, _ := wordHash(w)
+			s.hashes = append(s.hashes, h)
 			s.maxLen = max(s.maxLen, len(w))
 		}
+		slices.Sort(s.hashes)
 		m[lang] = s
 	}
 	return m
@@ -116,46 +121,51 @@ func stopWordsFor(lang string) *stopSet {
 	return stopSets[lang]
 }
 
-// has reports whether word, lower-cased, is a stop word. buf is scratch
-// space for the lower-cased form (a map lookup with string(buf) does not
-// allocate).
-func (s *stopSet) has(word string, buf *[]byte) bool {
+// contains reports whether h is the hash of a stop word. The lists are
+// short: a linear scan beats a map.
+func (s *stopSet) contains(h uint64) bool {
+	for _, x := range s.hashes {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether the word with hash h, lower-cased, is a stop word.
+// buf is scratch space for the lower-cased form.
+func (s *stopSet) has(word string, h uint64, buf *[]byte) bool {
 	if len(word) > s.maxLen+2 { // lower case can be shorter by a few bytes
 		return false
 	}
-	upper := false
 	for i := 0; i < len(word); i++ {
 		c := word[i]
 		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			upper = true
-			break
+			b := (*buf)[:0]
+			for _, r := range word {
+				b = utf8.AppendRune(b, unicode.ToLower(r))
+			}
+			*buf = b
+			h, _ := wordHash(string(b))
+			return s.contains(h)
 		}
 	}
-	if !upper {
-		_, ok := s.words[word]
-		return ok
-	}
-	b := (*buf)[:0]
-	for _, r := range word {
-		b = utf8.AppendRune(b, unicode.ToLower(r))
-	}
-	*buf = b
-	_, ok := s.words[string(b)]
-	return ok
+	return s.contains(h)
 }
 
-// count returns the number of stop words among words, or of stop-word
-// occurrences in nfc for languages matched as substrings.
-func (s *stopSet) count(nfc string, words []string, buf *[]byte) int {
+// count returns the number of stop words among a's words, or of
+// stop-word occurrences in the text for languages matched as substrings.
+func (s *stopSet) count(a *analysis, buf *[]byte) int {
 	n := 0
 	if s.substr != nil {
 		for _, w := range s.substr {
-			n += strings.Count(nfc, w)
+			n += strings.Count(a.nfc, w)
 		}
 		return n
 	}
-	for _, w := range words {
-		if s.has(w, buf) {
+	for i := range a.numWords() {
+		w := &a.words[i]
+		if int(w.end-w.start) <= s.maxLen+2 && s.has(a.nfc[w.start:w.end], w.hash, buf) {
 			n++
 		}
 	}

@@ -1,0 +1,118 @@
+package quality
+
+import (
+	"strings"
+	"testing"
+)
+
+// good is five sentences on five lines that pass every C4 rule.
+var good = []string{
+	"The museum opens at nine in the morning.",
+	"Tickets can be bought at the entrance or online.",
+	"Children under twelve enter for free.",
+	"The café on the top floor serves lunch until three.",
+	"Guided tours start every hour from the main hall.",
+}
+
+func TestC4Lines(t *testing.T) {
+	st := NewC4(DefaultC4())
+	body := strings.Join(good, "\n")
+	for _, tc := range []struct {
+		name  string
+		line  string
+		kept  bool
+		count string // signal counting the removal
+	}{
+		{"3 words: kept", "Open every day.", true, ""},
+		{"2 words: removed", "Open daily.", false, "lines_few_words"},
+		{"javascript: removed", "Please enable JavaScript to view the map.", false, "lines_javascript"},
+		{"cookie notice: removed", "This site uses cookies to improve your experience.", false, "lines_policy"},
+		{"privacy policy: removed", "Read our Privacy Policy before you sign up.", false, "lines_policy"},
+		{"word of 1000 characters: kept", "A " + strings.Repeat("x", 1000) + " b.", true, ""},
+		{"word of 1001 characters: removed", "A " + strings.Repeat("x", 1001) + " b.", false, "lines_long_word"},
+		{"no terminal punctuation: kept by default", "Home About Contact Shop", true, ""},
+		{"Chinese: 3 ideographs are 3 words", "博物馆", true, ""},
+		{"Chinese: 2 ideographs are too few", "门票", false, "lines_few_words"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reason, doc := run(t, st, "en", body+"\n"+tc.line)
+			if reason != "" {
+				t.Fatalf("dropped as %q", reason)
+			}
+			if got := strings.Contains(doc.Text, tc.line); got != tc.kept {
+				t.Errorf("line kept %v, want %v; text %q", got, tc.kept, doc.Text)
+			}
+			if tc.count != "" && sig(t, doc, "c4."+tc.count) != 1 {
+				t.Errorf("c4.%s = %v, want 1", tc.count, sig(t, doc, "c4."+tc.count))
+			}
+			if tc.kept && doc.Text != body+"\n"+tc.line {
+				t.Errorf("text rewritten although every line is kept: %q", doc.Text)
+			}
+		})
+	}
+}
+
+func TestC4Document(t *testing.T) {
+	st := NewC4(DefaultC4())
+	body := strings.Join(good, "\n")
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"5 sentences: kept", body, ""},
+		{"4 sentences: too few", strings.Join(good[:4], "\n"), "too_few_sentences"},
+		{"4 lines, 5 sentences: kept", strings.Join(good[:3], "\n") + "\n" + good[3] + " " + good[4], ""},
+		{"removed lines do not count", strings.Join(good[:4], "\n") + "\nWe use cookies. Really we do.", "too_few_sentences"},
+		{"lorem ipsum: dropped", body + "\nLorem ipsum dolor sit amet.", "lorem_ipsum"},
+		{"curly bracket: dropped", body + "\nfunction f() { return 1; }", "curly_bracket"},
+		{"curly bracket in a removed line: kept", body + "\n{x}", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, doc := run(t, st, "en", tc.text); got != tc.want {
+				t.Errorf("reason %q, want %q; signals %v", got, tc.want, doc.Signals)
+			}
+		})
+	}
+}
+
+func TestC4Rewrite(t *testing.T) {
+	st := NewC4(DefaultC4())
+	in := "Menu\r\n" + good[0] + "\r\n\r\nShare\r\n\r\n" + good[1] + "[1] " + good[2] + "[citation needed]\r\n" +
+		good[3] + "[edit]\r\nEnable javascript please now.\r\n" + good[4] + "\r\n\r\n"
+	want := good[0] + "\n\n" + good[1] + " " + good[2] + "\n" + good[3] + "\n" + good[4]
+	reason, doc := run(t, st, "en", in)
+	if reason != "" || doc.Text != want {
+		t.Errorf("got %q %q\nwant %q", reason, doc.Text, want)
+	}
+	if v := sig(t, doc, "c4.citations"); v != 3 {
+		t.Errorf("citations = %v, want 3", v)
+	}
+	// Menu, Share, the javascript line: 3 of 7 non-blank lines.
+	if v := sig(t, doc, "c4.lines_removed_frac"); !near(v, 3.0/7) {
+		t.Errorf("lines_removed_frac = %v, want 3/7", v)
+	}
+}
+
+func TestC4TerminalPunct(t *testing.T) {
+	c := DefaultC4()
+	c.FilterNoTerminalPunct = true
+	st := NewC4(c)
+	body := strings.Join(good, "\n")
+	for _, tc := range []struct {
+		line string
+		kept bool
+	}{
+		{"He said it was fine.", true},
+		{"Is it open today?", true},
+		{`She called it "the best".`, true},
+		{"He said it was fine", false},
+		{"And then there was more...", false},
+		{"这是一个很好的博物馆。", true},
+		{"क्या यह संग्रहालय खुला है।", true},
+		{"A sentence with a citation.[2]", true},
+	} {
+		_, doc := run(t, st, "en", body+"\n"+tc.line)
+		if got := strings.Contains(doc.Text, strings.TrimSuffix(tc.line, "[2]")); got != tc.kept {
+			t.Errorf("%q kept %v, want %v", tc.line, got, tc.kept)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package quality
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// stagesFor builds the five stages from the registry with mode set.
+func stagesFor(t testing.TB, mode string) []pipeline.Stage {
+	t.Helper()
+	var out []pipeline.Stage
+	for _, name := range []string{LineRepetitionName, GopherRepetitionName, GopherQualityName, C4Name, FineWebName} {
+		spec, ok := pipeline.Lookup(name)
+		if !ok {
+			t.Fatalf("%s not registered", name)
+		}
+		p, err := spec.NewParams(map[string]any{"mode": mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := spec.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// samples are documents that fail or pass various rules.
+var samples = []struct{ lang, text string }{
+	{"en", prose},
+	{"en", strings.Repeat("Buy cheap watches online now.\n", 30)},
+	{"en", "Home\nAbout\nContact"},
+	{"en", strings.Join(good, "\n") + "\nPlease enable JavaScript.\nLorem ipsum dolor sit amet, consectetur."},
+	{"en", strings.Join(good, "\n") + "\n" + strings.Repeat("ERROR connection refused ", 6)},
+	{"zh", strings.Repeat("这是一个很好的博物馆，门票很便宜。", 8)},
+	{"de", "Der Garten und das Haus sind alt. " + strings.Repeat("Die Bäume im Garten sind hoch und grün. ", 10)},
+	{"", ""},
+}
+
+// TestTagModeSameSignals runs every stage in filter and in tag mode over
+// the same documents: tag mode keeps every document and its text, and
+// writes exactly the signals filter mode computes.
+func TestTagModeSameSignals(t *testing.T) {
+	filter, tag := stagesFor(t, "filter"), stagesFor(t, "tag")
+	for i, s := range samples {
+		for k := range filter {
+			df := &pipeline.Document{Text: s.text, Lang: s.lang}
+			dt := &pipeline.Document{Text: s.text, Lang: s.lang}
+			rf, err := filter[k].Process(df)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt, err := tag[k].Process(dt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rt != "" || dt.Text != s.text {
+				t.Errorf("sample %d %s tag mode: reason %q, text changed %v", i, filter[k].Name(), rt, dt.Text != s.text)
+			}
+			if !slices.Equal(df.Signals, dt.Signals) {
+				t.Errorf("sample %d %s (filter reason %q): signals differ\nfilter %v\ntag    %v", i, filter[k].Name(), rf, df.Signals, dt.Signals)
+			}
+		}
+	}
+}
+
+// TestDeterministic checks that a document gives the same verdict,
+// signals and text however often and in whichever order it is seen,
+// with scratch space reused between documents.
+func TestDeterministic(t *testing.T) {
+	stages := stagesFor(t, "filter")
+	type result struct {
+		reason, text string
+		signals      []pipeline.Signal
+	}
+	process := func(i int) result {
+		doc := &pipeline.Document{Text: samples[i].text, Lang: samples[i].lang}
+		for _, st := range stages {
+			r, err := st.Process(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != "" {
+				return result{st.Name() + "." + r, doc.Text, doc.Signals}
+			}
+		}
+		return result{"", doc.Text, doc.Signals}
+	}
+	want := make([]result, len(samples))
+	for i := range samples {
+		want[i] = process(i)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		i := rng.IntN(len(samples))
+		if got := process(i); got.reason != want[i].reason || got.text != want[i].text || !slices.Equal(got.signals, want[i].signals) {
+			t.Fatalf("sample %d: %+v, first %+v", i, got, want[i])
+		}
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	for name, order := range map[string]int{LineRepetitionName: 40, GopherRepetitionName: 42, GopherQualityName: 44, C4Name: 46, FineWebName: 48} {
+		spec, ok := pipeline.Lookup(name)
+		if !ok || spec.Order != order {
+			t.Errorf("%s: registered %v, order %d, want %d", name, ok, spec.Order, order)
+		}
+		if _, err := spec.NewParams(map[string]any{"mode": "bogus"}); err == nil {
+			if p, _ := spec.NewParams(map[string]any{"mode": "bogus"}); func() error { _, err := spec.New(p); return err }() == nil {
+				t.Errorf("%s accepts mode bogus", name)
+			}
+		}
+	}
+	spec, _ := pipeline.Lookup(GopherRepetitionName)
+	p, err := spec.NewParams(map[string]any{"top_n_grams": "2:0.5,x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spec.New(p); err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Errorf("bad top_n_grams: %v", err)
+	}
+}
+
+// TestPathological runs every stage over inputs built to be slow and
+// checks they finish within a bound far above linear time (quadratic
+// work on these sizes would take minutes).
+func TestPathological(t *testing.T) {
+	emoji := strings.Repeat("😀🎉👍", 1<<20/12)
+	lines := strings.Repeat("the same line again and again\n", 100_000)
+	noSpace := strings.Repeat("abcdefghij", 1_000_000)
+	cjk := strings.Repeat("这是一个很好的博物馆", 1<<20/30)
+	stages := stagesFor(t, "filter")
+	tags := stagesFor(t, "tag")
+	for _, tc := range []struct{ name, text string }{
+		{"1 MB line of emoji", emoji},
+		{"100,000 repeated lines", lines},
+		{"10 MB without spaces", noSpace},
+		{"1 MB of ideographs", cjk},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			for _, set := range [][]pipeline.Stage{stages, tags} {
+				for _, st := range set {
+					doc := &pipeline.Document{Text: tc.text, Lang: "en"}
+					if _, err := st.Process(doc); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+// FuzzStages feeds arbitrary text through every stage in both modes:
+// no panic, valid UTF-8 in stays valid UTF-8 out, tag mode never changes
+// the text, and a rewrite only removes.
+func FuzzStages(f *testing.F) {
+	for _, s := range samples {
+		f.Add(s.lang, s.text)
+	}
+	f.Add("th", "ประเทศไทย\r\n\r\n[1][edit]{")
+	f.Add("ja", "東京の公園…\n• a\n# b ...")
+	f.Add("en", "a\xffb [citation needed]\rjavascript\n\n\n")
+	filter, tag := stagesFor(f, "filter"), stagesFor(f, "tag")
+	f.Fuzz(func(t *testing.T, lang, s string) {
+		for k := range filter {
+			doc := &pipeline.Document{Text: s, Lang: lang}
+			if _, err := tag[k].Process(doc); err != nil || doc.Text != s {
+				t.Fatalf("%s tag: err %v, text changed", tag[k].Name(), err)
+			}
+			doc = &pipeline.Document{Text: s, Lang: lang}
+			if _, err := filter[k].Process(doc); err != nil {
+				t.Fatal(err)
+			}
+			if utf8.ValidString(s) && !utf8.ValidString(doc.Text) {
+				t.Fatalf("%s made invalid UTF-8", filter[k].Name())
+			}
+			if len(doc.Text) > len(s) {
+				t.Fatalf("%s grew the text: %q → %q", filter[k].Name(), s, doc.Text)
+			}
+			for _, sg := range doc.Signals {
+				if sg.Value != sg.Value {
+					t.Fatalf("%s: signal %s is NaN", filter[k].Name(), sg.Name)
+				}
+			}
+		}
+	})
+}
