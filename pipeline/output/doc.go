@@ -54,10 +54,10 @@
 //
 // Row groups, rotation and the memory cap count bytes as DocBytes does:
 // uncompressed and independent of the compressor. A partition buffers
-// documents until they reach RowGroupBytes (default 64 MiB), then writes
+// documents until they reach RowGroupBytes (default 32 MiB), then writes
 // them as one row group; a shard is closed once MaxShardBytes (default
 // 256 MiB) have been written to it. Buffers of all partitions together
-// stay under MaxBufferedBytes (default 256 MiB): past it, the partition
+// stay under MaxBufferedBytes (default 128 MiB): past it, the partition
 // holding the most is written out early as a smaller row group. While a
 // row group is encoded its Arrow record and compressed pages exist beside
 // the buffer, so peak memory is about MaxBufferedBytes plus twice

@@ -30,8 +30,8 @@ const (
 // Defaults of Options.
 const (
 	DefaultMaxShardBytes    = 256 << 20
-	DefaultRowGroupBytes    = 64 << 20
-	DefaultMaxBufferedBytes = 256 << 20
+	DefaultRowGroupBytes    = 32 << 20
+	DefaultMaxBufferedBytes = 128 << 20
 	// DefaultZstdLevel is the zstd level of Parquet pages and JSONL
 	// streams. Text dominates the bytes; on ~3 KB web-like documents
 	// level 1 (klauspost's SpeedFastest) wrote ~30% faster than level 3

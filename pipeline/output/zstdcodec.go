@@ -42,7 +42,10 @@ func (z *parallelZstd) encoder(level int) (*zstd.Encoder, *sync.Pool) {
 	if !ok {
 		lvl := zstd.EncoderLevelFromZstd(level)
 		p, _ = z.pools.LoadOrStore(level, &sync.Pool{New: func() any {
-			e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(lvl), zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
+			// A piece is never longer than zstdPiece, so a larger window
+			// would only hold memory (8 MiB per pooled encoder by default).
+			e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(lvl), zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true),
+				zstd.WithWindowSize(zstdPiece))
 			if err != nil {
 				panic(err) // only for invalid options, which are constants here
 			}
