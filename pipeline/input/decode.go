@@ -20,10 +20,16 @@ var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 32); return &s }
 // names are interned.
 func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) error {
 	sp := spanPool.Get().(*[]span)
-	defer spanPool.Put(sp)
 	spans, notObject, err := scanObject(raw, (*sp)[:0])
-	*sp = spans[:0]
-	defer clear(spans) // drop the names before pooling
+	defer func() {
+		// Drop the names, and do not keep the scratch of a record with
+		// an extraordinary number of members.
+		clear(spans)
+		if cap(spans) <= 4096 {
+			*sp = spans[:0]
+			spanPool.Put(sp)
+		}
+	}()
 	switch {
 	case err != nil:
 		return recordError(name, "malformed_json", err)
