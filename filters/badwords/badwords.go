@@ -129,9 +129,11 @@ type Matcher struct {
 	entries int
 }
 
-// NewMatcher compiles entries (words or phrases). Entries without a letter
-// ("13." in the Chinese list) are left out: as whole words they would
-// match every such number.
+// NewMatcher compiles entries (words or phrases). Left out: entries
+// without a letter ("13." in the Chinese list), which as whole words
+// would match every such number, and single characters of scripts without
+// spaces (奶, 性, 幹 in the Chinese list), which as substrings would match
+// ordinary words (奶奶 "grandmother", 可能性 "possibility").
 func NewMatcher(entries []string) *Matcher {
 	var pats []string
 	var buf []byte
@@ -142,6 +144,9 @@ func NewMatcher(entries []string) *Matcher {
 			continue
 		}
 		buf = appendJoined(buf[:0], words)
+		if r, n := utf8.DecodeRune(buf); n == len(buf) && noSpace(r) {
+			continue
+		}
 		pats = append(pats, string(buf))
 	}
 	slices.Sort(pats)

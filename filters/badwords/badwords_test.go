@@ -9,7 +9,7 @@ import (
 )
 
 func TestMatcherCounts(t *testing.T) {
-	m := NewMatcher([]string{"ass", "2 girls 1 cup", "他妈的", "セックス", "sm", "13.", "bitch"})
+	m := NewMatcher([]string{"ass", "2 girls 1 cup", "他妈的", "セックス", "sm", "13.", "bitch", "奶"})
 	for _, c := range []struct {
 		text string
 		want int
@@ -26,6 +26,7 @@ func TestMatcherCounts(t *testing.T) {
 		{"sm嗜好", 1},          // Latin entry next to Han: whole word
 		{"smart嗜好", 0},
 		{"在13点见", 0}, // the entry "13." has no letter: left out
+		{"奶奶做了粥", 0}, // single Han characters are left out
 		{"", 0},
 	} {
 		words := text.AppendWords(nil, text.NFC(c.text))
@@ -90,6 +91,7 @@ func TestStageThresholds(t *testing.T) {
 		{"de 100 words, 5 matches", doc("de", 100, 5), ReasonTooManyBadWords},
 		{"ru 100 words, 1 match", doc("ru", 100, 1), ""},
 		{"ru 100 words, 4 matches", doc("ru", 100, 4), ReasonTooManyBadWords},
+		{"zh: grandmother (奶奶) cooks porridge", &pipeline.Document{Lang: "zh", Text: "每天早上，奶奶都会为全家人做一锅热腾腾的粥。奶奶喜欢喝牛奶。奶奶和爷爷。"}, ""},
 		{"zh: 他妈的 three times in 30 characters", &pipeline.Document{Lang: "zh", Text: "他妈的真是太好了他妈的我们走吧他妈的好好好好好好好好好"}, ReasonTooManyBadWords},
 		{"language without a list is not scored", &pipeline.Document{Lang: "xx", Text: "fuck fuck fuck"}, ""},
 	} {

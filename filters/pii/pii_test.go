@@ -101,12 +101,12 @@ func TestStageModes(t *testing.T) {
 
 func TestPathological(t *testing.T) {
 	for _, s := range []string{
-		strings.Repeat("1", 1<<20),
-		strings.Repeat("1.", 1<<19),
-		strings.Repeat("a@", 1<<19),
-		strings.Repeat(":", 1<<20),
-		strings.Repeat("+1 ", 1<<18),
-		strings.Repeat("😀", 1<<18),
+		strings.Repeat("1", 1<<18),
+		strings.Repeat("1.", 1<<17),
+		strings.Repeat("a@", 1<<17),
+		strings.Repeat(":", 1<<18),
+		strings.Repeat("+1 ", 1<<16),
+		strings.Repeat("😀", 1<<16),
 	} {
 		ms := Find(nil, s, Options{})
 		_ = Redact(s, ms)
