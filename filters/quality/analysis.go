@@ -3,6 +3,7 @@ package quality
 import (
 	"fmt"
 	"math/bits"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -316,3 +317,79 @@ func ratio(a, b int) float64 {
 
 // errorf is fmt.Errorf, named so constructors read alike.
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// rewrite sets the document's text to its kept lines (verdict lineKeep)
+// joined by "\n", collapsing runs of blank lines to one and dropping
+// leading and trailing ones, and reports whether any line is left. Lines
+// are taken from Document.Text, so kept lines keep their bytes (citation
+// markers cut when cite is set).
+//
+// When the text was in NFC and nothing inside a line changed, the
+// analysis of the new text is made from the old one — words never cross
+// a line break — and memoised, so later stages do not segment again.
+func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) bool {
+	orig := text.DocLines(doc)
+	lines := a.nfcLines()
+	reuse := !cite && doc.Text == a.nfc && len(lines) == len(orig)
+	if len(orig) != len(verdicts) {
+		// Cannot happen (normalisation keeps line breaks); keep the
+		// NFC lines rather than misalign.
+		orig = text.AppendLines(nil, a.nfc)
+		reuse = false
+	}
+	var b strings.Builder
+	b.Grow(len(doc.Text))
+	var na *analysis
+	if reuse {
+		na = &analysis{words: make([]wordInfo, 0, a.numWords()+1)}
+	}
+	pre := int32(0)
+	blank := false
+	for i, v := range verdicts {
+		switch v {
+		case lineBlank:
+			blank = b.Len() > 0
+			continue
+		case lineKeep:
+		default:
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if blank {
+				b.WriteByte('\n')
+			}
+		}
+		blank = false
+		line := orig[i]
+		if cite {
+			line = removeCitations(line)
+		}
+		if na != nil {
+			l := lines[i]
+			shift := int32(b.Len() - l.start)
+			for w := l.w0; w < l.w1; w++ {
+				wi := a.words[w]
+				wi.start += shift
+				wi.end += shift
+				wi.pre = pre
+				pre += int32(a.wordLen(w))
+				na.words = append(na.words, wi)
+			}
+		}
+		b.WriteString(line)
+	}
+	out := b.String()
+	if text.IsBlank(out) {
+		return false
+	}
+	doc.SetText(out)
+	if na != nil {
+		end := int32(len(out))
+		na.words = append(na.words, wordInfo{start: end, end: end, pre: pre})
+		na.nfc = out
+		na.runes = utf8.RuneCountInString(out)
+		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return na })
+	}
+	return true
+}

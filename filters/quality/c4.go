@@ -254,11 +254,9 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	if removed == 0 && citations == 0 {
 		return "", nil
 	}
-	out := rebuild(doc, verdicts, citations > 0, sc)
-	if text.IsBlank(out) {
+	if !rewrite(doc, a, verdicts, citations > 0) {
 		return "no_lines_left", nil
 	}
-	doc.SetText(out)
 	return "", nil
 }
 
@@ -268,44 +266,6 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// rebuild joins the document's kept lines with "\n", collapsing runs of
-// blank lines and dropping leading and trailing ones. Lines are taken
-// from Document.Text, so kept lines keep their bytes (citations cut).
-func rebuild(doc *pipeline.Document, verdicts []uint8, cite bool, sc *scratch) string {
-	orig := text.DocLines(doc)
-	if len(orig) != len(verdicts) {
-		// Cannot happen (normalisation keeps line breaks); keep the
-		// NFC lines rather than misalign.
-		orig = text.AppendLines(nil, text.DocNFC(doc))
-	}
-	var b strings.Builder
-	b.Grow(len(doc.Text))
-	blank := false
-	for i, v := range verdicts {
-		switch v {
-		case lineBlank:
-			blank = b.Len() > 0
-			continue
-		case lineKeep:
-		default:
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-			if blank {
-				b.WriteByte('\n')
-			}
-		}
-		blank = false
-		line := orig[i]
-		if cite {
-			line = removeCitations(line)
-		}
-		b.WriteString(line)
-	}
-	return b.String()
 }
 
 // citation returns the length of the citation marker at the start of s

@@ -1,8 +1,11 @@
 package quality
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // good is five sentences on five lines that pass every C4 rule.
@@ -113,6 +116,34 @@ func TestC4TerminalPunct(t *testing.T) {
 		_, doc := run(t, st, "en", body+"\n"+tc.line)
 		if got := strings.Contains(doc.Text, strings.TrimSuffix(tc.line, "[2]")); got != tc.kept {
 			t.Errorf("%q kept %v, want %v", tc.line, got, tc.kept)
+		}
+	}
+}
+
+// TestRewriteKeepsAnalysis checks that the analysis carried over a
+// rewrite equals one made afresh from the new text.
+func TestRewriteKeepsAnalysis(t *testing.T) {
+	lr, _ := NewLineRepetition(DefaultLineRepetition())
+	for _, st := range []interface {
+		Process(*pipeline.Document) (string, error)
+	}{NewC4(DefaultC4()), lr} {
+		for _, in := range []string{
+			"Menu\n" + strings.Join(good, "\n\n") + "\nShare it\n\n\n  \nEnable javascript please now.",
+			"Über uns\r\n" + strings.Join(good, "\r\n") + "\r\nx y\r\n" + strings.Repeat("ab cd ", 10) + "\r\nfin",
+			"这是 一个\n" + strings.Join(good, "\n") + "\n门票",
+		} {
+			in += "\n" + strings.Repeat("ERROR disk full ", 6) + "\n" + good[0]
+			doc := &pipeline.Document{Text: in, Lang: "en"}
+			if r, err := st.Process(doc); r != "" || err != nil {
+				t.Fatalf("%q: %q %v", in, r, err)
+			}
+			if doc.Text == in {
+				t.Fatalf("%q: not rewritten", in)
+			}
+			got, want := analyse(doc), newAnalysis(doc.Text)
+			if got.nfc != want.nfc || got.runes != want.runes || !slices.Equal(got.words, want.words) {
+				t.Errorf("%q: carried analysis differs\n got %+v\nwant %+v", doc.Text, got, want)
+			}
 		}
 	}
 }

@@ -121,11 +121,9 @@ func (s *LineRepetition) Process(doc *pipeline.Document) (string, error) {
 	if s.cfg.Tag || removed == 0 {
 		return "", nil
 	}
-	out := rebuild(doc, verdicts, false, sc)
-	if text.IsBlank(out) {
+	if !rewrite(doc, a, verdicts, false) {
 		return "no_lines_left", nil
 	}
-	doc.SetText(out)
 	return "", nil
 }
 
