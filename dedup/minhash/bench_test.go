@@ -40,13 +40,17 @@ func BenchmarkSignature(b *testing.B) {
 
 // BenchmarkSignatureOnly isolates the hashing kernel on normalised text.
 func BenchmarkSignatureOnly(b *testing.B) {
-	s := text.Normalize(benchTexts["latin"])
-	h := NewHasher(112, 5)
-	sig := make([]uint32, 112)
-	b.SetBytes(int64(len(s)))
-	defer cpuRate(b, int64(len(s)))()
-	for b.Loop() {
-		h.Signature(sig, s)
+	for _, name := range []string{"latin", "mixed"} {
+		s := text.Normalize(benchTexts[name])
+		b.Run(name, func(b *testing.B) {
+			h := NewHasher(112, 5)
+			sig := make([]uint32, 112)
+			b.SetBytes(int64(len(s)))
+			defer cpuRate(b, int64(len(s)))()
+			for b.Loop() {
+				h.Signature(sig, s)
+			}
+		})
 	}
 }
 

@@ -30,11 +30,11 @@ import (
 // On disk: 8 B per band (112 B with 14 bands) and, with verification,
 // 4 B per signature entry (448 B with K = 112) per document.
 //
-// Determinism: the clusters are the connected components of the verified
-// candidate pairs; candidates of a band are visited in (band key, input
-// order), so the same pairs are checked whatever order documents were
-// added in, and each cluster is named by its first document in input
-// order.
+// Determinism: the clusters are the connected components of the linked
+// pairs; the members of a band's bucket are visited in input order and
+// the pairs linked are a function of the bucket alone, so the result does
+// not depend on the order documents were added in, nor on the order of
+// the bands. Each cluster is named by its first document in input order.
 type Index struct {
 	k, bands, rows int
 	threshold      float64
@@ -244,13 +244,13 @@ func (ix *Index) Build() error {
 			}
 			// Link each member to the group's first, or failing that to
 			// its predecessor: O(group) checks, and a chain of verified
-			// neighbours still joins one cluster.
+			// neighbours still joins one cluster. Which pairs are linked
+			// depends only on the group (not on links found in earlier
+			// bands), so bands can be processed apart and in any order —
+			// the property a multi-task form of this index relies on.
 			first := entries[lo].id
 			for j := lo + 1; j < hi; j++ {
 				id := entries[j].id
-				if find(id) == find(first) {
-					continue
-				}
 				other := first
 				ok, err := similar(id, other)
 				if err == nil && !ok && j > lo+1 {

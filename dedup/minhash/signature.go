@@ -3,7 +3,6 @@ package minhash
 import (
 	"math"
 	"math/bits"
-	"strings"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -56,15 +55,6 @@ func fmix64(h uint64) uint64 {
 // hashes of one shingle, so that word order matters.
 const shinglePrime = 0x9e3779b97f4a7c15
 
-func isASCII(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // wordHash hashes one word. Words of up to 8 bytes (most words) are
 // packed into an integer with their length and mixed, a bijection, so
 // they cannot collide; xxhash's setup cost dominated on such short inputs
@@ -77,9 +67,14 @@ func wordHash(w string) uint64 {
 	for i := 0; i < len(w); i++ {
 		v |= uint64(w[i]) << (8 * i)
 	}
-	// Lengths 1–8 in the top byte keep "a" and "a\x00" apart; xxhash
-	// outputs may coincide with these, with probability 2^-64 per pair.
-	return fmix64(v ^ uint64(len(w))<<56 ^ 0x6a09e667f3bcc908)
+	return packedHash(v, len(w))
+}
+
+// packedHash hashes a word of n ≤ 8 bytes packed little-endian into v.
+// The length in the top byte keeps "a" and "a\x00" apart; xxhash outputs
+// of longer words may coincide with these with probability 2^-64 a pair.
+func packedHash(v uint64, n int) uint64 {
+	return fmix64(v ^ uint64(n)<<56 ^ 0x6a09e667f3bcc908)
 }
 
 // Signature writes the signature of normalized (text as produced by
@@ -93,25 +88,37 @@ func wordHash(w string) uint64 {
 func (h *Hasher) Signature(dst []uint32, normalized string) bool {
 	words := h.words[:0]
 	// The normalisation leaves words separated by single spaces, except
-	// runs of scripts written without spaces; only words with non-ASCII
-	// bytes go through the (slower) word scanner, which splits those.
-	for s := normalized; len(s) > 0; {
-		w := s
-		if i := strings.IndexByte(s, ' '); i >= 0 {
-			w, s = s[:i], s[i+1:]
-		} else {
-			s = ""
-		}
-		if w == "" {
+	// runs of scripts written without spaces. One loop finds an ASCII
+	// word's end and packs its first 8 bytes (as wordHash does); only
+	// words with non-ASCII bytes go through the slower word scanner, which
+	// splits those runs.
+	s := normalized
+	for i := 0; i < len(s); {
+		if s[i] == ' ' {
+			i++
 			continue
 		}
-		if isASCII(w) {
-			words = append(words, wordHash(w))
-			continue
+		start := i
+		var v uint64
+		var high byte
+		for ; i < len(s) && s[i] != ' '; i++ {
+			c := s[i]
+			high |= c
+			if i-start < 8 {
+				v |= uint64(c) << (8 * (i - start))
+			}
 		}
-		h.sc.Reset(w)
-		for h.sc.Next() {
-			words = append(words, wordHash(h.sc.Word()))
+		w := s[start:i]
+		switch {
+		case high >= 0x80:
+			h.sc.Reset(w)
+			for h.sc.Next() {
+				words = append(words, wordHash(h.sc.Word()))
+			}
+		case len(w) <= 8:
+			words = append(words, packedHash(v, len(w)))
+		default:
+			words = append(words, xxhash.Sum64String(w))
 		}
 	}
 	h.words = words
