@@ -92,7 +92,8 @@ func (r *Reference) Lang(lang string) LangStats { return r.langs[lang] }
 // than the true count, more by collisions.
 func (r *Reference) Count(lang, word string) uint32 {
 	var buf [64]byte
-	return r.estimate(tokenHash(buf[:0], lang, word))
+	h, _ := tokenHash(buf[:0], lang, word)
+	return r.estimate(h)
 }
 
 func (r *Reference) estimate(h uint64) uint32 {
@@ -106,12 +107,12 @@ func (r *Reference) estimate(h uint64) uint32 {
 }
 
 // tokenHash hashes lang, a zero byte and the lower-cased word, using buf
-// as scratch space.
-func tokenHash(buf []byte, lang, word string) uint64 {
+// as scratch space; it returns buf for reuse.
+func tokenHash(buf []byte, lang, word string) (uint64, []byte) {
 	buf = append(buf[:0], lang...)
 	buf = append(buf, 0)
 	buf = appendLower(buf, word)
-	return xxhash.Sum64(buf)
+	return xxhash.Sum64(buf), buf
 }
 
 func appendLower(dst []byte, w string) []byte {
@@ -179,7 +180,8 @@ func (b *Builder) Add(doc *pipeline.Document) {
 	buf := b.pool.Get().(*[]byte)
 	m := b.width - 1
 	for _, w := range words {
-		h := tokenHash(*buf, lang, w)
+		var h uint64
+		h, *buf = tokenHash(*buf, lang, w)
 		h1, h2 := uint32(h), uint32(h>>32)|1
 		for i := range uint32(Depth) {
 			c := &b.counts[i*b.width+(h1+i*h2)&m]

@@ -229,7 +229,9 @@ func (s *Stage) Score(doc *pipeline.Document) (kl, ood float64) {
 	defer s.pool.Put(sc)
 	hs := sc.hashes[:0]
 	for _, w := range words {
-		hs = append(hs, tokenHash(sc.buf, lang, w))
+		var h uint64
+		h, sc.buf = tokenHash(sc.buf, lang, w)
+		hs = append(hs, h)
 	}
 	// Sorting groups equal words: their counts without a map.
 	slices.Sort(hs)
