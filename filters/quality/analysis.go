@@ -1,11 +1,13 @@
 package quality
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -51,6 +53,20 @@ type wordInfo struct {
 	hash       uint64 // wordHash of the word
 	start, end int32  // byte offsets in the NFC text
 	pre        int32  // characters (runes) of the words before this one
+	flags      uint8  // wordASCII, wordUpper
+}
+
+// Word flags, set for words of up to 8 bytes.
+const (
+	wordASCII uint8 = 1 << iota // only ASCII bytes
+	wordUpper                   // ASCII with an upper-case letter
+)
+
+// asciiUpper returns 0x80 in each byte of x (ASCII bytes only) that is an
+// upper-case letter: x+0x3F sets a byte's high bit when it is at least
+// 'A', x+0x25 when it is above 'Z', and no byte carries into the next.
+func asciiUpper(x uint64) uint64 {
+	return (x + 0x3F3F3F3F3F3F3F3F) &^ (x + 0x2525252525252525) & 0x8080808080808080
 }
 
 // lineSpan is one line of the NFC text: its byte span (without the line
@@ -89,12 +105,29 @@ func newAnalysis(nfc string) *analysis {
 	a := &analysis{nfc: nfc, runes: utf8.RuneCountInString(nfc)}
 	words := make([]wordInfo, 0, len(nfc)/4+1)
 	pre := int32(0)
+	// raw views the text as bytes, without copying, for 8-byte loads.
+	raw := unsafe.Slice(unsafe.StringData(nfc), len(nfc))
 	var sc text.WordScanner
 	sc.Reset(nfc)
 	for sc.Next() {
 		s, e := sc.Span()
-		h, r := wordHash(nfc[s:e])
-		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre})
+		var h uint64
+		var r int
+		var f uint8
+		if n := e - s; n <= 8 && s+8 <= len(raw) {
+			// Load the word's bytes at once and mask off what follows:
+			// the same packed value as wordHash's byte loop.
+			x := binary.LittleEndian.Uint64(raw[s:]) & (1<<(8*n) - 1)
+			h, r = mix64(x), n
+			if x&0x8080808080808080 != 0 {
+				r = utf8.RuneCountInString(nfc[s:e])
+			} else if f = wordASCII; asciiUpper(x) != 0 {
+				f |= wordUpper
+			}
+		} else {
+			h, r = wordHash(nfc[s:e])
+		}
+		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre, flags: f})
 		pre += int32(r)
 	}
 	end := int32(len(nfc))
@@ -135,14 +168,19 @@ func wordHash(w string) (hash uint64, runes int) {
 			runes--
 		}
 	}
-	// A word holds no zero byte, so x differs between distinct words,
-	// and the mixer (a bijection) keeps them apart.
+	return mix64(x), runes
+}
+
+// mix64 is a bijective 64-bit mixer (MurmurHash3's finaliser). A word
+// holds no zero byte, so its packed bytes differ from any other word's,
+// and the mixer keeps them apart.
+func mix64(x uint64) uint64 {
 	x ^= x >> 33
 	x *= 0xff51afd7ed558ccd
 	x ^= x >> 33
 	x *= 0xc4ceb9fe1a85ec53
 	x ^= x >> 33
-	return x, runes
+	return x
 }
 
 // wordRunes returns the number of characters of words[i:j] joined by
@@ -159,16 +197,32 @@ func (a *analysis) nfcLines() []lineSpan {
 		return a.lines
 	}
 	a.linesOnce = true
-	var sc text.LineScanner
-	sc.Reset(a.nfc)
 	w := 0
-	for sc.Next() {
-		s, e := sc.Span()
+	add := func(s, e int) {
 		w0 := w
 		for w < a.numWords() && int(a.words[w].start) < e {
 			w++
 		}
 		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w})
+	}
+	if strings.IndexByte(a.nfc, '\r') < 0 {
+		// Lines end at "\n" only: IndexByte is vectorised, where
+		// LineScanner's search for either break is not. Same lines.
+		for s := 0; s < len(a.nfc); {
+			n := strings.IndexByte(a.nfc[s:], '\n')
+			if n < 0 {
+				add(s, len(a.nfc))
+				break
+			}
+			add(s, s+n)
+			s += n + 1
+		}
+		return a.lines
+	}
+	var sc text.LineScanner
+	sc.Reset(a.nfc)
+	for sc.Next() {
+		add(sc.Span())
 	}
 	return a.lines
 }

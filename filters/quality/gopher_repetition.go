@@ -268,36 +268,42 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 // few table operations per word rather than one per word and n.
 func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSignals) {
 	nw := a.numWords()
-	maxN := 0
+	minN, maxN := maxNGram+1, 0
 	for _, r := range s.cfg.TopNGrams {
-		maxN = max(maxN, r.N)
+		minN, maxN = min(minN, r.N), max(maxN, r.N)
 	}
 	for _, r := range s.cfg.DupNGrams {
-		maxN = max(maxN, r.N)
+		minN, maxN = min(minN, r.N), max(maxN, r.N)
 	}
-	if nw == 0 || a.runes == 0 {
+	if nw < minN || a.runes == 0 {
 		return
 	}
+	// Start with the smallest n a rule asks for: pruning below it would
+	// cost a pass and save less.
 	g := sc.grams[:0]
-	for _, w := range a.words[:nw] {
-		g = append(g, w.hash)
+	for i := 0; i+minN <= nw; i++ {
+		h := uint64(0)
+		for k := i; k < i+minN; k++ {
+			h = h*ngramMul + a.words[k].hash
+		}
+		g = append(g, h)
 	}
 	sc.grams = g
 	t := &sc.table
 	// cand holds, in order, the positions whose n-gram may repeat.
 	cand := sc.cand[:0]
-	for i := range nw {
+	for i := range g {
 		cand = append(cand, int32(i))
 	}
 	slots := sc.slots[:0]
-	for n := 1; n <= maxN && len(cand) > 0; n++ {
+	for n := minN; n <= maxN && len(cand) > 0; n++ {
 		// Extend the candidates' hashes to n words and count them.
 		k := 0
 		for _, i := range cand {
 			if int(i)+n > nw {
 				break
 			}
-			if n > 1 {
+			if n > minN {
 				g[i] = g[i]*ngramMul + a.words[int(i)+n-1].hash
 			}
 			cand[k] = i

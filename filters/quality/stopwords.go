@@ -1,10 +1,12 @@
 package quality
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // stopWordLists holds, per language (ISO 639-1, as Document.Lang), the
@@ -84,9 +86,10 @@ var substrLangs = map[string]bool{"th": true}
 // lower-case word), so that a word already hashed by the analysis is
 // looked up without hashing it again.
 type stopSet struct {
-	hashes []uint64 // sorted
-	maxLen int      // longest word in bytes: longer words are not looked up
-	substr []string // for substrLangs: count occurrences in the text
+	hashes  []uint64 // sorted
+	maxLen  int      // longest word in bytes: longer words are not looked up
+	lenMask uint64   // bit n set when a word of n bytes (n < 64) is listed
+	substr  []string // for substrLangs: count occurrences in the text
 }
 
 var stopSets = func() map[string]*stopSet {
@@ -101,6 +104,9 @@ var stopSets = func() map[string]*stopSet {
 			h, _ := wordHash(w)
 			s.hashes = append(s.hashes, h)
 			s.maxLen = max(s.maxLen, len(w))
+			if len(w) < 64 {
+				s.lenMask |= 1 << len(w)
+			}
 		}
 		slices.Sort(s.hashes)
 		m[lang] = s
@@ -135,21 +141,34 @@ func (s *stopSet) contains(h uint64) bool {
 // has reports whether the word with hash h, lower-cased, is a stop word.
 // buf is scratch space for the lower-cased form.
 func (s *stopSet) has(word string, h uint64, buf *[]byte) bool {
-	if len(word) > s.maxLen+2 { // lower case can be shorter by a few bytes
-		return false
-	}
+	var lower uint64 // packed lower-case bytes of a short ASCII word
 	for i := 0; i < len(word); i++ {
 		c := word[i]
-		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			b := (*buf)[:0]
-			for _, r := range word {
-				b = utf8.AppendRune(b, unicode.ToLower(r))
-			}
-			*buf = b
-			h, _ := wordHash(string(b))
-			return s.contains(h)
+		if c >= utf8.RuneSelf || len(word) > 8 {
+			return s.hasSlow(word, buf)
 		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower |= uint64(c) << (8 * i)
 	}
+	if s.lenMask&(1<<len(word)) == 0 {
+		return false
+	}
+	if lower != 0 {
+		h = mix64(lower) // wordHash of the lower-case word
+	}
+	return s.contains(h)
+}
+
+// hasSlow lower-cases word with Unicode case mapping.
+func (s *stopSet) hasSlow(word string, buf *[]byte) bool {
+	b := (*buf)[:0]
+	for _, r := range word {
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+	}
+	*buf = b
+	h, _ := wordHash(string(b))
 	return s.contains(h)
 }
 
@@ -163,9 +182,30 @@ func (s *stopSet) count(a *analysis, buf *[]byte) int {
 		}
 		return n
 	}
+	raw := unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc))
 	for i := range a.numWords() {
 		w := &a.words[i]
-		if int(w.end-w.start) <= s.maxLen+2 && s.has(a.nfc[w.start:w.end], w.hash, buf) {
+		size := int(w.end - w.start)
+		if size > s.maxLen+2 {
+			continue
+		}
+		if w.flags&wordASCII == 0 {
+			if s.has(a.nfc[w.start:w.end], w.hash, buf) {
+				n++
+			}
+			continue
+		}
+		// Short ASCII words: lower case keeps the length, and an
+		// upper-case word is lowered in its packed form (see newAnalysis).
+		if s.lenMask&(1<<size) == 0 {
+			continue
+		}
+		h := w.hash
+		if w.flags&wordUpper != 0 {
+			x := binary.LittleEndian.Uint64(raw[w.start:]) & (1<<(8*size) - 1)
+			h = mix64(x | asciiUpper(x)>>2)
+		}
+		if s.contains(h) {
 			n++
 		}
 	}

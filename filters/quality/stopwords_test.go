@@ -1,0 +1,53 @@
+package quality
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestStopWordCountMatchesNaive compares the packed-word fast path with
+// a plain lower-case-and-compare count.
+func TestStopWordCountMatchesNaive(t *testing.T) {
+	texts := []struct{ lang, text string }{
+		{"en", "The THE tHe the, To of OF Of and AND That have HAVE With WITH within theory Theodor"},
+		{"en", prose},
+		{"de", "Der DER die Die DAS und UND ist Ist NICHT nicht Straße für FÜR Für"},
+		{"tr", "VE ve Bir BİR bir bu BU için İÇİN"},
+		{"ru", "И и В в НЕ не Это ЭТО это Москва"},
+		{"zh", "这是我们的城市公园的树"},
+		{"ko", "그리고 그 이 것 하지만 있다"},
+	}
+	for _, tc := range texts {
+		set := stopWordsFor(tc.lang)
+		list := map[string]bool{}
+		for _, w := range strings.Fields(stopWordLists[tc.lang]) {
+			list[w] = true
+		}
+		a := newAnalysisOf(tc.text)
+		want := 0
+		for i := range a.numWords() {
+			if list[strings.ToLower(a.word(i))] {
+				want++
+			}
+		}
+		var buf []byte
+		if got := set.count(a, &buf); got != want {
+			t.Errorf("%s %q: %d stop words, want %d", tc.lang, tc.text, got, want)
+		}
+	}
+}
+
+func TestAsciiUpper(t *testing.T) {
+	for _, w := range []string{"a", "Z", "AZaz@[`{", "Hello", "ABCDEFGH", "x9_Q"} {
+		var x, want uint64
+		for i := 0; i < len(w); i++ {
+			x |= uint64(w[i]) << (8 * i)
+			if 'A' <= w[i] && w[i] <= 'Z' {
+				want |= 0x80 << (8 * i)
+			}
+		}
+		if got := asciiUpper(x); got != want {
+			t.Errorf("%q: %x, want %x", w, got, want)
+		}
+	}
+}
