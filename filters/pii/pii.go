@@ -122,26 +122,40 @@ func Find(dst []Match, s string, o Options) []Match {
 			i++
 			continue
 		}
-		j, nd := i, 0
+		// Count what each pattern needs, so most windows (a year, a
+		// price) skip the regexps.
+		j, nd, dots, plus, zero := i, 0, 0, false, false
 		for j < len(s) && numChar(s[j]) {
-			if s[j]-'0' < 10 {
+			switch c := s[j]; {
+			case c-'0' < 10:
 				nd++
+				zero = zero || c == '0'
+			case c == '.':
+				dots++
+			case c == '+':
+				plus = true
 			}
 			j++
 		}
-		if nd >= 4 {
+		if nd >= 13 {
 			add(cardRE, Card, i, j, func(a, b int) (int, bool) { return b, bounded(s, a, b) && isCard(s[a:b]) })
+		}
+		if nd >= 4 && dots >= 3 {
 			add(ipv4RE, IP, i, j, func(a, b int) (int, bool) { return b, boundedIP(s, a, b) && o.redactIP(s[a:b]) })
-			if nd >= 8 {
-				add(e164RE, Phone, i, j, func(a, b int) (int, bool) {
-					b = trimParen(s, a, b)
-					return b, bounded(s, a, b) && digits(s[a:b], 8, 15)
-				})
-				add(nanpRE, Phone, i, j, func(a, b int) (int, bool) { return b, bounded(s, a, b) })
-				add(trunkRE, Phone, i, j, func(a, b int) (int, bool) {
-					return b, bounded(s, a, b) && digits(s[a:b], 9, 12) && !looksLikeDate(s[a:b])
-				})
-			}
+		}
+		if nd >= 8 && plus {
+			add(e164RE, Phone, i, j, func(a, b int) (int, bool) {
+				b = trimParen(s, a, b)
+				return b, bounded(s, a, b) && digits(s[a:b], 8, 15)
+			})
+		}
+		if nd >= 10 {
+			add(nanpRE, Phone, i, j, func(a, b int) (int, bool) { return b, bounded(s, a, b) })
+		}
+		if nd >= 9 && zero {
+			add(trunkRE, Phone, i, j, func(a, b int) (int, bool) {
+				return b, bounded(s, a, b) && digits(s[a:b], 9, 12) && !looksLikeDate(s[a:b])
+			})
 		}
 		i = j
 	}
