@@ -253,3 +253,26 @@ func TestBuildReference(t *testing.T) {
 		t.Error("cancelled build succeeded")
 	}
 }
+
+func TestPathological(t *testing.T) {
+	b, _ := NewBuilder(1 << 12)
+	docs := []*pipeline.Document{
+		{Lang: "en", Text: strings.Repeat("😀", 1<<18)},
+		{Lang: "zh", Text: strings.Repeat("他", 1<<18)},
+		{Lang: "en", Text: strings.Repeat("a", 1<<20)},
+		{Lang: "en", Text: strings.Repeat("same line\n", 100000)},
+		{Lang: "", Text: ""},
+	}
+	for _, d := range docs {
+		b.Add(d)
+	}
+	s, _ := New(Config{Loaded: b.Reference(), MinRefDocs: 1})
+	for _, d := range docs {
+		if _, err := s.Process(d); err != nil {
+			t.Fatal(err)
+		}
+		if kl, _ := d.Signal(SignalKL); kl < 0 || kl != kl {
+			t.Errorf("kl %v", kl)
+		}
+	}
+}

@@ -263,7 +263,9 @@ func (s *Stage) Score(doc *pipeline.Document) (kl, ood float64) {
 		kl += p * math.Log(p*total/est)
 		i = j
 	}
-	return kl, float64(oodWords) / n
+	// The sketch overestimates counts, so Q can sum above one and the
+	// sum dip below zero, where the true divergence cannot be.
+	return max(kl, 0), float64(oodWords) / n
 }
 
 // Process scores the document and, in filter mode, drops outliers.
