@@ -192,19 +192,9 @@ func (ix *Index) Build() error {
 			parent[ra] = rb
 		}
 	}
-	sa, sb := make([]uint32, ix.k), make([]uint32, ix.k)
-	similar := func(a, b uint32) (bool, error) {
-		if !ix.verify {
-			return true, nil
-		}
-		if err := ix.readSig(sa, a); err != nil {
-			return false, err
-		}
-		if err := ix.readSig(sb, b); err != nil {
-			return false, err
-		}
-		return Similarity(sa, sb) >= ix.threshold, nil
-	}
+	// Signatures of the bucket's first member, the current one and its
+	// predecessor: one read from the spill file per member.
+	first, cur, prev := make([]uint32, ix.k), make([]uint32, ix.k), make([]uint32, ix.k)
 	entries := make([]bandEntry, n)
 	raw := make([]byte, 64<<10)
 	for b, f := range ix.bandF {
@@ -248,21 +238,28 @@ func (ix *Index) Build() error {
 			// depends only on the group (not on links found in earlier
 			// bands), so bands can be processed apart and in any order —
 			// the property a multi-task form of this index relies on.
-			first := entries[lo].id
-			for j := lo + 1; j < hi; j++ {
-				id := entries[j].id
-				other := first
-				ok, err := similar(id, other)
-				if err == nil && !ok && j > lo+1 {
-					other = entries[j-1].id
-					ok, err = similar(id, other)
-				}
-				if err != nil {
+			if ix.verify && hi-lo > 1 {
+				if err := ix.readSig(first, entries[lo].id); err != nil {
 					return err
 				}
-				if ok {
-					union(id, other)
+				copy(prev, first)
+			}
+			for j := lo + 1; j < hi; j++ {
+				id := entries[j].id
+				if !ix.verify {
+					union(id, entries[lo].id)
+					continue
 				}
+				if err := ix.readSig(cur, id); err != nil {
+					return err
+				}
+				switch {
+				case Similarity(cur, first) >= ix.threshold:
+					union(id, entries[lo].id)
+				case j > lo+1 && Similarity(cur, prev) >= ix.threshold:
+					union(id, entries[j-1].id)
+				}
+				cur, prev = prev, cur
 			}
 			lo = hi
 		}
