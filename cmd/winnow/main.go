@@ -251,13 +251,19 @@ func newBar(f *os.File, total int64) *progressbar.ProgressBar {
 }
 
 func newStagesCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var markdown bool
+	cmd := &cobra.Command{
 		Use:   "stages",
 		Short: "List the stages in pipeline order, with their parameters and defaults",
 		Example: `  winnow stages
+  winnow stages --markdown   # the table in the README
   winnow run data/ -o out --only langid,gopher_quality`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if markdown {
+				writeStagesMarkdown(stdout)
+				return nil
+			}
 			specs := pipeline.Specs()
 			if len(specs) == 0 {
 				fmt.Fprintln(stdout, "no stages are registered")
@@ -275,7 +281,28 @@ func newStagesCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the list as the README's Markdown table")
+	return cmd
 }
+
+// writeStagesMarkdown prints one table row per parameter, generated from
+// the stages' own declarations so the README cannot drift from the code.
+func writeStagesMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| stage | default pipeline | parameter | default | meaning |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, s := range pipeline.Specs() {
+		on := "no"
+		if s.Default {
+			on = "yes"
+		}
+		fmt.Fprintf(w, "| **%s** | %s | | | %s |\n", s.Name, on, mdEscape(s.Summary))
+		for _, p := range s.Params {
+			fmt.Fprintf(w, "| | | `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), mdEscape(p.Doc))
+		}
+	}
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 func formatDefault(v any) string {
 	switch x := v.(type) {
