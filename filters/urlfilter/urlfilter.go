@@ -227,13 +227,7 @@ func (f *Filter) Check(u string) Verdict {
 			}
 		}
 	}
-	words(u, func(w []byte) {
-		if _, ok := f.banned[string(w)]; ok {
-			v.Banned++
-		} else if _, ok := f.soft[string(w)]; ok {
-			v.Soft++
-		}
-	})
+	f.countWords(u, &v)
 	switch {
 	case v.Blocked != "":
 	case v.Banned > 0:
@@ -297,34 +291,43 @@ func urlKey(u string) string {
 	return host + pathOf(rest)
 }
 
-// words calls fn with each lower-cased run of letters and digits of u
-// (ASCII letters folded; other bytes of multi-byte letters kept inside
-// words).
-func words(u string, fn func([]byte)) {
+// countWords counts the banned and soft banned words among the
+// lower-cased runs of letters and digits of u (ASCII letters folded;
+// multi-byte letters kept inside words).
+func (f *Filter) countWords(u string, v *Verdict) {
 	var buf [64]byte
 	n, long := 0, false
-	flush := func() {
+	for i := 0; i <= len(u); i++ {
+		var c byte
+		if i < len(u) {
+			c = u[i]
+		}
+		switch {
+		case i == len(u):
+		case c-'a' < 26 || c-'0' < 10 || c >= 0x80:
+			if n == len(buf) {
+				long = true // longer than any banned word
+			} else {
+				buf[n] = c
+				n++
+			}
+			continue
+		case c-'A' < 26:
+			if n == len(buf) {
+				long = true
+			} else {
+				buf[n] = c + 'a' - 'A'
+				n++
+			}
+			continue
+		}
 		if n > 0 && !long {
-			fn(buf[:n])
+			if _, ok := f.banned[string(buf[:n])]; ok {
+				v.Banned++
+			} else if _, ok := f.soft[string(buf[:n])]; ok {
+				v.Soft++
+			}
 		}
 		n, long = 0, false
 	}
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		switch {
-		case c-'a' < 26 || c-'0' < 10 || c >= 0x80:
-		case c-'A' < 26:
-			c += 'a' - 'A'
-		default:
-			flush()
-			continue
-		}
-		if n == len(buf) {
-			long = true // longer than any banned word
-			continue
-		}
-		buf[n] = c
-		n++
-	}
-	flush()
 }
