@@ -74,6 +74,7 @@ func asciiUpper(x uint64) uint64 {
 type lineSpan struct {
 	start, end int
 	w0, w1     int
+	hash       uint64 // xxhash of the line
 }
 
 type memoKey int
@@ -203,7 +204,7 @@ func (a *analysis) nfcLines() []lineSpan {
 		for w < a.numWords() && int(a.words[w].start) < e {
 			w++
 		}
-		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w})
+		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w, hash: xxhash.Sum64String(a.nfc[s:e])})
 	}
 	if strings.IndexByte(a.nfc, '\r') < 0 {
 		// Lines end at "\n" only: IndexByte is vectorised, where

@@ -1,10 +1,12 @@
 package quality
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -144,6 +146,25 @@ func TestRewriteKeepsAnalysis(t *testing.T) {
 			if got.nfc != want.nfc || got.runes != want.runes || !slices.Equal(got.words, want.words) {
 				t.Errorf("%q: carried analysis differs\n got %+v\nwant %+v", doc.Text, got, want)
 			}
+		}
+	}
+}
+
+// TestCountSentencesMatchesText checks the ASCII sentence counter against
+// text.AppendSentences on random lines.
+func TestCountSentencesMatchesText(t *testing.T) {
+	const alphabet = "ab .!?\"')]}\t,x"
+	rng := rand.New(rand.NewPCG(3, 4))
+	sc := getScratch()
+	defer putScratch(sc)
+	for range 20000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		line := string(b)
+		if got, want := countSentences(line, sc), len(text.AppendSentences(nil, line)); got != want {
+			t.Fatalf("%q: %d sentences, want %d", line, got, want)
 		}
 	}
 }

@@ -21,8 +21,6 @@ package quality
 import (
 	"unicode/utf8"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -149,7 +147,7 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 		if displayWidth(line, s.cfg.ShortLineLength+1) <= s.cfg.ShortLineLength {
 			short++
 		}
-		if sc.table.count[sc.table.add(xxhash.Sum64String(line), i)] > 1 {
+		if sc.table.count[sc.table.add(l.hash, i)] > 1 {
 			dupChars += runeCount(line)
 		}
 	}

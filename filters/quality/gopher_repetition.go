@@ -229,7 +229,7 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 			continue
 		}
 		nonBlank++
-		if sc.table.count[sc.table.add(xxhash.Sum64String(line), i)] > 1 {
+		if sc.table.count[sc.table.add(l.hash, i)] > 1 {
 			dupLines++
 			dupLineChars += runeCount(line)
 		}
