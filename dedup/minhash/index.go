@@ -172,29 +172,8 @@ func (ix *Index) Build() error {
 		}
 	}
 	n := len(ix.orders)
-	parent := make([]uint32, n)
-	for i := range parent {
-		parent[i] = uint32(i)
-	}
-	find := func(x uint32) uint32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]] // path halving
-			x = parent[x]
-		}
-		return x
-	}
-	union := func(a, b uint32) {
-		ra, rb := find(a), find(b)
-		if ra != rb {
-			if ra < rb {
-				ra, rb = rb, ra
-			}
-			parent[ra] = rb
-		}
-	}
-	// Signatures of the bucket's first member, the current one and its
-	// predecessor: one read from the spill file per member.
-	first, cur, prev := make([]uint32, ix.k), make([]uint32, ix.k), make([]uint32, ix.k)
+	uf := newUnionFind(n)
+	sigs := newSigBufs(ix.k)
 	entries := make([]bandEntry, n)
 	raw := make([]byte, 64<<10)
 	for b, f := range ix.bandF {
@@ -232,40 +211,26 @@ func (ix *Index) Build() error {
 			for hi < n && entries[hi].key == entries[lo].key {
 				hi++
 			}
-			// Link each member to the group's first, or failing that to
-			// its predecessor: O(group) checks, and a chain of verified
-			// neighbours still joins one cluster. Which pairs are linked
-			// depends only on the group (not on links found in earlier
-			// bands), so bands can be processed apart and in any order —
-			// the property a multi-task form of this index relies on.
-			if ix.verify && hi-lo > 1 {
-				if err := ix.readSig(first, entries[lo].id); err != nil {
-					return err
-				}
-				copy(prev, first)
-			}
-			for j := lo + 1; j < hi; j++ {
-				id := entries[j].id
-				if !ix.verify {
-					union(id, entries[lo].id)
-					continue
-				}
-				if err := ix.readSig(cur, id); err != nil {
-					return err
-				}
-				switch {
-				case Similarity(cur, first) >= ix.threshold:
-					union(id, entries[lo].id)
-				case j > lo+1 && Similarity(cur, prev) >= ix.threshold:
-					union(id, entries[j-1].id)
-				}
-				cur, prev = prev, cur
+			group := entries[lo:hi]
+			err := linkBucket(len(group), ix.verify, ix.threshold,
+				func(j int, dst []uint32) error { return ix.readSig(dst, group[j].id) },
+				func(j, i int) { uf.union(group[j].id, group[i].id) }, sigs)
+			if err != nil {
+				return err
 			}
 			lo = hi
 		}
 	}
 	entries = nil
 
+	ix.finish(uf.find)
+	return nil
+}
+
+// finish numbers documents by input order and describes each cluster at
+// its first member, given the union-find's find.
+func (ix *Index) finish(find func(uint32) uint32) {
+	n := len(ix.orders)
 	// Number documents by input order and describe each cluster at its
 	// first member.
 	byOrder := make([]uint32, n)
@@ -308,7 +273,6 @@ func (ix *Index) Build() error {
 		}
 	}
 	ix.orders, ix.keys = nil, nil
-	return nil
 }
 
 func (ix *Index) readSig(dst []uint32, id uint32) error {
@@ -357,4 +321,79 @@ func (ix *Index) Close() error {
 	}
 	ix.bandF, ix.sigF = nil, nil
 	return os.RemoveAll(ix.dir)
+}
+
+// sigBufs are the signatures linkBucket holds: the bucket's first member,
+// the current one and its predecessor.
+type sigBufs struct{ first, cur, prev []uint32 }
+
+func newSigBufs(k int) *sigBufs {
+	return &sigBufs{make([]uint32, k), make([]uint32, k), make([]uint32, k)}
+}
+
+// linkBucket decides which members of one LSH bucket (n documents sharing
+// a band key, in input order) are linked: each member j ≥ 1 to the first
+// member, or failing verification to its predecessor j−1. The decision
+// depends on the bucket alone — not on links found in other bands — so
+// bands can be processed apart, in any order, by different tasks, and
+// give the same clusters (the staged mode relies on it). Each member's
+// signature is read once.
+func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uint32) error, link func(j, i int), b *sigBufs) error {
+	if n < 2 {
+		return nil
+	}
+	if !verify {
+		for j := 1; j < n; j++ {
+			link(j, 0)
+		}
+		return nil
+	}
+	if err := sig(0, b.first); err != nil {
+		return err
+	}
+	copy(b.prev, b.first)
+	for j := 1; j < n; j++ {
+		if err := sig(j, b.cur); err != nil {
+			return err
+		}
+		switch {
+		case Similarity(b.cur, b.first) >= threshold:
+			link(j, 0)
+		case j > 1 && Similarity(b.cur, b.prev) >= threshold:
+			link(j, j-1)
+		}
+		b.cur, b.prev = b.prev, b.cur
+	}
+	return nil
+}
+
+// unionFind is a disjoint-set forest over document ids; the smaller id
+// becomes the root, so the forest does not depend on the order of unions.
+type unionFind []uint32
+
+func newUnionFind(n int) unionFind {
+	uf := make(unionFind, n)
+	for i := range uf {
+		uf[i] = uint32(i)
+	}
+	return uf
+}
+
+func (uf unionFind) find(x uint32) uint32 {
+	for uf[x] != x {
+		uf[x] = uf[uf[x]] // path halving
+		x = uf[x]
+	}
+	return x
+}
+
+func (uf unionFind) union(a, b uint32) {
+	ra, rb := uf.find(a), uf.find(b)
+	if ra == rb {
+		return
+	}
+	if ra < rb {
+		ra, rb = rb, ra
+	}
+	uf[ra] = rb
 }
