@@ -2,7 +2,12 @@ package minhash
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
@@ -42,6 +47,8 @@ var Spec = pipeline.Spec{
 		{Name: "keep", Default: "first", Doc: keep.Doc},
 		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
 		{Name: "work_dir", Default: "", Doc: "directory for the index's spill files; empty for the system's temporary directory"},
+		{Name: "save_index", Default: "", Doc: "directory to save this run's signatures in, for a later run's against"},
+		{Name: "against", Default: "", Doc: "directory of signatures saved by earlier runs (save_index, or staged signatures-*.bin): documents near-duplicating them are removed"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
 		c := Config{
@@ -54,6 +61,8 @@ var Spec = pipeline.Spec{
 			Keep:         p.String("keep"),
 			PerLanguage:  p.Bool("per_language"),
 			WorkDir:      p.String("work_dir"),
+			SaveIndex:    p.String("save_index"),
+			Against:      p.String("against"),
 		}
 		switch p.String("mode") {
 		case "filter":
@@ -78,6 +87,15 @@ type Config struct {
 	PerLanguage  bool
 	WorkDir      string
 	Tag          bool
+	// SaveIndex, when set, is a directory where the run's signatures are
+	// saved (signatures-00000.bin, the staged format) for a later run's
+	// Against.
+	SaveIndex string
+	// Against, when set, is a directory of signatures-*.bin saved by
+	// earlier runs: documents of this run that near-duplicate one of them
+	// are removed (the earlier document always wins), without re-reading
+	// that dataset. Their clusters count the earlier documents too.
+	Against string
 }
 
 // DefaultConfig returns the stage's defaults.
@@ -97,6 +115,7 @@ type Stage struct {
 	ix     *Index
 	mu     sync.Mutex
 	ready  bool
+	save   *SignatureStage
 }
 
 type scratch struct {
@@ -147,6 +166,13 @@ func (s *Stage) index() (*Index, error) {
 			return nil, err
 		}
 		s.ix = ix
+		if s.cfg.SaveIndex != "" {
+			save, err := Staged{Dir: s.cfg.SaveIndex, Config: s.cfg, Tasks: 1}.SignatureStage(0)
+			if err != nil {
+				return nil, err
+			}
+			s.save = save
+		}
 	}
 	return s.ix, nil
 }
@@ -166,6 +192,11 @@ func (s *Stage) Observe(doc *pipeline.Document) error {
 	if s.cfg.PerLanguage {
 		scope = xxhash.Sum64String(doc.Lang)
 	}
+	if s.save != nil {
+		if err := s.save.write(doc.Order(), s.policy.Key(doc), scope, sc.sig); err != nil {
+			return err
+		}
+	}
 	return ix.Add(doc.Order(), s.policy.Key(doc), sc.sig, scope)
 }
 
@@ -175,10 +206,59 @@ func (s *Stage) Prepared(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.save != nil {
+		if err := s.save.Close(); err != nil {
+			return err
+		}
+	}
+	if s.cfg.Against != "" {
+		if err := addAgainst(ix, s.cfg.Against, s.cfg.NumPerm); err != nil {
+			return err
+		}
+	}
 	if err := ix.Build(); err != nil {
 		return err
 	}
 	s.ready = true
+	return nil
+}
+
+// againstOrder marks documents of an earlier run: above every
+// Document.Order of this one, so they never name a cluster of this run.
+const againstOrder = 1 << 63
+
+// addAgainst adds the signatures saved in dir to ix as documents that
+// always win their cluster.
+func addAgainst(ix *Index, dir string, k int) error {
+	names, err := filepath.Glob(filepath.Join(dir, "signatures-*.bin"))
+	if err != nil || len(names) == 0 {
+		return fmt.Errorf("minhash: against %s: no saved signatures (signatures-*.bin)", dir)
+	}
+	sig := make([]uint32, k)
+	seq := uint64(0)
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("minhash: against: %w", err)
+		}
+		if fi, err := f.Stat(); err != nil || fi.Size()%int64(recordSize(k)) != 0 {
+			f.Close()
+			return fmt.Errorf("minhash: against: %s is truncated or was saved with another num_perm", name)
+		}
+		var addErr error
+		err = eachRecord(f, k, func(_ int, r []byte) {
+			if addErr != nil {
+				return
+			}
+			decodeSig(sig, r)
+			addErr = ix.Add(againstOrder|seq, math.MinInt64, sig, binary.LittleEndian.Uint64(r[16:]))
+			seq++
+		})
+		f.Close()
+		if err = errors.Join(err, addErr); err != nil {
+			return fmt.Errorf("minhash: against: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -200,6 +280,10 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 func (s *Stage) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.save != nil {
+		s.save.abort() // no-op once Prepared committed it
+		s.save = nil
+	}
 	if s.ix == nil {
 		return nil
 	}

@@ -111,21 +111,28 @@ func (st *SignatureStage) Process(doc *pipeline.Document) (string, error) {
 	if st.cfg.PerLanguage {
 		scope = xxhash.Sum64String(doc.Lang)
 	}
-	rec := make([]byte, 0, recordSize(st.cfg.NumPerm))
-	rec = binary.LittleEndian.AppendUint64(rec, GlobalOrder(doc, st.task, st.tasks))
-	rec = binary.LittleEndian.AppendUint64(rec, uint64(st.policy.Key(doc)))
+	return "", st.write(GlobalOrder(doc, st.task, st.tasks), st.policy.Key(doc), scope, sc.sig)
+}
+
+// write appends one signature record.
+func (st *SignatureStage) write(order uint64, key int64, scope uint64, sig []uint32) error {
+	rec := make([]byte, 0, recordSize(len(sig)))
+	rec = binary.LittleEndian.AppendUint64(rec, order)
+	rec = binary.LittleEndian.AppendUint64(rec, uint64(key))
 	rec = binary.LittleEndian.AppendUint64(rec, scope)
-	for _, v := range sc.sig {
+	for _, v := range sig {
 		rec = binary.LittleEndian.AppendUint32(rec, v)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.err == nil {
-		if _, err := st.w.Write(rec); err != nil {
+		if st.f == nil {
+			st.err = fmt.Errorf("minhash: %s: written after Close", st.final)
+		} else if _, err := st.w.Write(rec); err != nil {
 			st.err = fmt.Errorf("minhash: %s: %w", st.final, err)
 		}
 	}
-	return "", st.err
+	return st.err
 }
 
 // Close implements pipeline.Closer: it commits the signature file.
@@ -142,6 +149,17 @@ func (st *SignatureStage) Close() error {
 		return err
 	}
 	return os.Rename(st.final+".tmp", st.final)
+}
+
+// abort removes an uncommitted signature file.
+func (st *SignatureStage) abort() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.f != nil {
+		st.f.Close()
+		st.f = nil
+		os.Remove(st.final + ".tmp")
+	}
 }
 
 // sigFiles opens every input task's signature file.

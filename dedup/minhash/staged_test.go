@@ -1,6 +1,7 @@
 package minhash
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -120,5 +121,31 @@ func TestStagedMissingFiles(t *testing.T) {
 	}
 	if _, err := s.FilterStage(0); err == nil {
 		t.Error("FilterStage without clusters succeeded")
+	}
+}
+
+// TestAgainst: a second run removes the documents near-duplicating the
+// first run's saved index, and keeps the rest, without reading the first
+// run's input.
+func TestAgainst(t *testing.T) {
+	saved := t.TempDir()
+	first := DefaultConfig()
+	first.WorkDir, first.SaveIndex = t.TempDir(), saved
+	runStage(t, mustNew(t, first), 2, memio.Texts("old", base, other))
+
+	second := DefaultConfig()
+	second.WorkDir, second.Against = t.TempDir(), saved
+	sink := runStage(t, mustNew(t, second), 2, memio.Texts("new", nearDup, edited, "a brand new text about gardening in small urban balconies with pots and herbs", nearDup))
+	if got := sink.IDs(); len(got) != 2 || got[0] != "1" || got[1] != "2" {
+		t.Errorf("kept %v, want [1 2]", got)
+	}
+	if _, err := New(Config{Threshold: 0.8, NumPerm: 112, ShingleWords: 5, Keep: "first", Against: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	bad := DefaultConfig()
+	bad.WorkDir, bad.Against = t.TempDir(), t.TempDir()
+	st := mustNew(t, bad)
+	if _, err := pipeline.Run(context.Background(), []pipeline.Source{memio.Texts("x", base)}, &memio.Sink{}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil {
+		t.Error("against an empty directory succeeded")
 	}
 }
