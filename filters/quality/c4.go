@@ -151,15 +151,10 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	sc.buf = low
 	hasJS := c.FilterJavascript && bytes.Contains(low, []byte("javascript"))
 	hasLorem := c.FilterLoremIpsum && bytes.Contains(low, []byte("lorem ipsum"))
-	hasPolicy := false
-	if c.FilterPolicy {
-		for _, p := range policyPhrases {
-			if bytes.Contains(low, []byte(p)) {
-				hasPolicy = true
-				break
-			}
-		}
-	}
+	// Every policy phrase holds "cookie", "privacy policy" or "terms of
+	// use": three scans of the text tell whether any line needs a look.
+	hasPolicy := c.FilterPolicy && (bytes.Contains(low, []byte("cookie")) ||
+		bytes.Contains(low, []byte("privacy policy")) || bytes.Contains(low, []byte("terms of use")))
 	hasCurly := c.FilterCurlyBracket && strings.IndexByte(a.nfc, '{') >= 0
 	hasCite := c.RemoveCitations && strings.IndexByte(a.nfc, '[') >= 0
 

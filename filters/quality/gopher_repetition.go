@@ -237,17 +237,36 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 	sig.DupLineFrac = ratio(dupLines, nonBlank)
 	sig.DupLineCharFrac = ratio(dupLineChars, total)
 
-	// Paragraphs.
-	sc.strs = text.AppendParagraphs(sc.strs[:0], a.nfc)
-	sc.table.reset(len(sc.strs))
-	dupParas, dupParaChars := 0, 0
-	for i, p := range sc.strs {
-		if sc.table.count[sc.table.add(xxhash.Sum64String(p), i)] > 1 {
+	// Paragraphs: maximal runs of non-blank lines, as
+	// text.AppendParagraphs has them, taken from the lines at hand.
+	sc.table.reset(nonBlank)
+	paras, dupParas, dupParaChars := 0, 0, 0
+	para := func(start, end int) {
+		p := a.nfc[start:end]
+		if sc.table.count[sc.table.add(xxhash.Sum64String(p), paras)] > 1 {
 			dupParas++
 			dupParaChars += runeCount(p)
 		}
+		paras++
 	}
-	sig.DupParaFrac = ratio(dupParas, len(sc.strs))
+	pstart, pend := -1, 0
+	for _, l := range lines {
+		if text.IsBlank(a.nfc[l.start:l.end]) {
+			if pstart >= 0 {
+				para(pstart, pend)
+				pstart = -1
+			}
+			continue
+		}
+		if pstart < 0 {
+			pstart = l.start
+		}
+		pend = l.end
+	}
+	if pstart >= 0 {
+		para(pstart, pend)
+	}
+	sig.DupParaFrac = ratio(dupParas, paras)
 	sig.DupParaCharFrac = ratio(dupParaChars, total)
 
 	sig.Top = make([]float64, len(s.cfg.TopNGrams))

@@ -1,8 +1,11 @@
 package quality
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/winnow-data/winnow/filters/text"
 )
 
 // only returns a gopher_repetition config with every rule off but the
@@ -172,3 +175,35 @@ In 1850 the railway arrived, and with it new industries: a brewery, two textile 
 Today the old town centre is a conservation area. Visitors can walk along the medieval walls, visit the museum in the former corn exchange, or take a boat trip on the river.
 The local council has recently approved plans for a new library and community centre, which should open in the spring of next year.
 Residents say that the character of the town has changed, but most of them welcome the investment and the jobs it brings.`
+
+// TestParagraphsMatchText checks the paragraphs taken from the lines
+// against text.AppendParagraphs on random texts.
+func TestParagraphsMatchText(t *testing.T) {
+	st := onlyRep(func(c *GopherRepetitionConfig) { c.DupParaFrac = 1 })
+	pieces := []string{"a b", "c d", "a b", " ", "\t", "", "x"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+			b.WriteString([]string{"\n", "\r\n", "\n\n"}[rng.IntN(3)])
+		}
+		s := b.String()
+		paras := text.AppendParagraphs(nil, s)
+		seen, dups := map[string]bool{}, 0
+		for _, p := range paras {
+			if seen[p] {
+				dups++
+			}
+			seen[p] = true
+		}
+		want := 0.0
+		if len(paras) > 0 {
+			want = float64(dups) / float64(len(paras))
+		}
+		_, doc := run(t, st, "en", s)
+		if got := sig(t, doc, "gopher_repetition.dup_para_frac"); !near(got, want) {
+			t.Fatalf("%q: dup_para_frac %v, want %v", s, got, want)
+		}
+	}
+}

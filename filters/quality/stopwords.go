@@ -89,6 +89,7 @@ type stopSet struct {
 	hashes  []uint64 // sorted
 	maxLen  int      // longest word in bytes: longer words are not looked up
 	lenMask uint64   // bit n set when a word of n bytes (n < 64) is listed
+	filter  uint64   // bit h%64 set for each listed hash h: most words miss it
 	substr  []string // for substrLangs: count occurrences in the text
 }
 
@@ -103,6 +104,7 @@ var stopSets = func() map[string]*stopSet {
 			}
 			h, _ := wordHash(w)
 			s.hashes = append(s.hashes, h)
+			s.filter |= 1 << (h & 63)
 			s.maxLen = max(s.maxLen, len(w))
 			if len(w) < 64 {
 				s.lenMask |= 1 << len(w)
@@ -130,6 +132,9 @@ func stopWordsFor(lang string) *stopSet {
 // contains reports whether h is the hash of a stop word. The lists are
 // short: a linear scan beats a map.
 func (s *stopSet) contains(h uint64) bool {
+	if s.filter&(1<<(h&63)) == 0 {
+		return false
+	}
 	for _, x := range s.hashes {
 		if x == h {
 			return true
