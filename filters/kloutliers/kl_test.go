@@ -276,3 +276,18 @@ func TestPathological(t *testing.T) {
 		}
 	}
 }
+
+func TestMerge(t *testing.T) {
+	a, b := corpus(1, "en", "w", 100), corpus(2, "fr", "m", 100)
+	whole := build(t, append(slices.Clone(a), b...), 1<<12)
+	left, right := build(t, a, 1<<12), build(t, b, 1<<12)
+	if err := left.Merge(right); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(left.counts, whole.counts) || left.Lang("en") != whole.Lang("en") || left.Lang("fr") != whole.Lang("fr") {
+		t.Error("merged halves differ from the whole")
+	}
+	if err := left.Merge(build(t, a, 1<<10)); err == nil {
+		t.Error("merged references of different widths")
+	}
+}

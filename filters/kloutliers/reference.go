@@ -213,6 +213,28 @@ func langOf(doc *pipeline.Document) string {
 	return doc.Lang
 }
 
+// Merge adds the counts of o to r, so references built from separate
+// shares of a corpus (tasks of a cluster run) make the reference of the
+// whole; addition is order-free, so the result does not depend on the
+// order of merging. Both must have the same width.
+func (r *Reference) Merge(o *Reference) error {
+	if r.width != o.width {
+		return fmt.Errorf("kloutliers: merging references of widths %d and %d", r.width, o.width)
+	}
+	for i, c := range o.counts {
+		sum := r.counts[i] + c
+		if sum < c { // saturate, as Add does
+			sum = 1<<32 - 1
+		}
+		r.counts[i] = sum
+	}
+	for l, st := range o.langs {
+		cur := r.langs[l]
+		r.langs[l] = LangStats{Docs: cur.Docs + st.Docs, Tokens: cur.Tokens + st.Tokens}
+	}
+	return nil
+}
+
 // BuildReference builds a reference of the default width from docs,
 // whose Lang should be set (language identification runs first).
 func BuildReference(ctx context.Context, docs iter.Seq[*pipeline.Document]) (*Reference, error) {

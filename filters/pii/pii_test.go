@@ -16,6 +16,7 @@ func TestRedact(t *testing.T) {
 		{"联系我们：service@example.cn。", "联系我们：<EMAIL>。"},
 		// IPv4: public redacted, private/loopback/documentation kept
 		{"server at 8.8.8.8 answered", "server at <IP_ADDRESS> answered"},
+		{"Ask 1.1.1.1. Or mail x@example.com.", "Ask <IP_ADDRESS>. Or mail <EMAIL>."},
 		{"router 192.168.1.1 and 127.0.0.1", "router 192.168.1.1 and 127.0.0.1"},
 		{"example 203.0.113.7 from RFC 5737", "example 203.0.113.7 from RFC 5737"},
 		{"version 1.2.3.4.5 released", "version 1.2.3.4.5 released"},
