@@ -15,7 +15,9 @@
 // Matching is word-boundary aware: the document's words (filters/text,
 // NFC, lower-cased) are joined with single spaces and an entry matches a
 // whole run of words. Scripts written without spaces (Han, kana, Thai, …)
-// are joined without spaces, so there an entry matches as a substring.
+// are joined without spaces, so there an entry matches as a substring; a
+// Korean entry matches at the start of a word, before particles and
+// endings.
 // All entries of a language are matched in one linear pass (Aho–Corasick).
 package badwords
 
@@ -146,6 +148,11 @@ func NewMatcher(entries []string) *Matcher {
 		buf = appendJoined(buf[:0], words)
 		if r, n := utf8.DecodeRune(buf); n == len(buf) && noSpace(r) {
 			continue
+		}
+		// Korean attaches particles and endings to the word (개새끼야,
+		// 개새끼가): a Hangul entry matches at the start of a word.
+		if r, n := utf8.DecodeLastRune(buf[:len(buf)-1]); n > 0 && buf[len(buf)-1] == ' ' && unicode.Is(unicode.Hangul, r) {
+			buf = buf[:len(buf)-1]
 		}
 		pats = append(pats, string(buf))
 	}

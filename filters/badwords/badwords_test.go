@@ -9,7 +9,7 @@ import (
 )
 
 func TestMatcherCounts(t *testing.T) {
-	m := NewMatcher([]string{"ass", "2 girls 1 cup", "他妈的", "セックス", "sm", "13.", "bitch", "奶"})
+	m := NewMatcher([]string{"ass", "2 girls 1 cup", "他妈的", "セックス", "sm", "13.", "bitch", "奶", "개새끼"})
 	for _, c := range []struct {
 		text string
 		want int
@@ -25,8 +25,10 @@ func TestMatcherCounts(t *testing.T) {
 		{"これはセックスフレンドです", 1}, // katakana: substring inside a longer word
 		{"sm嗜好", 1},          // Latin entry next to Han: whole word
 		{"smart嗜好", 0},
-		{"在13点见", 0}, // the entry "13." has no letter: left out
-		{"奶奶做了粥", 0}, // single Han characters are left out
+		{"在13点见", 0},  // the entry "13." has no letter: left out
+		{"奶奶做了粥", 0},  // single Han characters are left out
+		{"이 개새끼야", 1}, // Korean: particles and endings follow the entry
+		{"새끼 고양이", 0},
 		{"", 0},
 	} {
 		words := text.AppendWords(nil, text.NFC(c.text))
