@@ -38,11 +38,13 @@ var DefaultBannedWords = []string{
 
 // DefaultSoftBannedWords are URL words with innocent uses ("sex
 // education", "adult learning", "Ford Escort"); two of them together mark
-// a document.
+// a document. Words naming people or groups (gay, lesbian, teen, girls)
+// are deliberately absent: with them, support and news pages about those
+// groups would be dropped.
 var DefaultSoftBannedWords = []string{
 	"sex", "sexy", "nude", "nudes", "naked", "erotic", "erotica", "adult",
 	"fetish", "escort", "escorts", "busty", "horny", "slut", "sluts", "cam",
-	"cams", "tube", "gay", "lesbian", "teen", "teens", "hot", "girls", "dating",
+	"cams", "hot",
 }
 
 // DefaultSoftBannedMin is how many soft banned words block a URL.

@@ -54,6 +54,8 @@ func TestCheck(t *testing.T) {
 		{"https://example.com/sex-education", ""},                   // one soft word
 		{"https://example.com/hot-sex-videos", "soft_banned_words"}, // two
 		{"https://example.com/ford-escort-review", ""},
+		{"https://example.org/gay-dating-advice", ""},
+		{"https://example.org/lesbian-teen-support", ""},
 		{"not a url at all", ""},
 	} {
 		d := &pipeline.Document{URL: c.url}
