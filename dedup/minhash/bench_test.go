@@ -1,7 +1,13 @@
 package minhash
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 
 	"math/rand/v2"
 	"runtime"
@@ -11,6 +17,7 @@ import (
 	"github.com/winnow-data/winnow/dedup/internal/memio"
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/input"
 )
 
 var benchTexts = map[string]string{
@@ -144,6 +151,47 @@ func cpuRate(b *testing.B, bytes int64) func() {
 	return func() {
 		if used := processCPU() - start; used > 0 {
 			b.ReportMetric(float64(bytes)*float64(b.N)/used.Seconds()/1e6, "MB/cpu-s")
+		}
+	}
+}
+
+// BenchmarkStageJSONL is BenchmarkStage reading a JSONL file through
+// pipeline/input: the I/O and decoding of both passes included.
+func BenchmarkStageJSONL(b *testing.B) {
+	src, total := benchCorpus(32 << 20)
+	name := filepath.Join(b.TempDir(), "corpus.jsonl")
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i, d := range src.Docs {
+		enc.Encode(map[string]any{"id": strconv.Itoa(i), "text": d.Text})
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		b.Fatal(err)
+	}
+	files, err := input.Expand([]string{name})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(total)
+	defer cpuRate(b, total)()
+	for b.Loop() {
+		s, err := input.Open(files[0], input.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := DefaultConfig()
+		c.WorkDir = b.TempDir()
+		st, err := New(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pipeline.Run(context.Background(), []pipeline.Source{s}, &memio.Sink{Discard: true},
+			pipeline.Options{Stages: []pipeline.Stage{st}, Workers: 1}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
