@@ -438,6 +438,11 @@ func (r *run) process(b *batch) {
 		d := &it.doc
 		if it.raw != nil {
 			if err := b.dec.Decode(it.raw, d); err != nil {
+				// A decoder sees bytes, not their place: name it here.
+				var re *RecordError
+				if errors.As(err, &re) {
+					re.File, re.Index, re.Offset = b.name, it.index, it.offset
+				}
 				it.outcome, it.reason = errored, "input."+recordReason(err)
 				it.readErr = err
 				continue

@@ -160,7 +160,8 @@ func TestRunAccountsForEveryDocument(t *testing.T) {
 	if stats.Stages[1].DocsIn != 3 || stats.Languages["und"] != 3 {
 		t.Errorf("stage 2 %+v languages %v", stats.Stages[1], stats.Languages)
 	}
-	if len(stats.RecordErrors) != 2 || stats.RecordErrors[0].File != "a.jsonl" || stats.RecordErrors[0].Record != 1 {
+	if len(stats.RecordErrors) != 2 || stats.RecordErrors[0].File != "a.jsonl" || stats.RecordErrors[0].Record != 1 ||
+		!strings.HasPrefix(stats.RecordErrors[0].Error, "a.jsonl: record 1 (byte 10): malformed_json") {
 		t.Errorf("record errors %+v", stats.RecordErrors)
 	}
 	if !sink.closed || sink.aborted {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/input/warc"
 )
 
 // File is one input file found by Expand.
@@ -50,8 +51,11 @@ func prefix(p string) func([]byte) bool {
 	return func(head []byte) bool { return bytes.HasPrefix(head, []byte(p)) }
 }
 
+// openWARC hands the stored bytes, compressed as they are, to the WARC
+// reader: it resynchronises at the next gzip member after damage, which a
+// decompressed stream would hide.
 func openWARC(in *input) (pipeline.Source, error) {
-	return nil, errors.New("WARC input: not yet supported")
+	return warc.NewSource(in.file.Path, in.file.Size, in.openStored), nil
 }
 
 func openJSONL(in *input) (pipeline.Source, error) { return &jsonlSource{in: in}, nil }

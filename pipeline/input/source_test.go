@@ -386,10 +386,10 @@ func TestDetection(t *testing.T) {
 		{"a.json.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.gz", gzipBytes(t, obj), "jsonl", false},
 		{"a.bin", zstdBytes(t, obj), "jsonl", false},
-		{"a.warc.gz", gzipBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
-		{"a.dat", []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n"), "WARC input: not yet supported", true},
-		{"a.wet", []byte("anything"), "WARC input: not yet supported", true},
-		{"a.warc.zst", zstdBytes(t, []byte("WARC/1.0\r\n")), "WARC input: not yet supported", true},
+		{"a.warc.gz", gzipBytes(t, []byte("WARC/1.0\r\n")), "warc", false},
+		{"a.dat", []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n"), "warc", false},
+		{"a.wet", []byte("anything"), "warc", false},
+		{"a.warc.zst", zstdBytes(t, []byte("WARC/1.0\r\n")), "warc", false},
 		{"a.parquet.gz", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
 		{"a.jsonl", gzipBytes(t, []byte("PAR1 pretend")), "compressed Parquet is not supported", true},
 		{"a.jsonl.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, "xz compression is not supported", false},
@@ -420,6 +420,10 @@ func TestDetection(t *testing.T) {
 			case "text":
 				if _, ok := src.(*textSource); !ok {
 					t.Errorf("source %T, want text", src)
+				}
+			case "warc":
+				if pkg := reflect.TypeOf(src).Elem().PkgPath(); !strings.HasSuffix(pkg, "/warc") {
+					t.Errorf("source %T, want the WARC reader", src)
 				}
 			default:
 				r := readAll(t, src)

@@ -265,6 +265,12 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 	var total int64
 	for _, f := range files {
 		src, err := input.Open(f, iopts)
+		var fe *pipeline.FileError
+		if errors.As(err, &fe) {
+			// An unreadable file is damage, not a reason to stop: it is
+			// listed in input_errors and the run exits 3.
+			src, err = input.Failed(f, err), nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("opening %s: %w", f.Path, err)
 		}
