@@ -379,3 +379,28 @@ func TestVersionAndStages(t *testing.T) {
 		t.Errorf("stages: exit %d", code)
 	}
 }
+
+// A shard of an earlier run is valid input: its language partitions and
+// provenance survive a second run, so runs can be chained.
+func TestChainedRunsKeepLanguageAndSource(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "first.jsonl")
+	os.WriteFile(in, []byte(`{"id":"a","text":"Guten Tag","lang":"de","lang_score":0.97,"source":"crawl.warc.gz#7"}`+"\n"+
+		`{"id":"b","text":"Bonjour","lang":"fr","lang_score":0.91}`+"\n"), 0o644)
+	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	if code, msg := winnow(t, "run", in, "-o", first, "--only", "none", "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if code, msg := winnow(t, "run", first, "-o", second, "--only", "none", "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	for _, tc := range []struct{ lang, id, source string }{{"de", "a", "crawl.warc.gz#7"}, {"fr", "b", in + "#1"}} {
+		files, _ := filepath.Glob(filepath.Join(second, "lang="+tc.lang, "*.parquet"))
+		if len(files) != 1 {
+			t.Fatalf("lang=%s: %v", tc.lang, files)
+		}
+		if got := readParquet(t, files[0], "id", "source"); got[tc.id] != tc.source {
+			t.Errorf("lang=%s: source %q, want %q", tc.lang, got[tc.id], tc.source)
+		}
+	}
+}

@@ -70,6 +70,19 @@ func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) e
 	if v, ok := r.resolve(m.date); ok {
 		doc.Date = jsonDate(v)
 	}
+	// A record of an earlier run keeps its language and provenance, so
+	// runs can be chained (identify languages once, dedup later).
+	if v, ok := r.top("lang"); ok && v[0] == '"' {
+		doc.Lang = unquote(v)
+	}
+	if v, ok := r.top("lang_score"); ok && (v[0] == '-' || isDigit(v[0])) {
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+			doc.LangScore = f
+		}
+	}
+	if v, ok := r.top("source"); ok && v[0] == '"' {
+		doc.Source = unquote(v)
+	}
 
 	r.appendFields(doc)
 	return nil

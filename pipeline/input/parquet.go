@@ -190,11 +190,14 @@ func (c *colRef) valid(i int) bool {
 type parquetPlan struct {
 	text          []*colRef
 	id, url, date *colRef // nil when absent
-	pass          []int   // top-level columns passed through
-	names         []string
-	cols          []arrow.Array
-	ends          []int
-	hint          int
+	// lang, langScore and source are winnow's own columns in a shard of
+	// an earlier run; nil when absent.
+	lang, langScore, source *colRef
+	pass                    []int // top-level columns passed through
+	names                   []string
+	cols                    []arrow.Array
+	ends                    []int
+	hint                    int
 	// maxRecordBytes bounds a row's text, as it bounds a JSONL line.
 	maxRecordBytes int64
 }
@@ -249,6 +252,8 @@ func (s *parquetSource) plan(schema *arrow.Schema) (*parquetPlan, error) {
 			strings.Join(want, ", "), strings.Join(have, ", "))
 	}
 	p.id, p.url, p.date = findColumn(schema, m.id), findColumn(schema, m.url), findColumn(schema, m.date)
+	own := func(name string) *colRef { return findColumn(schema, path{full: name, segs: []string{name}}) }
+	p.lang, p.langScore, p.source = own("lang"), own("lang_score"), own("source")
 	for i, f := range schema.Fields() {
 		if !canonical(f.Name) {
 			p.pass = append(p.pass, i)
@@ -262,7 +267,7 @@ func (p *parquetPlan) bind(rec arrow.RecordBatch) {
 	for _, c := range p.text {
 		c.bind(rec)
 	}
-	for _, c := range []*colRef{p.id, p.url, p.date} {
+	for _, c := range []*colRef{p.id, p.url, p.date, p.lang, p.langScore, p.source} {
 		if c != nil {
 			c.bind(rec)
 		}
@@ -308,6 +313,23 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 	}
 	if p.date != nil && p.date.valid(i) {
 		doc.Date = arrowDate(p.date.leaf, i)
+	}
+	// A shard of an earlier run keeps its language and provenance, so
+	// runs can be chained (identify languages once, dedup later).
+	if p.lang != nil && p.lang.valid(i) {
+		if s, ok := arrowString(p.lang.leaf, i); ok {
+			doc.Lang = strings.Clone(s)
+		}
+	}
+	if p.langScore != nil && p.langScore.valid(i) {
+		if f, ok := p.langScore.leaf.(*array.Float64); ok {
+			doc.LangScore = f.Value(i)
+		}
+	}
+	if p.source != nil && p.source.valid(i) {
+		if s, ok := arrowString(p.source.leaf, i); ok {
+			doc.Source = strings.Clone(s)
+		}
 	}
 	// Every passed-through value of the row shares one buffer: the engine
 	// keeps the document after the batch is released.
