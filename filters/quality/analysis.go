@@ -58,9 +58,18 @@ type wordInfo struct {
 
 // Word flags, set for words of up to 8 bytes.
 const (
-	wordASCII uint8 = 1 << iota // only ASCII bytes
-	wordUpper                   // ASCII with an upper-case letter
+	wordASCII  uint8 = 1 << iota // only ASCII bytes
+	wordUpper                    // ASCII with an upper-case letter
+	wordLetter                   // ASCII with a letter
 )
+
+// asciiLetter returns 0x80 in each byte of x (ASCII bytes only) that is a
+// letter: setting bit 0x20 folds upper case onto lower case, and no other
+// byte lands in 'a'..'z'.
+func asciiLetter(x uint64) uint64 {
+	y := x | 0x2020202020202020
+	return (y + 0x1F1F1F1F1F1F1F1F) &^ (y + 0x0505050505050505) & 0x8080808080808080
+}
 
 // asciiUpper returns 0x80 in each byte of x (ASCII bytes only) that is an
 // upper-case letter: x+0x3F sets a byte's high bit when it is at least
@@ -75,6 +84,7 @@ type lineSpan struct {
 	start, end int
 	w0, w1     int
 	hash       uint64 // xxhash of the line
+	blank      bool   // white space only (text.IsBlank)
 }
 
 type memoKey int
@@ -122,8 +132,14 @@ func newAnalysis(nfc string) *analysis {
 			h, r = mix64(x), n
 			if x&0x8080808080808080 != 0 {
 				r = utf8.RuneCountInString(nfc[s:e])
-			} else if f = wordASCII; asciiUpper(x) != 0 {
-				f |= wordUpper
+			} else {
+				f = wordASCII
+				if asciiUpper(x) != 0 {
+					f |= wordUpper
+				}
+				if asciiLetter(x) != 0 {
+					f |= wordLetter
+				}
 			}
 		} else {
 			h, r = wordHash(nfc[s:e])
@@ -204,7 +220,8 @@ func (a *analysis) nfcLines() []lineSpan {
 		for w < a.numWords() && int(a.words[w].start) < e {
 			w++
 		}
-		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w, hash: xxhash.Sum64String(a.nfc[s:e])})
+		line := a.nfc[s:e]
+		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w, hash: xxhash.Sum64String(line), blank: w0 == w && text.IsBlank(line)})
 	}
 	if strings.IndexByte(a.nfc, '\r') < 0 {
 		// Lines end at "\n" only: IndexByte is vectorised, where

@@ -165,7 +165,7 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	for _, l := range lines {
 		line := a.nfc[l.start:l.end]
 		v := lineKeep
-		if text.IsBlank(line) {
+		if l.blank {
 			verdicts = append(verdicts, lineBlank)
 			continue
 		}

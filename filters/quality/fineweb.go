@@ -21,7 +21,6 @@ package quality
 import (
 	"unicode/utf8"
 
-	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -137,7 +136,7 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 			newlines++ // every line but a last unterminated one ends in a break
 		}
 		line := a.nfc[l.start:l.end]
-		if text.IsBlank(line) {
+		if l.blank {
 			continue
 		}
 		n++

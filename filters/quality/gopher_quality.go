@@ -28,7 +28,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -191,7 +190,7 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	lines, bullets, ellipses := 0, 0, 0
 	for _, l := range a.nfcLines() {
 		line := a.nfc[l.start:l.end]
-		if text.IsBlank(line) {
+		if l.blank {
 			continue
 		}
 		lines++
@@ -208,7 +207,11 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 
 	alpha := 0
 	for i := range n {
-		if hasLetter(a.word(i)) {
+		if f := a.words[i].flags; f&wordASCII != 0 {
+			if f&wordLetter != 0 {
+				alpha++
+			}
+		} else if hasLetter(a.word(i)) {
 			alpha++
 		}
 	}

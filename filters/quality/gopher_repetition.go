@@ -29,7 +29,6 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
-	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -225,7 +224,7 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 	nonBlank, dupLines, dupLineChars := 0, 0, 0
 	for i, l := range lines {
 		line := a.nfc[l.start:l.end]
-		if text.IsBlank(line) {
+		if l.blank {
 			continue
 		}
 		nonBlank++
@@ -251,7 +250,7 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 	}
 	pstart, pend := -1, 0
 	for _, l := range lines {
-		if text.IsBlank(a.nfc[l.start:l.end]) {
+		if l.blank {
 			if pstart >= 0 {
 				para(pstart, pend)
 				pstart = -1

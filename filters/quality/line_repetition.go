@@ -21,7 +21,6 @@
 package quality
 
 import (
-	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -97,7 +96,7 @@ func (s *LineRepetition) Process(doc *pipeline.Document) (string, error) {
 	verdicts := sc.marks[:0]
 	removed, removedChars, maxFrac := 0, 0, 0.0
 	for _, l := range lines {
-		if text.IsBlank(a.nfc[l.start:l.end]) {
+		if l.blank {
 			verdicts = append(verdicts, lineBlank)
 			continue
 		}

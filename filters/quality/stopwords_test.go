@@ -38,16 +38,22 @@ func TestStopWordCountMatchesNaive(t *testing.T) {
 }
 
 func TestAsciiUpper(t *testing.T) {
-	for _, w := range []string{"a", "Z", "AZaz@[`{", "Hello", "ABCDEFGH", "x9_Q"} {
-		var x, want uint64
+	for _, w := range []string{"a", "Z", "AZaz@[`{", "Hello", "ABCDEFGH", "x9_Q", "1234", "3.14", "_", "\x7f~ "} {
+		var x, want, wantLetter uint64
 		for i := 0; i < len(w); i++ {
 			x |= uint64(w[i]) << (8 * i)
 			if 'A' <= w[i] && w[i] <= 'Z' {
 				want |= 0x80 << (8 * i)
 			}
+			if 'A' <= w[i] && w[i] <= 'Z' || 'a' <= w[i] && w[i] <= 'z' {
+				wantLetter |= 0x80 << (8 * i)
+			}
 		}
 		if got := asciiUpper(x); got != want {
-			t.Errorf("%q: %x, want %x", w, got, want)
+			t.Errorf("%q: upper %x, want %x", w, got, want)
+		}
+		if got := asciiLetter(x); got != wantLetter {
+			t.Errorf("%q: letter %x, want %x", w, got, wantLetter)
 		}
 	}
 }
