@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
@@ -113,7 +112,7 @@ func newAnalysis(nfc string) *analysis {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
-	a := &analysis{nfc: nfc, runes: utf8.RuneCountInString(nfc)}
+	a := &analysis{nfc: nfc, runes: runeCount(nfc)}
 	words := make([]wordInfo, 0, len(nfc)/4+1)
 	pre := int32(0)
 	// raw views the text as bytes, without copying, for 8-byte loads.
@@ -131,7 +130,7 @@ func newAnalysis(nfc string) *analysis {
 			x := binary.LittleEndian.Uint64(raw[s:]) & (1<<(8*n) - 1)
 			h, r = mix64(x), n
 			if x&0x8080808080808080 != 0 {
-				r = utf8.RuneCountInString(nfc[s:e])
+				r = runeCount(nfc[s:e])
 			} else {
 				f = wordASCII
 				if asciiUpper(x) != 0 {
@@ -245,14 +244,29 @@ func (a *analysis) nfcLines() []lineSpan {
 	return a.lines
 }
 
-// runeCount is utf8.RuneCountInString with a fast path for ASCII words.
+// runeCount returns the number of characters of s as
+// utf8.RuneCountInString does for valid UTF-8: the bytes that are not
+// continuation bytes (10xxxxxx), counted eight at a time. Invalid bytes
+// count one each there and may count differently here, which matters to
+// no ratio. Hand-written because the library loop took a twentieth of
+// the stages' time.
 func runeCount(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return i + utf8.RuneCountInString(s[i:])
+	n := len(s)
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if x&0x8080808080808080 == 0 {
+			continue
+		}
+		n -= bits.OnesCount64(x &^ (x << 1) & 0x8080808080808080)
+	}
+	for ; i < len(b); i++ {
+		if b[i]&0xC0 == 0x80 {
+			n--
 		}
 	}
-	return len(s)
+	return n
 }
 
 // hashTable is an open-addressing table of 64-bit hashes with a count and
@@ -460,7 +474,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 		end := int32(len(out))
 		na.words = append(na.words, wordInfo{start: end, end: end, pre: pre})
 		na.nfc = out
-		na.runes = utf8.RuneCountInString(out)
+		na.runes = runeCount(out)
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return na })
 	}
 	return true

@@ -3,6 +3,7 @@ package quality
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestStopWordCountMatchesNaive compares the packed-word fast path with
@@ -54,6 +55,14 @@ func TestAsciiUpper(t *testing.T) {
 		}
 		if got := asciiLetter(x); got != wantLetter {
 			t.Errorf("%q: letter %x, want %x", w, got, wantLetter)
+		}
+	}
+}
+
+func TestRuneCount(t *testing.T) {
+	for _, s := range []string{"", "a", "héllo wörld", "这是一个很好的博物馆", "😀🎉👍 mixed ascii and emoji 😀", strings.Repeat("é", 17), "abcdefgh\u00e9ijklmnop"} {
+		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
+			t.Errorf("%q: %d, want %d", s, got, want)
 		}
 	}
 }
