@@ -32,6 +32,11 @@ type Options struct {
 	Progress func(Progress)
 	// Logger receives warnings about damaged inputs; nil discards them.
 	Logger *slog.Logger
+	// FileIndexes, when set, gives each source's index in the whole run's
+	// sorted file list (a task processes a share of it), so that
+	// Document.Order is unique across the tasks of a cluster job. By
+	// default a source's index is its position in the slice.
+	FileIndexes []int
 }
 
 // Progress reports how far a run has got.
@@ -68,6 +73,9 @@ func Run(ctx context.Context, sources []Source, sink Sink, opts Options) (*Stats
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.FileIndexes != nil && len(opts.FileIndexes) != len(sources) {
+		return nil, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), len(sources))
 	}
 	start := time.Now()
 	var preps []int
@@ -295,7 +303,11 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 func (r *run) read(ctx context.Context, work chan<- *batch) error {
 	defer close(work)
 	seq := 0
-	for fi, src := range r.sources {
+	for i, src := range r.sources {
+		fi := i
+		if r.opts.FileIndexes != nil {
+			fi = r.opts.FileIndexes[i]
+		}
 		name := src.Name()
 		dec, _ := src.(Decoder)
 		b, err := r.newBatch(ctx, &seq, name, fi, dec)

@@ -441,3 +441,34 @@ func TestRunRepairsTextAStageBroke(t *testing.T) {
 		t.Errorf("kept %q repaired %v", sink.kept, stats.Repaired)
 	}
 }
+
+// orderProbe records each document's Order.
+type orderProbe struct {
+	mu     sync.Mutex
+	orders []uint64
+}
+
+func (*orderProbe) Name() string { return "order_probe" }
+func (p *orderProbe) Process(d *Document) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.orders = append(p.orders, d.Order())
+	return "", nil
+}
+
+// A task's share of the files keeps the files' places in the whole list,
+// so document order is unique across tasks.
+func TestRunFileIndexesFromTheWholeList(t *testing.T) {
+	probe := &orderProbe{}
+	srcs := []Source{docSource{{ID: "a"}}, docSource{{ID: "b"}, {ID: "c"}}}
+	if _, err := Run(context.Background(), srcs, &recSink{}, Options{Stages: []Stage{probe}, FileIndexes: []int{3, 7}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	want := []uint64{3 << 40, 7 << 40, 7<<40 | 1}
+	if !slices.Equal(probe.orders, want) {
+		t.Errorf("orders %x, want %x", probe.orders, want)
+	}
+	if _, err := Run(context.Background(), srcs, &recSink{}, Options{FileIndexes: []int{1}}); err == nil {
+		t.Error("mismatched FileIndexes accepted")
+	}
+}

@@ -199,14 +199,20 @@ func mapKeys(m map[string]map[string]any) func(func(string) bool) {
 // list, starting at i. The split depends only on the file list, so each
 // task of a cluster job computes its share alone.
 func Shard(files []input.File, i, n int) []input.File {
-	if n <= 1 {
-		return files
-	}
+	out, _ := shard(files, i, n)
+	return out
+}
+
+// shard is Shard with each file's index in the whole list.
+func shard(files []input.File, i, n int) ([]input.File, []int) {
+	n = max(n, 1)
 	var out []input.File
+	var idx []int
 	for k := i; k < len(files); k += n {
 		out = append(out, files[k])
+		idx = append(idx, k)
 	}
-	return out
+	return out, idx
 }
 
 // RunOptions are the run's non-settings: reporting hooks.
@@ -259,7 +265,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	files := Shard(all, c.Task, c.Tasks)
+	files, indexes := shard(all, c.Task, c.Tasks)
 	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
 	sources := make([]pipeline.Source, 0, len(files))
 	var total int64
@@ -289,7 +295,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 	if err != nil {
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger}
+	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes}
 	if ro.Progress != nil {
 		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
 	}
