@@ -273,16 +273,21 @@ func runeCount(s string) int {
 // the first position of each, reused between documents. It is hand-written
 // rather than a Go map because clearing a map costs its capacity, which a
 // long document leaves large for all later ones, while this table clears
-// only the slots sized for the current document.
+// only the slots sized for the current document; a slot's key, count and
+// position share one 16-byte entry, so a probe touches one cache line.
 type hashTable struct {
-	keys  []uint64
-	count []uint32
-	first []int32
+	slots []slot
 	shift uint
 }
 
-// maxPooledSlots bounds the tables kept for reuse (about 16 MiB); larger
-// ones, sized for an exceptional document, are left to the collector.
+type slot struct {
+	key   uint64 // 0: empty
+	count uint32
+	first int32
+}
+
+// maxPooledSlots bounds the tables kept for reuse (16 MiB); larger ones,
+// sized for an exceptional document, are left to the collector.
 const maxPooledSlots = 1 << 20
 
 // reset prepares the table for up to n keys.
@@ -291,35 +296,31 @@ func (t *hashTable) reset(n int) {
 	for size < 2*n {
 		size <<= 1
 	}
-	if cap(t.keys) < size {
-		t.keys = make([]uint64, size)
-		t.count = make([]uint32, size)
-		t.first = make([]int32, size)
+	if cap(t.slots) < size {
+		t.slots = make([]slot, size)
 	} else {
-		t.keys = t.keys[:size]
-		t.count = t.count[:size]
-		t.first = t.first[:size]
-		clear(t.keys)
+		t.slots = t.slots[:size]
+		clear(t.slots)
 	}
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 }
 
-// add counts one occurrence of h at position pos and returns the slot.
+// add counts one occurrence of h at position pos and returns its slot's
+// index.
 func (t *hashTable) add(h uint64, pos int) int {
 	if h == 0 {
 		h = 1 // 0 marks an empty slot
 	}
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	i := int((h * 0x9E3779B97F4A7C15) >> t.shift)
 	for {
-		switch t.keys[i] {
+		s := &t.slots[i]
+		switch s.key {
 		case h:
-			t.count[i]++
+			s.count++
 			return i
 		case 0:
-			t.keys[i] = h
-			t.count[i] = 1
-			t.first[i] = int32(pos)
+			*s = slot{key: h, count: 1, first: int32(pos)}
 			return i
 		}
 		i = (i + 1) & mask
@@ -331,12 +332,13 @@ func (t *hashTable) lookup(h uint64) uint32 {
 	if h == 0 {
 		h = 1
 	}
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	i := int((h * 0x9E3779B97F4A7C15) >> t.shift)
 	for {
-		switch t.keys[i] {
+		s := &t.slots[i]
+		switch s.key {
 		case h:
-			return t.count[i]
+			return s.count
 		case 0:
 			return 0
 		}
@@ -350,7 +352,7 @@ type scratch struct {
 	walk  hashTable
 	grams []uint64
 	cand  []int32
-	slots []int32
+	slots []int32 // table slot of each candidate
 	strs  []string
 	buf   []byte
 	marks []uint8
@@ -361,10 +363,10 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(s *scratch) {
-	if cap(s.table.keys) > maxPooledSlots {
+	if cap(s.table.slots) > maxPooledSlots {
 		s.table = hashTable{}
 	}
-	if cap(s.walk.keys) > maxPooledSlots {
+	if cap(s.walk.slots) > maxPooledSlots {
 		s.walk = hashTable{}
 	}
 	if cap(s.cand) > maxPooledSlots {

@@ -146,7 +146,7 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 		if displayWidth(line, s.cfg.ShortLineLength+1) <= s.cfg.ShortLineLength {
 			short++
 		}
-		if sc.table.count[sc.table.add(l.hash, i)] > 1 {
+		if sc.table.slots[sc.table.add(l.hash, i)].count > 1 {
 			dupChars += runeCount(line)
 		}
 	}

@@ -228,7 +228,7 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 			continue
 		}
 		nonBlank++
-		if sc.table.count[sc.table.add(l.hash, i)] > 1 {
+		if sc.table.slots[sc.table.add(l.hash, i)].count > 1 {
 			dupLines++
 			dupLineChars += runeCount(line)
 		}
@@ -242,7 +242,7 @@ func (s *GopherRepetition) measure(a *analysis, sc *scratch) RepetitionSignals {
 	paras, dupParas, dupParaChars := 0, 0, 0
 	para := func(start, end int) {
 		p := a.nfc[start:end]
-		if sc.table.count[sc.table.add(xxhash.Sum64String(p), paras)] > 1 {
+		if sc.table.slots[sc.table.add(xxhash.Sum64String(p), paras)].count > 1 {
 			dupParas++
 			dupParaChars += runeCount(p)
 		}
@@ -330,29 +330,27 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 		cand = cand[:k]
 		t.reset(len(cand))
 		slots = slots[:0]
+		// The most frequent n-gram, among equals the first to occur,
+		// tracked on the running counts: the highest final count is
+		// reached at some point, and ties are broken on first positions.
+		best, bestFirst := uint32(1), 0
 		for _, i := range cand {
-			slots = append(slots, int32(t.add(g[i], int(i))))
+			idx := t.add(g[i], int(i))
+			slots = append(slots, int32(idx))
+			sl := &t.slots[idx]
+			if c, f := sl.count, int(sl.first); c > best || (c == best && f < bestFirst) {
+				best, bestFirst = c, f
+			}
 		}
 		for r, rule := range s.cfg.TopNGrams {
-			if rule.N != n {
-				continue
-			}
-			// The most frequent n-gram; among equals the first to occur.
-			best, bestFirst := uint32(1), 0
-			for _, slot := range slots {
-				c, f := t.count[slot], int(t.first[slot])
-				if c > best || (c == best && f < bestFirst) {
-					best, bestFirst = c, f
-				}
-			}
-			if best > 1 {
+			if rule.N == n && best > 1 {
 				sig.Top[r] = ratio(int(best)*a.wordRunes(bestFirst, bestFirst+n), a.runes)
 			}
 		}
 		// Keep the positions whose n-gram repeats.
 		k = 0
 		for j, i := range cand {
-			if t.count[slots[j]] > 1 {
+			if t.slots[slots[j]].count > 1 {
 				cand[k] = i
 				k++
 			}
@@ -373,7 +371,7 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 				if int(i) < next {
 					continue
 				}
-				if w.count[w.add(g[i], int(i))] > 1 {
+				if w.slots[w.add(g[i], int(i))].count > 1 {
 					dup += a.wordRunes(int(i), int(i)+n)
 					next = int(i) + n
 				}
