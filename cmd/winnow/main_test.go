@@ -404,3 +404,36 @@ func TestChainedRunsKeepLanguageAndSource(t *testing.T) {
 		}
 	}
 }
+
+// A crawl becomes clean text with url, date and title; a damaged crawl
+// keeps its intact records and exits 3.
+func TestRunWARC(t *testing.T) {
+	const dir = "../../pipeline/input/warc/testdata/"
+	out := t.TempDir()
+	code, msg := winnow(t, "run", dir+"sample.warc.gz", "-o", out, "--only", "extract", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	s := readStats(t, filepath.Join(out, "stats.json"))
+	if s.DocsOut == 0 || len(s.Skipped) == 0 {
+		t.Errorf("kept %d, skipped %v", s.DocsOut, s.Skipped)
+	}
+	for _, f := range shards(t, out) {
+		for url, text := range readParquet(t, f, "url", "text") {
+			if !strings.HasPrefix(url, "http") || strings.Contains(text, "<") || strings.Contains(text, "](") {
+				t.Errorf("%s: text not clean: %.80q", url, text)
+			}
+		}
+		if titles := readParquet(t, f, "url", "title"); len(titles) == 0 {
+			t.Errorf("no title column in %s", f)
+		}
+	}
+	out2 := t.TempDir()
+	code, msg = winnow(t, "run", dir+"sample-damaged.warc.gz", "-o", out2, "--only", "extract")
+	if code != exitDamaged {
+		t.Fatalf("damaged crawl: exit %d, want 3: %s", code, msg)
+	}
+	if s := readStats(t, filepath.Join(out2, "stats.json")); s.DocsOut == 0 || len(s.InputErrors) == 0 {
+		t.Errorf("damaged crawl: kept %d, input errors %v", s.DocsOut, s.InputErrors)
+	}
+}
