@@ -121,27 +121,25 @@ func newAnalysis(nfc string) *analysis {
 	sc.Reset(nfc)
 	for sc.Next() {
 		s, e := sc.Span()
-		var h uint64
-		var r int
-		var f uint8
-		if n := e - s; n <= 8 && s+8 <= len(raw) {
-			// Load the word's bytes at once and mask off what follows:
-			// the same packed value as wordHash's byte loop.
-			x := binary.LittleEndian.Uint64(raw[s:]) & (1<<(8*n) - 1)
-			h, r = mix64(x), n
-			if x&0x8080808080808080 != 0 {
-				r = runeCount(nfc[s:e])
-			} else {
-				f = wordASCII
-				if asciiUpper(x) != 0 {
-					f |= wordUpper
-				}
-				if asciiLetter(x) != 0 {
-					f |= wordLetter
-				}
-			}
+		n := e - s
+		if n > 8 {
+			h, r := wordHash(nfc[s:e])
+			words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre})
+			pre += int32(r)
+			continue
+		}
+		x := packWord(raw, s, n)
+		h, r, f := mix64(x), n, uint8(0)
+		if x&0x8080808080808080 != 0 {
+			r = runeCount(nfc[s:e])
 		} else {
-			h, r = wordHash(nfc[s:e])
+			f = wordASCII
+			if asciiUpper(x) != 0 {
+				f |= wordUpper
+			}
+			if asciiLetter(x) != 0 {
+				f |= wordLetter
+			}
 		}
 		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre, flags: f})
 		pre += int32(r)
@@ -149,6 +147,19 @@ func newAnalysis(nfc string) *analysis {
 	end := int32(len(nfc))
 	a.words = append(words, wordInfo{start: end, end: end, pre: pre})
 	return a
+}
+
+// packWord returns the n ≤ 8 bytes at raw[s:] packed little-endian into
+// an integer, loaded at once where 8 bytes are there to read.
+func packWord(raw []byte, s, n int) uint64 {
+	if s+8 <= len(raw) {
+		return binary.LittleEndian.Uint64(raw[s:]) & (1<<(8*n) - 1)
+	}
+	var x uint64
+	for i := n - 1; i >= 0; i-- {
+		x = x<<8 | uint64(raw[s+i])
+	}
+	return x
 }
 
 // numWords returns the number of words.
@@ -413,8 +424,10 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // markers cut when cite is set).
 //
 // When the text was in NFC and nothing inside a line changed, the
-// analysis of the new text is made from the old one — words never cross
-// a line break — and memoised, so later stages do not segment again.
+// analysis of the new text — words and lines — is made from the old one
+// in place (words never cross a line break, and the new text is the old
+// one with lines left out) and memoised, so later stages do not segment
+// again. The old analysis is dropped with the old text.
 func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) bool {
 	orig := text.DocLines(doc)
 	lines := a.nfcLines()
@@ -427,10 +440,9 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 	}
 	var b strings.Builder
 	b.Grow(len(doc.Text))
-	var na *analysis
-	if reuse {
-		na = &analysis{words: make([]wordInfo, 0, a.numWords()+1)}
-	}
+	// Kept words and lines move down to indices k and j: each is at or
+	// before its old index, so the old entries are read before written.
+	k, j := 0, 0
 	pre := int32(0)
 	blank := false
 	for i, v := range verdicts {
@@ -442,9 +454,15 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 		default:
 			continue
 		}
+		l := lines[i]
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 			if blank {
+				if reuse {
+					p := b.Len()
+					lines[j] = lineSpan{start: p, end: p, w0: k, w1: k, hash: emptyLineHash, blank: true}
+					j++
+				}
 				b.WriteByte('\n')
 			}
 		}
@@ -453,17 +471,21 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 		if cite {
 			line = removeCitations(line)
 		}
-		if na != nil {
-			l := lines[i]
+		if reuse {
 			shift := int32(b.Len() - l.start)
+			k0 := k
 			for w := l.w0; w < l.w1; w++ {
+				n := int32(a.wordLen(w))
 				wi := a.words[w]
 				wi.start += shift
 				wi.end += shift
 				wi.pre = pre
-				pre += int32(a.wordLen(w))
-				na.words = append(na.words, wi)
+				pre += n
+				a.words[k] = wi
+				k++
 			}
+			lines[j] = lineSpan{start: b.Len(), end: b.Len() + len(line), w0: k0, w1: k, hash: l.hash}
+			j++
 		}
 		b.WriteString(line)
 	}
@@ -472,12 +494,15 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 		return false
 	}
 	doc.SetText(out)
-	if na != nil {
+	if reuse {
 		end := int32(len(out))
-		na.words = append(na.words, wordInfo{start: end, end: end, pre: pre})
-		na.nfc = out
-		na.runes = runeCount(out)
+		a.words[k] = wordInfo{start: end, end: end, pre: pre}
+		na := &analysis{nfc: out, words: a.words[:k+1], runes: runeCount(out), linesOnce: true, lines: lines[:j]}
+		a.words, a.lines = nil, nil // the old analysis is no longer valid
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return na })
 	}
 	return true
 }
+
+// emptyLineHash is the hash of an empty line.
+var emptyLineHash = xxhash.Sum64String("")

@@ -133,6 +133,7 @@ func TestRewriteKeepsAnalysis(t *testing.T) {
 			"Menu\n" + strings.Join(good, "\n\n") + "\nShare it\n\n\n  \nEnable javascript please now.",
 			"Über uns\r\n" + strings.Join(good, "\r\n") + "\r\nx y\r\n" + strings.Repeat("ab cd ", 10) + "\r\nfin",
 			"这是 一个\n" + strings.Join(good, "\n") + "\n门票",
+			"\n\nMenu\n\n\n" + good[1] + "\n \n\t\nShare\n\n" + strings.Join(good, "\n\n") + "\n\n",
 		} {
 			in += "\n" + strings.Repeat("ERROR disk full ", 6) + "\n" + good[0]
 			doc := &pipeline.Document{Text: in, Lang: "en"}
@@ -145,6 +146,9 @@ func TestRewriteKeepsAnalysis(t *testing.T) {
 			got, want := analyse(doc), newAnalysis(doc.Text)
 			if got.nfc != want.nfc || got.runes != want.runes || !slices.Equal(got.words, want.words) {
 				t.Errorf("%q: carried analysis differs\n got %+v\nwant %+v", doc.Text, got, want)
+			}
+			if gl, wl := got.nfcLines(), want.nfcLines(); !slices.Equal(gl, wl) {
+				t.Errorf("%q: carried lines differ\n got %+v\nwant %+v", doc.Text, gl, wl)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -191,6 +192,10 @@ func FuzzStages(f *testing.F) {
 			}
 			if utf8.ValidString(s) && !utf8.ValidString(doc.Text) {
 				t.Fatalf("%s made invalid UTF-8", filter[k].Name())
+			}
+			if got, want := analyse(doc), newAnalysis(text.NFC(doc.Text)); got.runes != want.runes ||
+				!slices.Equal(got.words, want.words) || !slices.Equal(got.nfcLines(), want.nfcLines()) {
+				t.Fatalf("%s: analysis carried over the rewrite differs from a fresh one", filter[k].Name())
 			}
 			if len(doc.Text) > len(s) {
 				t.Fatalf("%s grew the text: %q → %q", filter[k].Name(), s, doc.Text)

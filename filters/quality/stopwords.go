@@ -1,7 +1,6 @@
 package quality
 
 import (
-	"encoding/binary"
 	"slices"
 	"strings"
 	"unicode"
@@ -207,7 +206,7 @@ func (s *stopSet) count(a *analysis, buf *[]byte) int {
 		}
 		h := w.hash
 		if w.flags&wordUpper != 0 {
-			x := binary.LittleEndian.Uint64(raw[w.start:]) & (1<<(8*size) - 1)
+			x := packWord(raw, int(w.start), size)
 			h = mix64(x | asciiUpper(x)>>2)
 		}
 		if s.contains(h) {
