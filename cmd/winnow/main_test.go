@@ -437,3 +437,17 @@ func TestRunWARC(t *testing.T) {
 		t.Errorf("damaged crawl: kept %d, input errors %v", s.DocsOut, s.InputErrors)
 	}
 }
+
+// The README's stage table is generated from the stages' declarations;
+// this keeps it current.
+func TestReadmeStagesTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	writeStagesMarkdown(&table)
+	if !bytes.Contains(readme, table.Bytes()) {
+		t.Error("README.md's stage table is out of date: paste the output of `winnow stages --markdown` between the stages markers")
+	}
+}
