@@ -26,6 +26,7 @@ package quality
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 
@@ -142,12 +143,7 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 
 	// Lower-case ASCII copy of the text for the phrase rules; the phrases
 	// are ASCII, so other bytes are copied as they are.
-	low := append(sc.buf[:0], a.nfc...)
-	for i, b := range low {
-		if 'A' <= b && b <= 'Z' {
-			low[i] = b + 32
-		}
-	}
+	low := lowerASCII(append(sc.buf[:0], a.nfc...))
 	sc.buf = low
 	hasJS := c.FilterJavascript && bytes.Contains(low, []byte("javascript"))
 	hasLorem := c.FilterLoremIpsum && bytes.Contains(low, []byte("lorem ipsum"))
@@ -376,4 +372,21 @@ func isASCIISpace(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// lowerASCII lower-cases the ASCII letters of b in place, eight bytes at
+// a time (see asciiUpper); other bytes are left as they are.
+func lowerASCII(b []byte) []byte {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		m := asciiUpper(x&0x7F7F7F7F7F7F7F7F) &^ x // not bytes ≥ 0x80
+		binary.LittleEndian.PutUint64(b[i:], x|m>>2)
+	}
+	for ; i < len(b); i++ {
+		if 'A' <= b[i] && b[i] <= 'Z' {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return b
 }

@@ -172,3 +172,17 @@ func TestCountSentencesMatchesText(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerASCII(t *testing.T) {
+	for _, s := range []string{"", "ABC", "Hello World, JavaScript!", "ÀÉÎ Ünïcode MIXED ascii ÅÄÖ 123 @[`{", strings.Repeat("AbC\xffé", 9)} {
+		want := []byte(s)
+		for i, c := range want {
+			if 'A' <= c && c <= 'Z' {
+				want[i] = c + 32
+			}
+		}
+		if got := lowerASCII([]byte(s)); string(got) != string(want) {
+			t.Errorf("%q: %q, want %q", s, got, want)
+		}
+	}
+}
