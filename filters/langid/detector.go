@@ -236,6 +236,11 @@ func (d *Detector) Detect(s string) Result {
 	return d.full(s, next, cv, false)
 }
 
+// cjkWeight is how many letters of an alphabet one character of a
+// logographic or syllabic script counts for when choosing the dominant
+// script.
+const cjkWeight = 4
+
 // byScript counts the letters of s by script. It returns the result
 // when that decides (no letters, or a script of a single candidate), else
 // the candidates' group and the number of letters.
@@ -255,6 +260,14 @@ func (d *Detector) byScript(s string) (r Result, g *group, total int, done bool)
 		counts[scKana], counts[scHan] = cjk, 0
 	} else {
 		counts[scHan], counts[scKana] = cjk, 0
+	}
+	// A Han, kana or Hangul character carries about as much as a Latin
+	// word of several letters: weigh them so, or technical Chinese full
+	// of paths and commands is outvoted by its Latin letters (lingua's
+	// own call gets those right).
+	for _, sc := range [...]script{scHan, scKana, scHangul} {
+		total += (cjkWeight - 1) * counts[sc]
+		counts[sc] *= cjkWeight
 	}
 	dom := scNone
 	for sc := scLatin; sc < numScripts; sc++ {
