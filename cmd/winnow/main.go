@@ -150,6 +150,7 @@ were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
 	f.StringVar(&configPath, "config", "", "YAML file with the run's settings; flags override it")
 	f.StringVarP(&c.Output.Dir, "output", "o", "", "output directory (required)")
 	f.StringVar(&c.Output.Format, "output-format", c.Output.Format, "parquet, jsonl (zstd-compressed) or arrow")
+	f.StringVar(&c.Output.Compression, "compression", "zstd", "Parquet/Arrow codec: zstd, lz4, snappy (Parquet only), none")
 	f.Int64Var(&c.Output.MaxShardBytes, "max-shard-bytes", c.Output.MaxShardBytes, "rotate a shard after this many bytes")
 	f.BoolVar(&c.Output.Rejected, "rejected", false, "also write rejected documents to OUT/rejected/ with a reason column")
 	f.StringSliceVar(&c.Only, "only", nil, "run only these stages (comma-separated); 'none' runs no stage")
@@ -175,6 +176,7 @@ func overrideFlags(cmd *cobra.Command, file, flags job.Config) job.Config {
 	for name, apply := range map[string]func(){
 		"output":          func() { file.Output.Dir = flags.Output.Dir },
 		"output-format":   func() { file.Output.Format = flags.Output.Format },
+		"compression":     func() { file.Output.Compression = flags.Output.Compression },
 		"max-shard-bytes": func() { file.Output.MaxShardBytes = flags.Output.MaxShardBytes },
 		"rejected":        func() { file.Output.Rejected = flags.Output.Rejected },
 		"only":            func() { file.Only = flags.Only },

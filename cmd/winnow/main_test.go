@@ -209,6 +209,21 @@ func TestRunConvertsSampleLosslessly(t *testing.T) {
 	}
 }
 
+func TestRunLZ4Compression(t *testing.T) {
+	out := t.TempDir()
+	if code, msg := winnow(t, "run", sampleDir+"/forum.ndjson", "-o", out, "--only", "none", "--compression", "lz4"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	want := expected(t, sampleDir+"/forum.ndjson")
+	got := readParquet(t, shards(t, out)[0], "id", "text")
+	if len(got) != len(want) || got["forum-0001"] != want["forum-0001"] {
+		t.Errorf("lz4 shard: %d docs, want %d", len(got), len(want))
+	}
+	if code, _ := winnow(t, "run", sampleDir, "-o", t.TempDir(), "--compression", "brotli"); code != exitUsage {
+		t.Errorf("unknown codec: exit %d", code)
+	}
+}
+
 func TestRunIsDeterministicAcrossWorkers(t *testing.T) {
 	var ref map[string][]byte
 	for _, w := range []string{"1", "2", "5"} {

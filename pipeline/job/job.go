@@ -56,8 +56,11 @@ type Config struct {
 
 // Output configures what is written.
 type Output struct {
-	Dir           string `yaml:"dir"`
-	Format        string `yaml:"format"` // parquet (default), jsonl, arrow
+	Dir    string `yaml:"dir"`
+	Format string `yaml:"format"` // parquet (default), jsonl, arrow
+	// Compression is the Parquet/Arrow codec: zstd (default), lz4,
+	// snappy (Parquet only), none.
+	Compression   string `yaml:"compression"`
 	MaxShardBytes int64  `yaml:"max_shard_bytes"`
 	Rejected      bool   `yaml:"rejected"`
 }
@@ -247,6 +250,11 @@ func (c Config) Validate() error {
 	default:
 		return usageErr("unknown output format %q (parquet, jsonl, arrow)", c.Output.Format)
 	}
+	switch c.Output.Compression {
+	case "", "zstd", "lz4", "snappy", "none":
+	default:
+		return usageErr("unknown compression %q (zstd, lz4, snappy, none)", c.Output.Compression)
+	}
 	return nil
 }
 
@@ -291,6 +299,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
 		Rejected:      c.Output.Rejected,
+		Compression:   c.Output.Compression,
 	})
 	if err != nil {
 		return nil, err

@@ -22,10 +22,18 @@ type parquetShard struct {
 	rb *recordBuilder
 }
 
-func parquetProps(mem memory.Allocator, level int) *parquet.WriterProperties {
+// parquetCodecs maps Options.Compression to Parquet codecs.
+var parquetCodecs = map[string]compress.Compression{
+	"zstd":   compress.Codecs.Zstd,
+	"lz4":    compress.Codecs.Lz4Raw,
+	"snappy": compress.Codecs.Snappy,
+	"none":   compress.Codecs.Uncompressed,
+}
+
+func parquetProps(mem memory.Allocator, codec string, level int) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
 		parquet.WithAllocator(mem),
-		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompression(parquetCodecs[codec]),
 		parquet.WithCompressionLevel(level),
 		// Row groups are cut by bytes, one record each.
 		parquet.WithMaxRowGroupLength(math.MaxInt64),
@@ -41,9 +49,9 @@ func parquetProps(mem memory.Allocator, level int) *parquet.WriterProperties {
 	)
 }
 
-func newParquetShard(w io.Writer, sch *schema, mem memory.Allocator, level int) (*parquetShard, error) {
+func newParquetShard(w io.Writer, sch *schema, mem memory.Allocator, codec string, level int) (*parquetShard, error) {
 	rb := newRecordBuilder(mem, sch)
-	fw, err := pqarrow.NewFileWriter(rb.rb.Schema(), w, parquetProps(mem, level),
+	fw, err := pqarrow.NewFileWriter(rb.rb.Schema(), w, parquetProps(mem, codec, level),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
 		rb.release()
@@ -69,9 +77,16 @@ type arrowShard struct {
 	rb *recordBuilder
 }
 
-func newArrowShard(w io.Writer, sch *schema, mem memory.Allocator) (*arrowShard, error) {
+func newArrowShard(w io.Writer, sch *schema, mem memory.Allocator, codec string) (*arrowShard, error) {
 	rb := newRecordBuilder(mem, sch)
-	fw, err := ipc.NewFileWriter(w, ipc.WithSchema(rb.rb.Schema()), ipc.WithZstd(), ipc.WithAllocator(mem))
+	opts := []ipc.Option{ipc.WithSchema(rb.rb.Schema()), ipc.WithAllocator(mem)}
+	switch codec {
+	case "zstd":
+		opts = append(opts, ipc.WithZstd())
+	case "lz4":
+		opts = append(opts, ipc.WithLZ4())
+	}
+	fw, err := ipc.NewFileWriter(w, opts...)
 	if err != nil {
 		rb.release()
 		return nil, err
