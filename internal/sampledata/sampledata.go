@@ -74,16 +74,22 @@ func joinSentences(lang string, ss []string) string {
 	return strings.Join(ss, " ")
 }
 
-// document draws 2–4 paragraphs of 2–5 sentences of one language.
+// document draws 6–10 distinct sentences of one language, in 2–4
+// paragraphs: an article does not repeat itself (near duplicates and
+// repetition are added on purpose elsewhere).
 func document(rng *rand.Rand, lang string) string {
 	pool := sentences[lang]
-	paras := make([]string, 2+rng.IntN(3))
-	for i := range paras {
-		ss := make([]string, 2+rng.IntN(4))
+	n := min(len(pool), 6+rng.IntN(5))
+	order := rng.Perm(len(pool))[:n]
+	paras := make([]string, 0, 4)
+	for start := 0; start < n; {
+		k := min(n-start, 2+rng.IntN(3))
+		ss := make([]string, k)
 		for j := range ss {
-			ss[j] = pool[rng.IntN(len(pool))]
+			ss[j] = pool[order[start+j]]
 		}
-		paras[i] = joinSentences(lang, ss)
+		paras = append(paras, joinSentences(lang, ss))
+		start += k
 	}
 	return strings.Join(paras, "\n\n")
 }
