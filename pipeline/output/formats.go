@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/winnow-data/winnow/internal/jsontext"
 )
 
 // parquetShard writes one record per row group through pqarrow.
@@ -141,24 +143,24 @@ func (s *jsonlShard) finish() error { return s.zw.Close() }
 // signals, then its fields (raw JSON on one line), each name once.
 func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, d.id)
+	b = jsontext.AppendString(b, d.id)
 	b = append(b, `,"text":`...)
-	b = appendJSONString(b, d.text)
+	b = jsontext.AppendString(b, d.text)
 	b = append(b, `,"url":`...)
 	if d.url == "" {
 		b = append(b, "null"...)
 	} else {
-		b = appendJSONString(b, d.url)
+		b = jsontext.AppendString(b, d.url)
 	}
 	b = append(b, `,"lang":`...)
-	b = appendJSONString(b, d.lang)
+	b = jsontext.AppendString(b, d.lang)
 	b = append(b, `,"lang_score":`...)
 	b = appendJSONFloat(b, d.langScore)
 	b = append(b, `,"source":`...)
-	b = appendJSONString(b, d.source)
+	b = jsontext.AppendString(b, d.source)
 	if p.rejected {
 		b = append(b, `,"reason":`...)
-		b = appendJSONString(b, d.reason)
+		b = jsontext.AppendString(b, d.reason)
 	}
 	s.seen = s.seen[:0]
 	for _, sg := range p.sigs[d.sigs.lo:d.sigs.hi] {
@@ -166,7 +168,7 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 			continue
 		}
 		b = append(b, ',')
-		b = appendJSONString(b, sg.Name)
+		b = jsontext.AppendString(b, sg.Name)
 		b = append(b, ':')
 		b = appendJSONFloat(b, sg.Value)
 	}
@@ -175,7 +177,7 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 			continue
 		}
 		b = append(b, ',')
-		b = appendJSONString(b, f.name)
+		b = jsontext.AppendString(b, f.name)
 		b = append(b, ':')
 		b = appendRawJSON(b, p.arena[f.lo:f.hi], f.valid)
 	}
@@ -202,7 +204,7 @@ func (s *jsonlShard) claim(name string) bool {
 // nothing is lost.
 func appendRawJSON(b, v []byte, valid bool) []byte {
 	if !valid {
-		return appendJSONString(b, string(v))
+		return jsontext.AppendString(b, string(v))
 	}
 	if !utf8.Valid(v) {
 		// Bytes ≥ 0x80 occur only inside strings; repairing them keeps
@@ -215,7 +217,7 @@ func appendRawJSON(b, v []byte, valid bool) []byte {
 	// Line breaks in valid JSON are whitespace between tokens.
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {
-		return appendJSONString(b, string(v))
+		return jsontext.AppendString(b, string(v))
 	}
 	return append(b, buf.Bytes()...)
 }
@@ -225,59 +227,4 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
-}
-
-// safeASCII marks the bytes a JSON string holds unescaped.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD; non-ASCII text is written as is (not \u-escaped), keeping lines
-// short and readable. Hand-written because encoding/json escapes HTML
-// characters and allocates per call.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safeASCII[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\uFFFD"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

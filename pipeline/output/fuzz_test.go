@@ -123,31 +123,3 @@ func FuzzDecodeString(f *testing.F) {
 		}
 	})
 }
-
-// FuzzAppendJSONString checks the JSONL string encoder: the output is
-// valid JSON decoding to the input with each invalid byte as U+FFFD.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", "quote \" back \\ nl \n tab \t nul \x00 del \x7f", "é 😀 \u2028", "bad \xff\xfe utf8", "<html>&"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("appendJSONString(%q) = %s: %v", s, out, err)
-		}
-		var want []byte
-		for i := 0; i < len(s); {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n == 1 {
-				want = append(want, "\uFFFD"...)
-			} else {
-				want = append(want, s[i:i+n]...)
-			}
-			i += n
-		}
-		if got != string(want) {
-			t.Fatalf("appendJSONString(%q) decodes to %q, want %q", s, got, want)
-		}
-	})
-}
