@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -138,15 +139,16 @@ func newBzip2(r *bufio.Reader) (io.ReadCloser, error) {
 }
 
 // counter counts the bytes read from the stored file, for
-// Record.StoredOffset.
+// Record.StoredOffset. It is atomic because the zstd decoder reads ahead
+// on a goroutine of its own.
 type counter struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *counter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 

@@ -78,7 +78,7 @@ func (s *jsonArraySource) Records(ctx context.Context) iter.Seq2[pipeline.Record
 				}
 				continue
 			}
-			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n, Raw: raw}
+			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n.Load(), Raw: raw}
 			index++
 			if !yield(rec, nil) {
 				return

@@ -72,7 +72,7 @@ func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, er
 			if blank(line) {
 				continue
 			}
-			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n, Raw: line}
+			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n.Load(), Raw: line}
 			index++
 			if !yield(rec, nil) {
 				return

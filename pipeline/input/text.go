@@ -53,6 +53,6 @@ func (s *textSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, err
 		}
 		text := bytes.TrimPrefix(buf.Bytes(), utf8BOM)
 		doc := &pipeline.Document{Text: ownString(text)}
-		yield(pipeline.Record{Doc: doc, StoredOffset: st.stored.n}, nil)
+		yield(pipeline.Record{Doc: doc, StoredOffset: st.stored.n.Load()}, nil)
 	}
 }
