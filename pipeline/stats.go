@@ -156,13 +156,13 @@ func (s *Stats) WriteJSON(w io.Writer) error {
 // Summary writes a short human summary: documents in and out, the drops
 // per stage and reason, and throughput.
 func (s *Stats) Summary(w io.Writer) {
-	mb := float64(s.BytesIn) / 1e6
+	text := float64(s.TextBytesIn) / 1e6
 	rate := 0.0
 	if s.Seconds > 0 {
-		rate = mb / s.Seconds
+		rate = text / s.Seconds
 	}
-	fmt.Fprintf(w, "winnow: %d documents in (%d files, %.1f MB) → %d kept, %d rejected, %d errored in %.1fs (%.1f MB/s)\n",
-		s.DocsIn, s.Files, mb, s.DocsOut, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	fmt.Fprintf(w, "winnow: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept, %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
+		s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
 	for _, st := range s.Stages {
 		fmt.Fprintf(w, "  %-20s %9d in %9d out", st.Name, st.DocsIn, st.DocsOut)
 		if len(st.Dropped) > 0 {
