@@ -269,3 +269,22 @@ func get[T any](p Params, name string) T {
 	}
 	return t
 }
+
+// The values of the mode parameter that every filtering stage declares.
+const (
+	ModeFilter = "filter"
+	ModeTag    = "tag"
+)
+
+// ParseMode reads a stage's mode parameter: "filter" (or empty) drops
+// documents that fail a rule, "tag" keeps every document and writes the
+// same signals only, so thresholds can be chosen afterwards.
+func ParseMode(mode string) (tag bool, err error) {
+	switch mode {
+	case "", ModeFilter:
+		return false, nil
+	case ModeTag:
+		return true, nil
+	}
+	return false, fmt.Errorf("mode %q: want %s or %s", mode, ModeFilter, ModeTag)
+}

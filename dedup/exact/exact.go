@@ -45,13 +45,9 @@ var Spec = pipeline.Spec{
 		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		var tag bool
-		switch m := p.String("mode"); m {
-		case "filter":
-		case "tag":
-			tag = true
-		default:
-			return nil, fmt.Errorf("mode %q: want filter or tag", m)
+		tag, err := pipeline.ParseMode(p.String("mode"))
+		if err != nil {
+			return nil, err
 		}
 		return New(p.String("keep"), p.Bool("per_language"), tag)
 	},

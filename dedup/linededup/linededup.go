@@ -58,13 +58,9 @@ var Spec = pipeline.Spec{
 		{Name: "work_dir", Default: "", Doc: "directory for the spill file; empty for the system's temporary directory"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		var tag bool
-		switch m := p.String("mode"); m {
-		case "filter":
-		case "tag":
-			tag = true
-		default:
-			return nil, fmt.Errorf("mode %q: want filter or tag", m)
+		tag, err := pipeline.ParseMode(p.String("mode"))
+		if err != nil {
+			return nil, err
 		}
 		return New(Config{MaxCount: p.Int("max_count"), BucketDocs: p.Int("bucket_docs"), WorkDir: p.String("work_dir"), Tag: tag})
 	},

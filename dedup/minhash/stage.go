@@ -64,12 +64,9 @@ var Spec = pipeline.Spec{
 			SaveIndex:    p.String("save_index"),
 			Against:      p.String("against"),
 		}
-		switch p.String("mode") {
-		case "filter":
-		case "tag":
-			c.Tag = true
-		default:
-			return nil, fmt.Errorf("mode %q: want filter or tag", p.String("mode"))
+		var err error
+		if c.Tag, err = pipeline.ParseMode(p.String("mode")); err != nil {
+			return nil, err
 		}
 		return New(c)
 	},

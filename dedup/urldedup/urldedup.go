@@ -42,13 +42,9 @@ var Spec = pipeline.Spec{
 		{Name: "keep", Default: "most_recent", Doc: keep.Doc},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		var tag bool
-		switch m := p.String("mode"); m {
-		case "filter":
-		case "tag":
-			tag = true
-		default:
-			return nil, fmt.Errorf("mode %q: want filter or tag", m)
+		tag, err := pipeline.ParseMode(p.String("mode"))
+		if err != nil {
+			return nil, err
 		}
 		return New(p.String("keep"), tag)
 	},

@@ -70,12 +70,9 @@ type Stage struct {
 // New returns the stage configured by c.
 func New(c Config) (*Stage, error) {
 	s := &Stage{minCount: c.MinCount, maxFrac: c.MaxFraction}
-	switch c.Mode {
-	case "", "filter":
-	case "tag":
-		s.tag = true
-	default:
-		return nil, fmt.Errorf("stage %s: mode %q: want filter or tag", Name, c.Mode)
+	var err error
+	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", Name, err)
 	}
 	if s.minCount == 0 {
 		s.minCount = DefaultMinCount

@@ -117,12 +117,9 @@ type Preparing struct {
 // *Preparing.
 func New(c Config) (pipeline.Stage, error) {
 	s := &Stage{maxKL: c.MaxKL, maxOOD: c.MaxOODFraction, minWords: c.MinWords, minRefDocs: int64(c.MinRefDocs)}
-	switch c.Mode {
-	case "", "filter":
-	case "tag":
-		s.tag = true
-	default:
-		return nil, fmt.Errorf("stage %s: mode %q: want filter or tag", Name, c.Mode)
+	var err error
+	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", Name, err)
 	}
 	if s.maxKL == 0 {
 		s.maxKL = DefaultMaxKL

@@ -51,12 +51,9 @@ type Stage struct {
 // New returns the stage configured by c.
 func New(c Config) (*Stage, error) {
 	s := &Stage{drop: c.DropMinCount, opts: Options{AllIPs: c.AllIPs}}
-	switch c.Mode {
-	case "", "filter":
-	case "tag":
-		s.tag = true
-	default:
-		return nil, fmt.Errorf("stage %s: mode %q: want filter or tag", Name, c.Mode)
+	var err error
+	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", Name, err)
 	}
 	if c.DropMinCount < 0 {
 		return nil, fmt.Errorf("stage %s: drop_min_count %d is negative", Name, c.DropMinCount)

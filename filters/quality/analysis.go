@@ -16,8 +16,8 @@ import (
 
 // Modes of every stage of this package.
 const (
-	ModeFilter = "filter" // drop or rewrite documents that fail a rule
-	ModeTag    = "tag"    // keep every document unchanged, write signals only
+	ModeFilter = pipeline.ModeFilter // drop or rewrite documents that fail a rule
+	ModeTag    = pipeline.ModeTag    // keep every document unchanged, write signals only
 )
 
 // modeParam is the parameter every stage declares.
@@ -25,13 +25,10 @@ var modeParam = pipeline.Param{Name: "mode", Default: ModeFilter, Doc: "filter: 
 
 // parseMode reports whether mode is "tag"; empty means "filter".
 func parseMode(stage, mode string) (tag bool, err error) {
-	switch mode {
-	case "", ModeFilter:
-		return false, nil
-	case ModeTag:
-		return true, nil
+	if tag, err = pipeline.ParseMode(mode); err != nil {
+		return false, fmt.Errorf("%s: %w", stage, err)
 	}
-	return false, fmt.Errorf("%s: mode %q: want filter or tag", stage, mode)
+	return tag, nil
 }
 
 // analysis is what this package's stages share about one text: its NFC

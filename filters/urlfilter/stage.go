@@ -71,12 +71,9 @@ type Stage struct {
 // New loads the lists and returns the stage.
 func New(c Config) (*Stage, error) {
 	s := &Stage{}
-	switch c.Mode {
-	case "", "filter":
-	case "tag":
-		s.tag = true
-	default:
-		return nil, fmt.Errorf("stage %s: mode %q: want filter or tag", Name, c.Mode)
+	var err error
+	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", Name, err)
 	}
 	if c.BannedWords == nil {
 		c.BannedWords = DefaultBannedWords
