@@ -102,20 +102,7 @@ func appendJoined(dst []byte, words []string) []byte {
 		if prevSpaced || !noSpace(first) {
 			dst = append(dst, ' ')
 		}
-		for j := 0; j < len(w); {
-			c := w[j]
-			if c < utf8.RuneSelf {
-				if c-'A' < 26 {
-					c += 'a' - 'A'
-				}
-				dst = append(dst, c)
-				j++
-				continue
-			}
-			r, n := utf8.DecodeRuneInString(w[j:])
-			dst = utf8.AppendRune(dst, unicode.ToLower(r))
-			j += n
-		}
+		dst = text.AppendLower(dst, w)
 		last, _ := utf8.DecodeLastRuneInString(w)
 		prevSpaced = !noSpace(last)
 	}

@@ -33,8 +33,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/zstd"
@@ -111,26 +109,8 @@ func (r *Reference) estimate(h uint64) uint32 {
 func tokenHash(buf []byte, lang, word string) (uint64, []byte) {
 	buf = append(buf[:0], lang...)
 	buf = append(buf, 0)
-	buf = appendLower(buf, word)
+	buf = text.AppendLower(buf, word)
 	return xxhash.Sum64(buf), buf
-}
-
-func appendLower(dst []byte, w string) []byte {
-	for j := 0; j < len(w); {
-		c := w[j]
-		if c < utf8.RuneSelf {
-			if c-'A' < 26 {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			j++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(w[j:])
-		dst = utf8.AppendRune(dst, unicode.ToLower(r))
-		j += n
-	}
-	return dst
 }
 
 // Builder accumulates a Reference. Add is safe for concurrent use, and

@@ -186,3 +186,23 @@ func AppendNormalized(dst []byte, s string) []byte {
 func Normalize(s string) string {
 	return string(AppendNormalized(make([]byte, 0, len(s)), s))
 }
+
+// AppendLower appends w in lower case (Unicode simple case mapping, with
+// an ASCII fast path), for stages that match words case-insensitively.
+func AppendLower(dst []byte, w string) []byte {
+	for j := 0; j < len(w); {
+		c := w[j]
+		if c < utf8.RuneSelf {
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			j++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(w[j:])
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		j += n
+	}
+	return dst
+}
