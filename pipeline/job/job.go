@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,7 +130,7 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		}
 		return nil
 	}
-	for _, n := range slices.Concat(c.Skip, slices.Collect(mapKeys(c.Stages))) {
+	for _, n := range slices.Concat(c.Skip, slices.Collect(maps.Keys(c.Stages))) {
 		if err := known(n); err != nil {
 			return nil, err
 		}
@@ -180,22 +181,12 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 }
 
 func withSetting(m map[string]any, k string, v any) map[string]any {
-	out := make(map[string]any, len(m)+1)
-	for mk, mv := range m {
-		out[mk] = mv
+	out := maps.Clone(m)
+	if out == nil {
+		out = map[string]any{}
 	}
 	out[k] = v
 	return out
-}
-
-func mapKeys(m map[string]map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Shard returns the files of task i of n: every n-th file of the sorted
