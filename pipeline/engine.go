@@ -37,6 +37,56 @@ type Options struct {
 	// Document.Order is unique across the tasks of a cluster job. By
 	// default a source's index is its position in the slice.
 	FileIndexes []int
+	// Prepared says the Preparers among Stages hold their state already
+	// (loaded with Exchanger.LoadPrepared), so Run makes no preparatory
+	// pass.
+	Prepared bool
+}
+
+// withDefaults fills in the options left zero.
+func (opts Options) withDefaults(sources int) (Options, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.BatchRecords <= 0 {
+		opts.BatchRecords = 1024
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 1 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.FileIndexes != nil && len(opts.FileIndexes) != sources {
+		return opts, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), sources)
+	}
+	return opts, nil
+}
+
+// Observe makes one preparatory pass for stage p alone: every document
+// that opts.Stages keep is passed to p.Observe; nothing is written and
+// Prepared is not called. The Preparers among opts.Stages must hold their
+// state already (as with Options.Prepared). It is one task's share of a
+// preparatory pass split over a cluster job; the returned Stats account
+// for the documents read (the stage p itself appears in none of them).
+func Observe(ctx context.Context, sources []Source, p Preparer, opts Options) (*Stats, error) {
+	opts, err := opts.withDefaults(len(sources))
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	r := newRun(ctx, sources, opts, opts.Stages, 1, 1, start)
+	r.observe = p
+	stats, err := r.pass(nil)
+	if stats == nil {
+		stats = newStats(opts.Stages)
+	}
+	stats.Seconds = time.Since(start).Seconds()
+	stats.Workers = opts.Workers
+	if err != nil {
+		return stats, fmt.Errorf("observing for %s: %w", p.Name(), err)
+	}
+	return stats, nil
 }
 
 // Progress reports how far a run has got.
@@ -62,31 +112,20 @@ type Progress struct {
 // when ctx is cancelled, so no partial output stays visible. The returned
 // Stats is filled in either case.
 func Run(ctx context.Context, sources []Source, sink Sink, opts Options) (*Stats, error) {
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
-	}
-	if opts.BatchRecords <= 0 {
-		opts.BatchRecords = 1024
-	}
-	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = 1 << 20
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.FileIndexes != nil && len(opts.FileIndexes) != len(sources) {
-		return nil, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), len(sources))
+	opts, err := opts.withDefaults(len(sources))
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	var preps []int
 	for i, st := range opts.Stages {
-		if _, ok := st.(Preparer); ok {
+		if _, ok := st.(Preparer); ok && !opts.Prepared {
 			preps = append(preps, i)
 		}
 	}
 	passes := len(preps) + 1
 	var stats *Stats
-	err := func() error {
+	err = func() error {
 		for p, at := range preps {
 			r := newRun(ctx, sources, opts, opts.Stages[:at], p+1, passes, start)
 			r.observe = opts.Stages[at].(Preparer)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,6 +43,31 @@ type Preparer interface {
 	Stage
 	Observe(doc *Document) error
 	Prepared(ctx context.Context) error
+}
+
+// Exchanger is a Preparer whose preparatory work can be split over the
+// tasks of a cluster job (see pipeline/job's steps): every task observes
+// its share of the input and saves what it saw; one task loads every
+// share, calls Prepared and saves the result; the tasks of the later steps
+// load that result instead of observing again. The bytes are the stage's
+// own format and are only read back by the same build of the stage.
+//
+// Observations merged this way must give the same Prepared state as one
+// process observing everything, whatever the split: stages already order
+// by Document.Order, which is global across tasks.
+type Exchanger interface {
+	Preparer
+	// SaveObserved writes what Observe has gathered in this process.
+	SaveObserved(w io.Writer) error
+	// LoadObserved adds one task's saved observations, as if this
+	// process had observed those documents itself. It is called once per
+	// task, in task order, before Prepared.
+	LoadObserved(r io.Reader) error
+	// SavePrepared writes the state Prepared built: all Process needs.
+	SavePrepared(w io.Writer) error
+	// LoadPrepared restores that state into a newly built stage, which
+	// then processes documents as if it had observed them itself.
+	LoadPrepared(r io.Reader) error
 }
 
 // Closer is implemented by stages holding resources to release when the
