@@ -120,9 +120,15 @@ func (s *Stats) Merge(o *Stats) error {
 	s.Seconds = max(s.Seconds, o.Seconds)
 	s.Files += o.Files
 	s.Workers = max(s.Workers, o.Workers)
-	for _, m := range [][2]map[string]int64{{s.Languages, o.Languages}, {s.Errored, o.Errored}, {s.Skipped, o.Skipped}, {s.Repaired, o.Repaired}} {
-		for k, v := range m[1] {
-			m[0][k] += v
+	for _, m := range []struct {
+		dst *map[string]int64
+		src map[string]int64
+	}{{&s.Languages, o.Languages}, {&s.Errored, o.Errored}, {&s.Skipped, o.Skipped}, {&s.Repaired, o.Repaired}} {
+		for k, v := range m.src {
+			if *m.dst == nil {
+				*m.dst = map[string]int64{}
+			}
+			(*m.dst)[k] += v
 		}
 	}
 	for i := range s.Stages {
@@ -134,6 +140,9 @@ func (s *Stats) Merge(o *Stats) error {
 		a.DocsOut += b.DocsOut
 		a.Errored += b.Errored
 		a.Seconds += b.Seconds
+		if a.Dropped == nil {
+			a.Dropped = map[string]int64{}
+		}
 		for k, v := range b.Dropped {
 			a.Dropped[k] += v
 		}

@@ -92,24 +92,29 @@ language-partitioned Parquet shards for language-model training.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
-	root.AddCommand(newRunCmd(stderr), newStagesCmd(stdout), newDupstatsCmd(stdout), newReferenceCmd(), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(stderr), newStagesCmd(stdout), newDupstatsCmd(stdout), newReferenceCmd(), newStatsCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }
 
 func newRunCmd(stderr io.Writer) *cobra.Command {
 	var (
-		configPath string
-		c          = job.Defaults()
-		quiet      bool
+		rf         runFlags
 		cpuProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "run INPUT... -o OUT [flags]",
 		Short: "Curate inputs into Parquet shards under OUT",
-		Long: `Read every INPUT (a file, a directory recursed, or a glob) — JSONL, text or
-Parquet, each plain or gzip/zstd/bzip2-compressed — run the stages over each
-document on all cores, and write kept documents to OUT/lang=<code>/ shards,
-with OUT/stats.json accounting for every document.
+		Long: `Read every INPUT (a file, a directory recursed, a glob, or an s3://, gs://,
+azblob:// or file:// URL) — JSONL, text, Parquet or WARC/WET, each plain or
+gzip/zstd/bzip2-compressed — run the stages over each document on all cores,
+and write kept documents to OUT/lang=<code>/ shards, with OUT/stats.json
+accounting for every document.
+
+With --tasks N, a run is one task of a cluster job: --task I (or the
+scheduler's index: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX,
+AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX, CLOUD_RUN_TASK_INDEX) picks the
+I-th share of the input files, and --step names the step of the plan
+(see 'winnow launch') that the task runs.
 
 Exit status: 0 every input read completely; 3 finished, but some input files
 were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
@@ -118,17 +123,13 @@ were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
   winnow run 'crawl/*.jsonl.zst' -o out --langs en,de --rejected
   winnow run sft.jsonl -o out --text-field instruction,response --only none
   winnow run data/ -o out --config winnow.yaml --workers 8
-  winnow run data/ -o out --task 3 --tasks 16   # the 4th of 16 shares`,
-		Args: cobra.MinimumNArgs(1),
+  winnow run --config job.yaml --tasks 16 --task 3 --step write`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if configPath != "" {
-				fromFile, err := job.Load(configPath)
-				if err != nil {
-					return err
-				}
-				c = overrideFlags(cmd, fromFile, c)
+			c, err := rf.config(cmd, args)
+			if err != nil {
+				return err
 			}
-			c.Inputs = args
 			if c.Workers > 0 {
 				runtime.GOMAXPROCS(c.Workers)
 			}
@@ -143,62 +144,16 @@ were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return runJob(cmd.Context(), c, quiet, stderr)
+			return runJob(cmd.Context(), c, rf.step, rf.quiet, stderr)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&configPath, "config", "", "YAML file with the run's settings; flags override it")
-	f.StringVarP(&c.Output.Dir, "output", "o", "", "output directory (required)")
-	f.StringVar(&c.Output.Format, "output-format", c.Output.Format, "parquet, jsonl (zstd-compressed) or arrow")
-	f.StringVar(&c.Output.Compression, "compression", "zstd", "Parquet/Arrow codec: zstd, lz4, snappy (Parquet only), none")
-	f.Int64Var(&c.Output.MaxShardBytes, "max-shard-bytes", c.Output.MaxShardBytes, "rotate a shard after this many bytes")
-	f.BoolVar(&c.Output.Rejected, "rejected", false, "also write rejected documents to OUT/rejected/ with a reason column")
-	f.StringSliceVar(&c.Only, "only", nil, "run only these stages (comma-separated); 'none' runs no stage")
-	f.StringSliceVar(&c.Skip, "skip", nil, "leave out these stages")
-	f.StringSliceVar(&c.Langs, "langs", nil, "keep only documents in these languages, e.g. en,de")
-	f.StringVar(&c.Mode, "mode", "", "tag: keep every document and write the filters' signals only (choose thresholds later)")
-	f.StringSliceVar(&c.Fields.Text, "text-field", c.Fields.Text, "dotted path(s) of the text; several are joined with a blank line, as are chat turns [{role, content}]")
-	f.StringVar(&c.Fields.ID, "id-field", c.Fields.ID, "dotted path of the record id")
-	f.StringVar(&c.Fields.URL, "url-field", c.Fields.URL, "dotted path of the URL")
-	f.StringVar(&c.Fields.Date, "date-field", c.Fields.Date, "dotted path of the crawl or publication date")
-	f.IntVar(&c.Workers, "workers", 0, "cores to use (default all)")
-	f.IntVar(&c.Task, "task", 0, "index of this task's share of the inputs (0-based)")
-	f.IntVar(&c.Tasks, "tasks", 1, "number of shares the inputs are split into")
-	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for pprof)")
+	rf.register(cmd)
+	cmd.Flags().StringVar(&rf.step, "step", "", "run one step of the task plan (observe-<stage>, prepare-<stage>, write, merge); see 'winnow launch'")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for pprof)")
 	return cmd
 }
 
-// overrideFlags returns the config file's settings with every flag the
-// user set taken from flags.
-func overrideFlags(cmd *cobra.Command, file, flags job.Config) job.Config {
-	set := cmd.Flags().Changed
-	for name, apply := range map[string]func(){
-		"output":          func() { file.Output.Dir = flags.Output.Dir },
-		"output-format":   func() { file.Output.Format = flags.Output.Format },
-		"compression":     func() { file.Output.Compression = flags.Output.Compression },
-		"max-shard-bytes": func() { file.Output.MaxShardBytes = flags.Output.MaxShardBytes },
-		"rejected":        func() { file.Output.Rejected = flags.Output.Rejected },
-		"only":            func() { file.Only = flags.Only },
-		"skip":            func() { file.Skip = flags.Skip },
-		"langs":           func() { file.Langs = flags.Langs },
-		"mode":            func() { file.Mode = flags.Mode },
-		"text-field":      func() { file.Fields.Text = flags.Fields.Text },
-		"id-field":        func() { file.Fields.ID = flags.Fields.ID },
-		"url-field":       func() { file.Fields.URL = flags.Fields.URL },
-		"date-field":      func() { file.Fields.Date = flags.Fields.Date },
-		"workers":         func() { file.Workers = flags.Workers },
-		"task":            func() { file.Task = flags.Task },
-		"tasks":           func() { file.Tasks = flags.Tasks },
-	} {
-		if set(name) {
-			apply()
-		}
-	}
-	return file
-}
-
-func runJob(ctx context.Context, c job.Config, quiet bool, stderr io.Writer) error {
+func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	level := slog.LevelWarn
@@ -220,7 +175,31 @@ func runJob(ctx context.Context, c job.Config, quiet bool, stderr io.Writer) err
 			_ = bar.Set64(p.BytesRead)
 		}
 	}
-	stats, err := job.Run(ctx, c, ro)
+	var (
+		stats *pipeline.Stats
+		err   error
+	)
+	if step == "" {
+		stats, err = job.Run(ctx, c, ro)
+	} else {
+		var res *job.StepResult
+		res, err = job.RunStep(ctx, c, step, ro)
+		if res != nil {
+			stats = res.Stats
+			if res.Skipped && !quiet {
+				fmt.Fprintf(stderr, "winnow: step %s, task %d: already done (marker in %s/_tasks/)\n", step, c.Task, c.Output.Dir)
+				return nil
+			}
+		}
+		if err == nil && step != job.StepMerge {
+			// A task's damaged inputs are reported by merge, for the
+			// whole run: failing here would stop the steps after it.
+			if !quiet {
+				fmt.Fprintf(stderr, "winnow: step %s, task %d/%d done: %d documents read\n", step, c.Task, c.Tasks, stats.DocsIn)
+			}
+			return nil
+		}
+	}
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(stderr)

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -43,6 +42,9 @@ type Config struct {
 	// can be chosen afterwards. "filter" (or empty) leaves each stage's
 	// own setting.
 	Mode string `yaml:"mode"`
+	// Against removes documents near-duplicating the index an earlier
+	// run saved (the minhash stage's against parameter).
+	Against string `yaml:"against"`
 	// Stages holds parameters by stage name, e.g.
 	// {langid: {min_score: 0.5}}.
 	Stages map[string]map[string]any `yaml:"stages"`
@@ -88,6 +90,9 @@ func Defaults() Config {
 
 // ErrUsage marks errors in the settings themselves (exit status 2).
 var ErrUsage = errors.New("usage")
+
+// UsageError returns an error in the settings (exit status 2).
+func UsageError(format string, a ...any) error { return usageErr(format, a...) }
 
 func usageErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, a...))
@@ -161,6 +166,9 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		if s.Name == "langid" && len(c.Langs) > 0 {
 			settings = withSetting(settings, "keep", c.Langs)
 		}
+		if s.Name == "minhash" && c.Against != "" {
+			settings = withSetting(settings, "against", c.Against)
+		}
 		if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
 			settings = withSetting(settings, "mode", "tag")
 		}
@@ -176,6 +184,9 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 	}
 	if len(c.Langs) > 0 && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "langid" }) {
 		return nil, usageErr("--langs needs the langid stage in the pipeline")
+	}
+	if c.Against != "" && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "minhash" }) {
+		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
 }
@@ -249,20 +260,57 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Run executes the run c describes and writes OUT/stats.json (for a
-// multi-task run, OUT/_tasks/stats-<task>.json). The returned stats are
-// filled in even when err is not nil.
+// Run executes the run c describes and writes OUT/stats.json. A run with
+// Tasks > 1 is one task of a cluster job: without stages that need the
+// whole corpus it is that task's write step (see Step), leaving its
+// accounting in a completion marker for MergeStats; with them, the tasks
+// must run the steps of the plan (RunStep). The returned stats are filled
+// in even when err is not nil.
 func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	stages, err := c.BuildStages()
-	if err != nil {
-		return nil, err
+	if c.Tasks > 1 {
+		plan, err := c.Plan()
+		if err != nil {
+			return nil, err
+		}
+		if len(plan) > 2 {
+			var need []string
+			for _, s := range plan {
+				if s.Stage != "" && !slices.Contains(need, s.Stage) {
+					need = append(need, s.Stage)
+				}
+			}
+			return nil, usageErr("stages %s need the whole corpus, so a task alone cannot run them: run the steps with --step (winnow launch does), or --skip them", strings.Join(need, ", "))
+		}
+		res, err := RunStep(ctx, c, StepWrite, ro)
+		if res == nil {
+			return nil, err
+		}
+		return res.Stats, err
 	}
+	stats, err := c.write(ctx, false, ro)
+	if err != nil {
+		return stats, err
+	}
+	out, err := openOutput(ctx, c.Output.Dir)
+	if err != nil {
+		return stats, err
+	}
+	defer out.Close()
+	if err := out.WriteFile(ctx, "stats.json", encodeStats(stats)); err != nil {
+		return stats, fmt.Errorf("stats: %w", err)
+	}
+	return stats, nil
+}
+
+// sources opens the input files of task c.Task, with their indexes in the
+// whole sorted file list and their total stored size.
+func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 	all, err := input.Expand(c.Inputs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	files, indexes := shard(all, c.Task, c.Tasks)
 	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
@@ -277,12 +325,42 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 			src, err = input.Failed(f, err), nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("opening %s: %w", f.Path, err)
+			return nil, nil, 0, fmt.Errorf("opening %s: %w", f.Path, err)
 		}
 		sources = append(sources, src)
 		total += max(f.Size, 0)
 	}
+	return sources, indexes, total, nil
+}
+
+// write runs every stage over task c.Task's share and writes its shards.
+// With prepared, the Preparers load the state the prepare steps saved
+// instead of making their own preparatory passes.
+func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipeline.Stats, error) {
+	var (
+		stages []pipeline.Stage
+		err    error
+	)
+	if prepared {
+		out, oerr := openOutput(ctx, c.Output.Dir)
+		if oerr != nil {
+			return nil, oerr
+		}
+		stages, err = c.stagesFor(ctx, out, -1)
+		out.Close()
+	} else {
+		stages, err = c.BuildStages()
+	}
+	if err != nil {
+		return nil, err
+	}
+	sources, indexes, total, err := c.sources()
+	if err != nil {
+		closeStages(stages)
+		return nil, err
+	}
 	if err := os.MkdirAll(c.Output.Dir, 0o755); err != nil {
+		closeStages(stages)
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	sink, err := output.New(c.Output.Dir, output.Options{
@@ -293,44 +371,13 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		Compression:   c.Output.Compression,
 	})
 	if err != nil {
+		closeStages(stages)
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes}
+	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared}
 	if ro.Progress != nil {
 		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
 	}
-	stats, err := pipeline.Run(ctx, sources, sink, opts)
-	if err != nil {
-		return stats, err
-	}
-	name := filepath.Join(c.Output.Dir, "stats.json")
-	if c.Tasks > 1 {
-		name = filepath.Join(c.Output.Dir, "_tasks", fmt.Sprintf("stats-%05d.json", c.Task))
-	}
-	if err := writeStats(name, stats); err != nil {
-		return stats, err
-	}
-	return stats, nil
-}
-
-// writeStats writes the stats file atomically.
-func writeStats(name string, s *pipeline.Stats) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("stats: %w", err)
-	}
-	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".tmp")
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("stats: %w", err)
-	}
-	if err := s.WriteJSON(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("stats %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("stats %s: %w", name, err)
-	}
-	return os.Rename(tmp, name)
+	// Run closes the stages.
+	return pipeline.Run(ctx, sources, sink, opts)
 }

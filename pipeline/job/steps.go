@@ -1,0 +1,423 @@
+package job
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/winnow-data/winnow/pipeline"
+)
+
+// Step names other than observe-<stage> and prepare-<stage>.
+const (
+	StepWrite = "write"
+	StepMerge = "merge"
+)
+
+// Step is one step of a run split over the tasks of a cluster job. Every
+// task of a step can run once every task of the step before has finished.
+//
+// A pipeline whose stages need the whole corpus (the Preparers: the
+// de-duplication stages, a corpus-built reference) runs as, for each such
+// stage in pipeline order, observe-<stage> (Tasks tasks, each over its
+// share of the input files; the earlier stages apply as usual) and
+// prepare-<stage> (one task merging what every task observed), then write
+// (Tasks tasks, each writing the shards of its share) and merge (one task
+// combining the tasks' accounting into OUT/stats.json). Each task leaves
+// a completion marker under OUT/_tasks/<step>/, and a task whose marker
+// exists is not run again, so a rerun redoes only what is missing.
+// Steps exchange files under OUT/_work/<stage>/.
+type Step struct {
+	Name  string `json:"name"`
+	Stage string `json:"stage,omitempty"` // the stage an observe or prepare step serves
+	Tasks int    `json:"tasks"`
+}
+
+// Plan returns the steps of the run c describes, in order.
+func (c Config) Plan() ([]Step, error) {
+	stages, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	defer closeStages(stages)
+	tasks := max(c.Tasks, 1)
+	var steps []Step
+	for _, st := range stages {
+		if _, ok := st.(pipeline.Preparer); !ok {
+			continue
+		}
+		if _, ok := st.(pipeline.Exchanger); !ok {
+			return nil, usageErr("stage %s needs the whole corpus but cannot be split over tasks", st.Name())
+		}
+		steps = append(steps,
+			Step{Name: "observe-" + st.Name(), Stage: st.Name(), Tasks: tasks},
+			Step{Name: "prepare-" + st.Name(), Stage: st.Name(), Tasks: 1})
+	}
+	return append(steps, Step{Name: StepWrite, Tasks: tasks}, Step{Name: StepMerge, Tasks: 1}), nil
+}
+
+func closeStages(stages []pipeline.Stage) {
+	for _, st := range stages {
+		if c, ok := st.(pipeline.Closer); ok {
+			_ = c.Close()
+		}
+	}
+}
+
+// StepResult is what one task of a step did.
+type StepResult struct {
+	// Stats accounts for the documents the task read (for write, the
+	// task's share of the run's accounting; for merge, the whole run's).
+	Stats *pipeline.Stats
+	// Skipped says the task had finished in an earlier run (its marker
+	// exists) and was not run again; Stats is then the recorded one.
+	Skipped bool
+}
+
+// Where the steps keep their files, relative to the output.
+func markerName(step string, task int) string {
+	return fmt.Sprintf("_tasks/%s/%05d.done", step, task)
+}
+
+func observedName(stage string, task int) string {
+	return fmt.Sprintf("_work/%s/observed-%05d.bin", stage, task)
+}
+
+func preparedName(stage string) string { return fmt.Sprintf("_work/%s/prepared.bin", stage) }
+
+// RunStep runs task c.Task of the named step (see Step). Prepare and
+// merge steps have one task, 0. A task whose completion marker exists is
+// skipped. Damaged inputs do not fail a task (a scheduler would cancel
+// the steps after it); they are listed in its stats, and merge reports
+// them for the whole run.
+func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepResult, error) {
+	if err := c.validateStep(step); err != nil {
+		return nil, err
+	}
+	plan, err := c.Plan()
+	if err != nil {
+		return nil, err
+	}
+	var s Step
+	for _, p := range plan {
+		if p.Name == step {
+			s = p
+		}
+	}
+	if s.Name == "" {
+		names := make([]string, len(plan))
+		for i, p := range plan {
+			names[i] = p.Name
+		}
+		return nil, usageErr("unknown step %q (this run's steps: %s)", step, strings.Join(names, ", "))
+	}
+	if c.Task >= s.Tasks {
+		return nil, usageErr("step %s has %d task(s); --task %d is outside it", step, s.Tasks, c.Task)
+	}
+	out, err := openOutput(ctx, c.Output.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	marker := markerName(step, c.Task)
+	if rec, err := out.ReadFile(ctx, marker); err == nil {
+		st, err := decodeStats(rec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", out.Join(marker), err)
+		}
+		ro.logger().Info("task already done", "step", step, "task", c.Task)
+		return &StepResult{Stats: st, Skipped: true}, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var stats *pipeline.Stats
+	switch {
+	case strings.HasPrefix(step, "observe-"):
+		stats, err = c.observe(ctx, out, s.Stage, ro)
+	case strings.HasPrefix(step, "prepare-"):
+		stats, err = c.prepare(ctx, out, s.Stage)
+	case step == StepWrite:
+		stats, err = c.write(ctx, true, ro)
+	case step == StepMerge:
+		stats, err = MergeStatsTo(ctx, c.Output.Dir, c.Tasks)
+	}
+	if err != nil {
+		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: %w", step, c.Task, err)
+	}
+	if err := out.WriteFile(ctx, marker, encodeStats(stats)); err != nil {
+		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: marker: %w", step, c.Task, err)
+	}
+	return &StepResult{Stats: stats}, nil
+}
+
+func (c Config) validateStep(step string) error {
+	if step == StepMerge && len(c.Inputs) == 0 {
+		c.Inputs = []string{"-"} // merge reads no input
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if step == "" {
+		return usageErr("no step given")
+	}
+	return nil
+}
+
+// stagesFor builds the pipeline and loads the prepared state of its
+// Preparers before index upto (all of them when upto < 0).
+func (c Config) stagesFor(ctx context.Context, out storeDir, upto int) ([]pipeline.Stage, error) {
+	stages, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	for i, st := range stages {
+		if upto >= 0 && i >= upto {
+			break
+		}
+		ex, ok := st.(pipeline.Exchanger)
+		if !ok {
+			if _, prep := st.(pipeline.Preparer); prep {
+				closeStages(stages)
+				return nil, usageErr("stage %s needs the whole corpus but cannot be split over tasks", st.Name())
+			}
+			continue
+		}
+		if err := loadInto(ctx, out, preparedName(st.Name()), ex.LoadPrepared); err != nil {
+			closeStages(stages)
+			return nil, fmt.Errorf("stage %s: prepared state (run prepare-%s first): %w", st.Name(), st.Name(), err)
+		}
+	}
+	return stages, nil
+}
+
+func indexOf(stages []pipeline.Stage, name string) int {
+	for i, st := range stages {
+		if st.Name() == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// observe is one task of observe-<stage>.
+func (c Config) observe(ctx context.Context, out storeDir, stage string, ro RunOptions) (*pipeline.Stats, error) {
+	all, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	at := indexOf(all, stage)
+	closeStages(all)
+	stages, err := c.stagesFor(ctx, out, at)
+	if err != nil {
+		return nil, err
+	}
+	defer closeStages(stages)
+	ex := stages[at].(pipeline.Exchanger)
+	sources, indexes, total, err := c.sources()
+	if err != nil {
+		return nil, err
+	}
+	opts := pipeline.Options{Stages: stages[:at], Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: true}
+	if ro.Progress != nil {
+		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
+	}
+	stats, err := pipeline.Observe(ctx, sources, ex, opts)
+	if err != nil {
+		return stats, err
+	}
+	if err := saveFrom(ctx, out, observedName(stage, c.Task), ex.SaveObserved); err != nil {
+		return stats, fmt.Errorf("stage %s: saving observations: %w", stage, err)
+	}
+	return stats, nil
+}
+
+// prepare is the one task of prepare-<stage>.
+func (c Config) prepare(ctx context.Context, out storeDir, stage string) (*pipeline.Stats, error) {
+	stages, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	defer closeStages(stages)
+	ex := stages[indexOf(stages, stage)].(pipeline.Exchanger)
+	for t := range max(c.Tasks, 1) {
+		if err := loadInto(ctx, out, observedName(stage, t), ex.LoadObserved); err != nil {
+			return nil, fmt.Errorf("stage %s: observations of task %d (run observe-%s first): %w", stage, t, stage, err)
+		}
+	}
+	if err := ex.Prepared(ctx); err != nil {
+		return nil, fmt.Errorf("stage %s: %w", stage, err)
+	}
+	if err := saveFrom(ctx, out, preparedName(stage), ex.SavePrepared); err != nil {
+		return nil, fmt.Errorf("stage %s: saving prepared state: %w", stage, err)
+	}
+	return &pipeline.Stats{}, nil
+}
+
+// MergeStats combines the accounting of the write tasks 0..tasks-1 under
+// out (their completion markers) into the whole run's; every task must
+// have finished.
+func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats, error) {
+	out, err := openOutput(ctx, outDir)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	if tasks < 1 {
+		// Count the markers: the tasks of a finished write step.
+		names, err := out.ListNames(ctx, "_tasks/"+StepWrite+"/")
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if t, ok := strings.CutSuffix(n[strings.LastIndexByte(n, '/')+1:], ".done"); ok {
+				if i, err := strconv.Atoi(t); err == nil {
+					tasks = max(tasks, i+1)
+				}
+			}
+		}
+		if tasks == 0 {
+			return nil, usageErr("%s: no finished write task to merge (no _tasks/%s/*.done)", outDir, StepWrite)
+		}
+	}
+	var total pipeline.Stats
+	var missing []int
+	for t := range tasks {
+		rec, err := out.ReadFile(ctx, markerName(StepWrite, t))
+		if errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, t)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		st, err := decodeStats(rec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", out.Join(markerName(StepWrite, t)), err)
+		}
+		if err := total.Merge(st); err != nil {
+			return nil, fmt.Errorf("task %d: %w", t, err)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s: write task(s) %v of %d not finished", outDir, missing, tasks)
+	}
+	if err := total.Check(); err != nil {
+		return &total, err
+	}
+	return &total, nil
+}
+
+// MergeStatsTo merges like MergeStats and writes the result to
+// OUT/stats.json.
+func MergeStatsTo(ctx context.Context, outDir string, tasks int) (*pipeline.Stats, error) {
+	stats, err := MergeStats(ctx, outDir, tasks)
+	if err != nil {
+		return stats, err
+	}
+	out, err := openOutput(ctx, outDir)
+	if err != nil {
+		return stats, err
+	}
+	defer out.Close()
+	if err := out.WriteFile(ctx, "stats.json", encodeStats(stats)); err != nil {
+		return stats, fmt.Errorf("stats: %w", err)
+	}
+	return stats, nil
+}
+
+func decodeStats(b []byte) (*pipeline.Stats, error) {
+	var s pipeline.Stats
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	return &s, nil
+}
+
+func encodeStats(s *pipeline.Stats) []byte {
+	var buf bytes.Buffer
+	if s == nil {
+		s = &pipeline.Stats{}
+	}
+	_ = s.WriteJSON(&buf) // writing to memory cannot fail
+	return buf.Bytes()
+}
+
+// loadInto streams a file of out into load.
+func loadInto(ctx context.Context, out storeDir, name string, load func(io.Reader) error) error {
+	r, err := out.NewReader(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := load(bufio.NewReaderSize(r, 1<<20)); err != nil {
+		return fmt.Errorf("%s: %w", out.Join(name), err)
+	}
+	return nil
+}
+
+// saveFrom writes a file of out from save; the file appears only when
+// complete.
+func saveFrom(ctx context.Context, out storeDir, name string, save func(io.Writer) error) error {
+	w, err := out.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := save(bw); err != nil {
+		w.Abort()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}
+
+func (ro RunOptions) logger() *slog.Logger {
+	if ro.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return ro.Logger
+}
+
+// TaskRef names one task of one step.
+type TaskRef struct {
+	Step string `json:"step"`
+	Task int    `json:"task"`
+}
+
+// Unfinished lists the tasks of plan whose completion markers are missing
+// under c's output, in plan order: what a rerun would still do.
+func (c Config) Unfinished(ctx context.Context, plan []Step) ([]TaskRef, error) {
+	out, err := openOutput(ctx, c.Output.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	names, err := out.ListNames(ctx, "_tasks/")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	done := make(map[string]bool, len(names))
+	for _, n := range names {
+		done[n] = true
+	}
+	var missing []TaskRef
+	for _, s := range plan {
+		for t := range s.Tasks {
+			if !done[markerName(s.Name, t)] {
+				missing = append(missing, TaskRef{s.Name, t})
+			}
+		}
+	}
+	return missing, nil
+}
