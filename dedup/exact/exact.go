@@ -13,12 +13,16 @@ package exact
 import (
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/zeebo/xxh3"
 
+	"github.com/winnow-data/winnow/dedup/internal/groups"
 	"github.com/winnow-data/winnow/dedup/internal/keep"
+	"github.com/winnow-data/winnow/dedup/internal/xchg"
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -53,23 +57,11 @@ var Spec = pipeline.Spec{
 	},
 }
 
-const shards = 64
-
-type best struct {
-	key   int64
-	order uint64
-	count uint32
-}
-
 // Stage removes exact duplicates; see the package documentation.
 type Stage struct {
 	policy       keep.Policy
 	perLang, tag bool
-	shards       [shards]struct {
-		mu sync.Mutex
-		m  map[xxh3.Uint128]best
-		_  [40]byte // keep shards on separate cache lines
-	}
+	g            *groups.Groups
 }
 
 // New returns an exact_dedup stage. keepPolicy is as the keep parameter;
@@ -79,11 +71,7 @@ func New(keepPolicy string, perLanguage, tag bool) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stage{policy: pol, perLang: perLanguage, tag: tag}
-	for i := range s.shards {
-		s.shards[i].m = make(map[xxh3.Uint128]best)
-	}
-	return s, nil
+	return &Stage{policy: pol, perLang: perLanguage, tag: tag, g: groups.New()}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -112,20 +100,9 @@ func (s *Stage) key(doc *pipeline.Document) (xxh3.Uint128, bool) {
 
 // Observe implements pipeline.Preparer.
 func (s *Stage) Observe(doc *pipeline.Document) error {
-	h, ok := s.key(doc)
-	if !ok {
-		return nil
+	if h, ok := s.key(doc); ok {
+		s.g.Add(h, s.policy.Key(doc), doc.Order(), 1)
 	}
-	k, o := s.policy.Key(doc), doc.Order()
-	sh := &s.shards[h.Lo%shards]
-	sh.mu.Lock()
-	b, seen := sh.m[h]
-	if !seen || keep.Less(k, o, b.key, b.order) {
-		b.key, b.order = k, o
-	}
-	b.count++
-	sh.m[h] = b
-	sh.mu.Unlock()
 	return nil
 }
 
@@ -138,16 +115,48 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	sh := &s.shards[h.Lo%shards]
-	sh.mu.Lock()
-	b, seen := sh.m[h]
-	sh.mu.Unlock()
+	size, kept, seen := s.g.Lookup(h, doc.Order())
 	if !seen {
 		return "", fmt.Errorf("exact_dedup: document %s was not seen in the preparatory pass", doc.ID)
 	}
-	doc.SetSignal(SignalCopies, float64(b.count))
-	if b.order != doc.Order() && !s.tag {
+	doc.SetSignal(SignalCopies, float64(size))
+	if !kept && !s.tag {
 		return "duplicate", nil
 	}
 	return "", nil
 }
+
+// fingerprint hashes the keys of the probe texts, so state saved by a
+// build that normalises or hashes differently is refused.
+var fingerprint = sync.OnceValue(func() string {
+	var parts [][]byte
+	for _, p := range xchg.Probes {
+		for _, scope := range []string{"", "en"} {
+			h := Hash(text.Normalize(p), scope).Bytes()
+			parts = append(parts, h[:])
+		}
+	}
+	return xchg.Fingerprint(parts...)
+})
+
+func (s *Stage) header(k xchg.Kind) xchg.Header {
+	return xchg.Header{Stage: Name, Kind: k, Params: []xchg.Param{
+		{Name: "keep", Value: s.policy.String()},
+		{Name: "per_language", Value: strconv.FormatBool(s.perLang)},
+		{Name: "text_key", Value: fingerprint()},
+	}}
+}
+
+// SaveObserved implements pipeline.Exchanger: one 36-byte record per
+// distinct text (see dedup/internal/groups).
+func (s *Stage) SaveObserved(w io.Writer) error { return s.g.SaveObserved(w, s.header(xchg.Observed)) }
+
+// LoadObserved implements pipeline.Exchanger.
+func (s *Stage) LoadObserved(r io.Reader) error { return s.g.LoadObserved(r, s.header(xchg.Observed)) }
+
+// SavePrepared implements pipeline.Exchanger: one 28-byte record per text
+// seen more than once.
+func (s *Stage) SavePrepared(w io.Writer) error { return s.g.SavePrepared(w, s.header(xchg.Prepared)) }
+
+// LoadPrepared implements pipeline.Exchanger.
+func (s *Stage) LoadPrepared(r io.Reader) error { return s.g.LoadPrepared(r, s.header(xchg.Prepared)) }

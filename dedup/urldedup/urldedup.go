@@ -12,13 +12,16 @@ package urldedup
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/zeebo/xxh3"
 
+	"github.com/winnow-data/winnow/dedup/internal/groups"
 	"github.com/winnow-data/winnow/dedup/internal/keep"
+	"github.com/winnow-data/winnow/dedup/internal/xchg"
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -81,23 +84,11 @@ func Normalize(raw string) string {
 	return u.String()
 }
 
-const shards = 64
-
-type best struct {
-	key      int64
-	order    uint64
-	versions uint32
-}
-
 // Stage removes older versions of a URL; see the package documentation.
 type Stage struct {
 	policy keep.Policy
 	tag    bool
-	shards [shards]struct {
-		mu sync.Mutex
-		m  map[xxh3.Uint128]best
-		_  [40]byte
-	}
+	g      *groups.Groups
 }
 
 // New returns a url_dedup stage; keepPolicy as the keep parameter.
@@ -106,11 +97,7 @@ func New(keepPolicy string, tag bool) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stage{policy: pol, tag: tag}
-	for i := range s.shards {
-		s.shards[i].m = make(map[xxh3.Uint128]best)
-	}
-	return s, nil
+	return &Stage{policy: pol, tag: tag, g: groups.New()}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -121,17 +108,7 @@ func (s *Stage) Observe(doc *pipeline.Document) error {
 	if doc.URL == "" {
 		return nil
 	}
-	h := xxh3.HashString128(Normalize(doc.URL))
-	k, o := s.policy.Key(doc), doc.Order()
-	sh := &s.shards[h.Lo%shards]
-	sh.mu.Lock()
-	b, seen := sh.m[h]
-	if !seen || keep.Less(k, o, b.key, b.order) {
-		b.key, b.order = k, o
-	}
-	b.versions++
-	sh.m[h] = b
-	sh.mu.Unlock()
+	s.g.Add(xxh3.HashString128(Normalize(doc.URL)), s.policy.Key(doc), doc.Order(), 1)
 	return nil
 }
 
@@ -143,17 +120,44 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	if doc.URL == "" {
 		return "", nil
 	}
-	h := xxh3.HashString128(Normalize(doc.URL))
-	sh := &s.shards[h.Lo%shards]
-	sh.mu.Lock()
-	b, seen := sh.m[h]
-	sh.mu.Unlock()
+	size, kept, seen := s.g.Lookup(xxh3.HashString128(Normalize(doc.URL)), doc.Order())
 	if !seen {
 		return "", fmt.Errorf("url_dedup: document %s was not seen in the preparatory pass", doc.ID)
 	}
-	doc.SetSignal(SignalVersions, float64(b.versions))
-	if b.order != doc.Order() && !s.tag {
+	doc.SetSignal(SignalVersions, float64(size))
+	if !kept && !s.tag {
 		return "older_version", nil
 	}
 	return "", nil
 }
+
+// fingerprint hashes what Normalize makes of the probe texts, so state
+// saved by a build that normalises URLs differently is refused.
+var fingerprint = sync.OnceValue(func() string {
+	var parts [][]byte
+	for _, p := range xchg.Probes {
+		parts = append(parts, []byte(Normalize(p)))
+	}
+	return xchg.Fingerprint(parts...)
+})
+
+func (s *Stage) header(k xchg.Kind) xchg.Header {
+	return xchg.Header{Stage: Name, Kind: k, Params: []xchg.Param{
+		{Name: "keep", Value: s.policy.String()},
+		{Name: "url_key", Value: fingerprint()},
+	}}
+}
+
+// SaveObserved implements pipeline.Exchanger: one 36-byte record per
+// distinct URL (see dedup/internal/groups).
+func (s *Stage) SaveObserved(w io.Writer) error { return s.g.SaveObserved(w, s.header(xchg.Observed)) }
+
+// LoadObserved implements pipeline.Exchanger.
+func (s *Stage) LoadObserved(r io.Reader) error { return s.g.LoadObserved(r, s.header(xchg.Observed)) }
+
+// SavePrepared implements pipeline.Exchanger: one 28-byte record per URL
+// seen more than once.
+func (s *Stage) SavePrepared(w io.Writer) error { return s.g.SavePrepared(w, s.header(xchg.Prepared)) }
+
+// LoadPrepared implements pipeline.Exchanger.
+func (s *Stage) LoadPrepared(r io.Reader) error { return s.g.LoadPrepared(r, s.header(xchg.Prepared)) }

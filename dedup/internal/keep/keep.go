@@ -80,3 +80,14 @@ func Less(ka int64, oa uint64, kb int64, ob uint64) bool {
 	}
 	return oa < ob
 }
+
+// String returns the policy as the keep parameter writes it.
+func (p Policy) String() string {
+	switch p.kind {
+	case highestSignal:
+		return "signal:" + p.signal
+	case mostRecent:
+		return "most_recent"
+	}
+	return "first"
+}
