@@ -25,13 +25,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/winnow-data/winnow/dedup/internal/xchg"
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -141,6 +144,19 @@ func (s *Stage) Observe(doc *pipeline.Document) error {
 	sc.rec = rec
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.spill(); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(rec); err != nil {
+		s.err = fmt.Errorf("line_dedup: spilling to %s: %w", s.f.Name(), err)
+		return s.err
+	}
+	s.orders = append(s.orders, doc.Order())
+	return nil
+}
+
+// spill opens the spill file on first use; s.mu is held.
+func (s *Stage) spill() error {
 	if s.err != nil {
 		return s.err
 	}
@@ -152,11 +168,6 @@ func (s *Stage) Observe(doc *pipeline.Document) error {
 		}
 		s.f, s.w = f, bufio.NewWriterSize(f, 1<<20)
 	}
-	if _, err := s.w.Write(rec); err != nil {
-		s.err = fmt.Errorf("line_dedup: spilling to %s: %w", s.f.Name(), err)
-		return s.err
-	}
-	s.orders = append(s.orders, doc.Order())
 	return nil
 }
 
@@ -310,4 +321,163 @@ func (s *Stage) Close() error {
 	s.f.Close()
 	s.f = nil
 	return os.Remove(name)
+}
+
+// fingerprint hashes the line keys of the probe texts, so state saved by
+// a build that normalises or hashes lines differently is refused.
+var fingerprint = sync.OnceValue(func() string {
+	sc := &scratch{}
+	var parts [][]byte
+	for _, p := range xchg.Probes {
+		lines(sc, &pipeline.Document{Text: p})
+		for _, h := range sc.hashes {
+			parts = append(parts, binary.LittleEndian.AppendUint64(nil, h))
+		}
+	}
+	return xchg.Fingerprint(parts...)
+})
+
+func (s *Stage) header(k xchg.Kind) xchg.Header {
+	return xchg.Header{Stage: Name, Kind: k, Params: []xchg.Param{
+		{Name: "max_count", Value: strconv.Itoa(s.cfg.MaxCount)},
+		{Name: "bucket_docs", Value: strconv.Itoa(s.cfg.BucketDocs)},
+		{Name: "line_key", Value: fingerprint()},
+	}}
+}
+
+// maxLines bounds the line count of one record of a saved observation; a
+// larger count is damage (a document of 2^26 lines is 64 MiB of line
+// breaks alone).
+const maxLines = 1 << 26
+
+// SaveObserved implements pipeline.Exchanger. The file holds the spill
+// file's records: per document its order (8 B), line count (4 B) and
+// 8-byte line hashes — 12 B per document plus 8 B per counted line.
+func (s *Stage) SaveObserved(w io.Writer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	x := xchg.NewWriter(w, s.header(xchg.Observed), uint64(len(s.orders)))
+	if s.f != nil {
+		if err := s.w.Flush(); err != nil {
+			return fmt.Errorf("line_dedup: spilling to %s: %w", s.f.Name(), err)
+		}
+		fi, err := s.f.Stat()
+		if err != nil {
+			return fmt.Errorf("line_dedup: %w", err)
+		}
+		// A section reader leaves the file's offset for appends.
+		if _, err := io.Copy(x, io.NewSectionReader(s.f, 0, fi.Size())); err != nil {
+			return fmt.Errorf("line_dedup: saving observations: %w", err)
+		}
+	}
+	if err := x.Close(); err != nil {
+		return fmt.Errorf("line_dedup: saving observations: %w", err)
+	}
+	return nil
+}
+
+// LoadObserved implements pipeline.Exchanger: the records are appended to
+// this stage's spill file as Observe appends them.
+func (s *Stage) LoadObserved(r io.Reader) error {
+	x, err := xchg.NewReader(r, s.header(xchg.Observed))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.spill(); err != nil {
+		return err
+	}
+	var head [12]byte
+	chunk := make([]byte, 64<<10)
+	for i := range x.Count {
+		if err := x.Record(head[:], i); err != nil {
+			return err
+		}
+		n := binary.LittleEndian.Uint32(head[8:])
+		if n > maxLines {
+			return x.Errorf("document of %d lines", n)
+		}
+		if _, err := s.w.Write(head[:]); err != nil {
+			s.err = fmt.Errorf("line_dedup: spilling to %s: %w", s.f.Name(), err)
+			return s.err
+		}
+		for left := 8 * int(n); left > 0; {
+			c := chunk[:min(left, len(chunk))]
+			if err := x.Read(c, "line hashes"); err != nil {
+				return err
+			}
+			if _, err := s.w.Write(c); err != nil {
+				s.err = fmt.Errorf("line_dedup: spilling to %s: %w", s.f.Name(), err)
+				return s.err
+			}
+			left -= len(c)
+		}
+		s.orders = append(s.orders, binary.LittleEndian.Uint64(head[:]))
+	}
+	return x.Close()
+}
+
+// SavePrepared implements pipeline.Exchanger. Per bucket: its first
+// order (8 B), the number of frequent lines (4 B) and their hashes in
+// increasing order (8 B each) — nothing per document.
+func (s *Stage) SavePrepared(w io.Writer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := xchg.NewWriter(w, s.header(xchg.Prepared), uint64(len(s.bounds)))
+	var rec []byte
+	for b, bound := range s.bounds {
+		hs := slices.Sorted(maps.Keys(s.frequent[b]))
+		rec = binary.LittleEndian.AppendUint64(rec[:0], bound)
+		rec = binary.LittleEndian.AppendUint32(rec, uint32(len(hs)))
+		for _, h := range hs {
+			rec = binary.LittleEndian.AppendUint64(rec, h)
+		}
+		x.Write(rec)
+	}
+	if err := x.Close(); err != nil {
+		return fmt.Errorf("line_dedup: saving prepared state: %w", err)
+	}
+	return nil
+}
+
+// LoadPrepared implements pipeline.Exchanger.
+func (s *Stage) LoadPrepared(r io.Reader) error {
+	x, err := xchg.NewReader(r, s.header(xchg.Prepared))
+	if err != nil {
+		return err
+	}
+	var bounds []uint64
+	var frequent []map[uint64]struct{}
+	var head [12]byte
+	var h [8]byte
+	for i := range x.Count {
+		if err := x.Record(head[:], i); err != nil {
+			return err
+		}
+		bound := binary.LittleEndian.Uint64(head[:])
+		if len(bounds) > 0 && bound <= bounds[len(bounds)-1] {
+			return x.Errorf("buckets out of order")
+		}
+		n := binary.LittleEndian.Uint32(head[8:])
+		freq := make(map[uint64]struct{}, min(n, 1<<16))
+		for range n {
+			if err := x.Read(h[:], "line hashes"); err != nil {
+				return err
+			}
+			freq[binary.LittleEndian.Uint64(h[:])] = struct{}{}
+		}
+		bounds = append(bounds, bound)
+		frequent = append(frequent, freq)
+	}
+	if err := x.Close(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bounds, s.frequent = bounds, frequent
+	return nil
 }
