@@ -1,0 +1,276 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob:// through the default URL mux
+	_ "gocloud.dev/blob/gcsblob"   // gs:// through the default URL mux
+	"gocloud.dev/blob/memblob"
+	"gocloud.dev/gcerrors"
+)
+
+// blobStore is a prefix of a gocloud bucket.
+type blobStore struct {
+	loc    string
+	bkt    *blob.Bucket
+	prefix string // "" or ends with "/"
+	opts   options
+	shared bool // mem:// buckets outlive the Bucket
+}
+
+// memBuckets holds the mem:// buckets by name, so that every Open of
+// mem://name in the process sees the same objects (as two handles of one
+// store would).
+var memBuckets = struct {
+	sync.Mutex
+	m map[string]*blob.Bucket
+}{m: map[string]*blob.Bucket{}}
+
+func openBlob(ctx context.Context, loc string, u *url.URL, o options) (*blobStore, error) {
+	q := u.Query()
+	if v := q.Get("part_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("storage: %s: part_size %q is not a positive number of bytes", loc, v)
+		}
+		o.partSize = n
+	}
+	q.Del("part_size")
+	if u.Host == "" {
+		return nil, fmt.Errorf("storage: %s: no bucket name (want %s://bucket/prefix)", loc, u.Scheme)
+	}
+	s := &blobStore{loc: loc, prefix: cleanPrefix(u.Path), opts: o}
+	var err error
+	switch scheme := strings.ToLower(u.Scheme); scheme {
+	case "mem":
+		if len(q) > 0 {
+			return nil, fmt.Errorf("storage: %s: mem URLs take no parameters but part_size", loc)
+		}
+		memBuckets.Lock()
+		b := memBuckets.m[u.Host]
+		if b == nil {
+			b = memblob.OpenBucket(&memblob.Options{NoMD5: true})
+			memBuckets.m[u.Host] = b
+		}
+		memBuckets.Unlock()
+		s.bkt, s.shared = b, true
+	case "s3":
+		s.bkt, err = openS3(ctx, u.Host, q, o)
+		if o.partSize < minS3PartSize {
+			s.opts.partSize = minS3PartSize
+		}
+	case "gs", "azblob":
+		// The drivers' URL openers read each cloud's standard
+		// environment; the bucket is opened without the prefix, which
+		// this package applies itself.
+		bu := url.URL{Scheme: scheme, Host: u.Host, RawQuery: q.Encode()}
+		s.bkt, err = blob.OpenBucket(ctx, bu.String())
+	default:
+		return nil, fmt.Errorf("storage: %s: unsupported scheme %q (want s3, gs, azblob, file or mem)", loc, u.Scheme)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: %s: %w", loc, err)
+	}
+	return s, nil
+}
+
+func (s *blobStore) key(name string) string { return s.prefix + name }
+
+func (s *blobStore) join(name string) string { return joinURL(s.loc, name) }
+
+// wrap marks a missing object so that errors.Is(err, fs.ErrNotExist).
+func wrap(err error) error {
+	if err != nil && gcerrors.Code(err) == gcerrors.NotFound {
+		return notExist(err)
+	}
+	return err
+}
+
+func (s *blobStore) newReader(ctx context.Context, name string) (io.ReadCloser, error) {
+	r, err := s.bkt.NewReader(ctx, s.key(name), nil)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return r, nil
+}
+
+func (s *blobStore) newReaderAt(ctx context.Context, name string) (ReaderAt, error) {
+	attrs, err := s.bkt.Attributes(ctx, s.key(name))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return &blobReaderAt{ctx: ctx, bkt: s.bkt, key: s.key(name), size: attrs.Size}, nil
+}
+
+// blobReaderAt reads by ranged GETs, one per ReadAt: Parquet readers ask
+// for the footer, then for whole column chunks, so requests are few and
+// large.
+type blobReaderAt struct {
+	ctx  context.Context
+	bkt  *blob.Bucket
+	key  string
+	size int64
+
+	mu  sync.Mutex
+	pos int64 // for Seek
+}
+
+func (r *blobReaderAt) Size() int64 { return r.size }
+
+func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("negative offset %d", off)
+	}
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.size-off)
+	if want == 0 {
+		return 0, nil
+	}
+	rr, err := r.bkt.NewRangeReader(r.ctx, r.key, off, want, nil)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	n, err := io.ReadFull(rr, p[:want])
+	if cerr := rr.Close(); err == nil {
+		err = cerr
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		// The object is shorter than when it was opened.
+		return n, fmt.Errorf("byte %d: object changed while reading: %w", off+int64(n), io.ErrUnexpectedEOF)
+	}
+	if err != nil {
+		return n, err
+	}
+	if int64(n) < int64(len(p)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (r *blobReaderAt) Seek(offset int64, whence int) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.pos
+	case io.SeekEnd:
+		offset += r.size
+	default:
+		return 0, fmt.Errorf("seek: bad whence %d", whence)
+	}
+	if offset < 0 {
+		return 0, fmt.Errorf("seek: negative position %d", offset)
+	}
+	r.pos = offset
+	return offset, nil
+}
+
+func (r *blobReaderAt) Close() error { return nil }
+
+func (s *blobStore) create(ctx context.Context, name string) (writer, error) {
+	// Cancelling the writer's context before Close is gocloud's way to
+	// abandon an upload: the multipart upload is aborted and no object
+	// appears.
+	ctx, cancel := context.WithCancel(ctx)
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	w, err := s.bkt.NewWriter(ctx, s.key(name), &blob.WriterOptions{
+		BufferSize:     s.opts.partSize,
+		MaxConcurrency: s.opts.concurrency,
+		ContentType:    ctype,
+	})
+	if err != nil {
+		cancel()
+		return nil, wrap(err)
+	}
+	return &blobWriter{w: w, cancel: cancel}, nil
+}
+
+type blobWriter struct {
+	w      *blob.Writer
+	cancel context.CancelFunc
+}
+
+func (w *blobWriter) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+func (w *blobWriter) close() error {
+	defer w.cancel()
+	return w.w.Close()
+}
+
+func (w *blobWriter) abort() error {
+	w.cancel()
+	w.w.Close() // reports the cancellation; nothing was written
+	return nil
+}
+
+func (s *blobStore) exists(ctx context.Context, name string) (bool, error) {
+	return s.bkt.Exists(ctx, s.key(name))
+}
+
+func (s *blobStore) remove(ctx context.Context, name string) error {
+	err := s.bkt.Delete(ctx, s.key(name))
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil
+	}
+	return err
+}
+
+func (s *blobStore) rename(ctx context.Context, oldname, newname string) error {
+	if err := s.bkt.Copy(ctx, s.key(newname), s.key(oldname), nil); err != nil {
+		return wrap(err)
+	}
+	return s.remove(ctx, oldname)
+}
+
+func (s *blobStore) list(ctx context.Context, prefix string) ([]Object, error) {
+	var out []Object
+	it := s.bkt.List(&blob.ListOptions{Prefix: s.key(prefix)})
+	for {
+		o, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		// Consoles create "folder/" placeholder objects; they hold no
+		// data and have no name inside the bucket.
+		if o.IsDir || strings.HasSuffix(o.Key, "/") {
+			continue
+		}
+		name, ok := strings.CutPrefix(o.Key, s.prefix)
+		if !ok || checkName(name) != nil {
+			continue
+		}
+		out = append(out, Object{Name: name, Size: o.Size})
+	}
+	// Stores list in key order already; sorting makes it a guarantee.
+	byName := func(a, b Object) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(out, byName) {
+		slices.SortFunc(out, byName)
+	}
+	return out, nil
+}
+
+func (s *blobStore) close() error {
+	if s.shared {
+		return nil
+	}
+	return s.bkt.Close()
+}
