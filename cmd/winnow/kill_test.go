@@ -39,14 +39,14 @@ func winnowProcess(t *testing.T, stderr *bytes.Buffer, args ...string) *exec.Cmd
 // completion marker; run again, it finishes with every document once.
 func TestKilledTaskRerun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes and kills a 20 MB run")
+		t.Skip("writes and kills a 6 MB run")
 	}
 	in := filepath.Join(t.TempDir(), "big.jsonl.zst")
 	f, err := os.Create(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, err := sampledata.WriteLarge(f, 7, 20<<20)
+	docs, err := sampledata.WriteLarge(f, 7, 6<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestKilledTaskRerun(t *testing.T) {
 	}
 	out := t.TempDir()
 	args := []string{"run", filepath.Dir(in), "-o", out, "--only", "none", "--tasks", "2", "--task", "1",
-		"--workers", "1", "--max-shard-bytes", "1000000", "-q"}
+		"--workers", "1", "--max-shard-bytes", "200000", "-q"}
 
 	var stderr bytes.Buffer
 	cmd := winnowProcess(t, &stderr, args...)
