@@ -32,32 +32,30 @@ func parseMode(stage, mode string) (tag bool, err error) {
 }
 
 // analysis is what this package's stages share about one text: its NFC
-// form, its words, each word's hash and length, computed once and
-// memoised on the document.
+// form, its words with their hashes, computed once and memoised on the
+// document.
 type analysis struct {
 	nfc   string
 	words []wordInfo
-	// runes is the number of characters of nfc.
-	runes int
+	// runes is the number of characters of nfc, wordRunes those of its
+	// words.
+	runes, wordRunes int
+	// ascii is set when nfc holds no continuation byte, so that every
+	// span's characters are its bytes.
+	ascii bool
 
 	linesOnce bool
 	lines     []lineSpan
 }
 
-// wordInfo describes one word.
+// wordInfo describes one word in 16 bytes: the words of a text take more
+// memory than the text, and their allocation was a tenth of the stages'
+// time at 24 bytes. A word's length and case are read from its bytes
+// when needed (see shortWord).
 type wordInfo struct {
 	hash       uint64 // wordHash of the word
 	start, end int32  // byte offsets in the NFC text
-	pre        int32  // characters (runes) of the words before this one
-	flags      uint8  // wordASCII, wordUpper
 }
-
-// Word flags, set for words of up to 8 bytes.
-const (
-	wordASCII  uint8 = 1 << iota // only ASCII bytes
-	wordUpper                    // ASCII with an upper-case letter
-	wordLetter                   // ASCII with a letter
-)
 
 // asciiLetter returns 0x80 in each byte of x (ASCII bytes only) that is a
 // letter: setting bit 0x20 folds upper case onto lower case, and no other
@@ -99,51 +97,62 @@ func analyse(doc *pipeline.Document) *analysis {
 const maxAnalysedBytes = 1<<31 - 2
 
 // newAnalysis segments nfc with text.WordScanner — the segmentation of
-// text.DocWords — hashing each word and measuring it in the same pass.
-// It does not go through the shared []string view: building that slice
-// (16 bytes a word, grown as it fills) cost more than the scan itself in
+// text.DocWords — hashing each word in the same pass. It does not go
+// through the shared []string view: building that slice (16 bytes a
+// word, grown as it fills) cost more than the scan itself in
 // BenchmarkAnalysis, and these stages need offsets and hashes, not
-// strings. The slice holds one sentinel past the last word, whose pre is
-// the characters of all words.
+// strings. Words are collected in pooled scratch space and copied out at
+// their exact size: an estimate sized for the densest text would
+// allocate a third more than most texts need.
 func newAnalysis(nfc string) *analysis {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
 	a := &analysis{nfc: nfc, runes: runeCount(nfc)}
-	words := make([]wordInfo, 0, len(nfc)/4+1)
-	pre := int32(0)
+	a.ascii = a.runes == len(nfc)
+	sc := getScratch()
+	words := sc.words[:0]
 	// raw views the text as bytes, without copying, for 8-byte loads.
 	raw := unsafe.Slice(unsafe.StringData(nfc), len(nfc))
-	var sc text.WordScanner
-	sc.Reset(nfc)
-	for sc.Next() {
-		s, e := sc.Span()
-		n := e - s
-		if n > 8 {
-			h, r := wordHash(nfc[s:e])
-			words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre})
-			pre += int32(r)
-			continue
-		}
-		x := packWord(raw, s, n)
-		h, r, f := mix64(x), n, uint8(0)
-		if x&0x8080808080808080 != 0 {
-			r = runeCount(nfc[s:e])
+	var ws text.WordScanner
+	ws.Reset(nfc)
+	wordBytes := 0
+	for ws.Next() {
+		s, e := ws.Span()
+		wordBytes += e - s
+		var h uint64
+		if n := e - s; n > 8 {
+			h = xxhash.Sum64String(nfc[s:e])
 		} else {
-			f = wordASCII
-			if asciiUpper(x) != 0 {
-				f |= wordUpper
-			}
-			if asciiLetter(x) != 0 {
-				f |= wordLetter
-			}
+			h = mix64(packWord(raw, s, n))
 		}
-		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e), pre: pre, flags: f})
-		pre += int32(r)
+		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e)})
 	}
-	end := int32(len(nfc))
-	a.words = append(words, wordInfo{start: end, end: end, pre: pre})
+	a.words = append([]wordInfo(nil), words...)
+	sc.words = words
+	putScratch(sc)
+	a.wordRunes = wordBytes
+	if !a.ascii {
+		a.wordRunes = 0
+		for i := range a.words {
+			a.wordRunes += a.wordLen(i)
+		}
+	}
 	return a
+}
+
+// shortWord returns the bytes of word i packed as packWord does and
+// whether the word is ASCII of at most 8 bytes, the case in which its
+// letters and case can be read off the packed form (asciiLetter,
+// asciiUpper).
+func (a *analysis) shortWord(i int) (x uint64, ok bool) {
+	w := a.words[i]
+	n := int(w.end - w.start)
+	if n > 8 {
+		return 0, false
+	}
+	x = packWord(unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc)), int(w.start), n)
+	return x, x&0x8080808080808080 == 0
 }
 
 // packWord returns the n ≤ 8 bytes at raw[s:] packed little-endian into
@@ -160,13 +169,28 @@ func packWord(raw []byte, s, n int) uint64 {
 }
 
 // numWords returns the number of words.
-func (a *analysis) numWords() int { return len(a.words) - 1 }
+func (a *analysis) numWords() int { return len(a.words) }
 
 // word returns word i.
 func (a *analysis) word(i int) string { return a.nfc[a.words[i].start:a.words[i].end] }
 
 // wordLen returns the characters of word i.
-func (a *analysis) wordLen(i int) int { return int(a.words[i+1].pre - a.words[i].pre) }
+func (a *analysis) wordLen(i int) int {
+	w := a.words[i]
+	if a.ascii {
+		return int(w.end - w.start)
+	}
+	return runeCount(a.nfc[w.start:w.end])
+}
+
+// chars returns the characters of words[i:j].
+func (a *analysis) chars(i, j int) int {
+	n := 0
+	for k := i; k < j; k++ {
+		n += a.wordLen(k)
+	}
+	return n
+}
 
 // wordHash hashes a word and counts its characters. Words of up to 8
 // bytes — most words — are packed into a 64-bit integer and passed
@@ -207,10 +231,10 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// wordRunes returns the number of characters of words[i:j] joined by
+// gramRunes returns the number of characters of words[i:j] joined by
 // single spaces, as the n-gram "w1 w2 … wn" is written.
-func (a *analysis) wordRunes(i, j int) int {
-	return int(a.words[j].pre-a.words[i].pre) + (j - i - 1)
+func (a *analysis) gramRunes(i, j int) int {
+	return a.chars(i, j) + (j - i - 1)
 }
 
 // nfcLines returns the lines of the NFC text with their word ranges.
@@ -356,6 +380,7 @@ func (t *hashTable) lookup(h uint64) uint32 {
 
 // scratch is per-call working memory, pooled.
 type scratch struct {
+	words []wordInfo
 	table hashTable
 	walk  hashTable
 	grams []uint64
@@ -371,6 +396,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(s *scratch) {
+	if cap(s.words) > maxPooledSlots {
+		s.words = nil
+	}
 	if cap(s.table.slots) > maxPooledSlots {
 		s.table = hashTable{}
 	}
@@ -426,21 +454,24 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // one with lines left out) and memoised, so later stages do not segment
 // again. The old analysis is dropped with the old text.
 func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) bool {
-	orig := text.DocLines(doc)
 	lines := a.nfcLines()
-	reuse := !cite && doc.Text == a.nfc && len(lines) == len(orig)
-	if len(orig) != len(verdicts) {
-		// Cannot happen (normalisation keeps line breaks); keep the
-		// NFC lines rather than misalign.
-		orig = text.AppendLines(nil, a.nfc)
-		reuse = false
+	// orig holds the lines of Document.Text when it is not the NFC text
+	// (whose lines are at hand, the same as text.DocLines would find).
+	var orig []string
+	if doc.Text != a.nfc {
+		orig = text.DocLines(doc)
+		if len(orig) != len(verdicts) {
+			// Cannot happen (normalisation keeps line breaks); keep the
+			// NFC lines rather than misalign.
+			orig = text.AppendLines(nil, a.nfc)
+		}
 	}
+	reuse := !cite && orig == nil
 	var b strings.Builder
 	b.Grow(len(doc.Text))
 	// Kept words and lines move down to indices k and j: each is at or
 	// before its old index, so the old entries are read before written.
 	k, j := 0, 0
-	pre := int32(0)
 	blank := false
 	for i, v := range verdicts {
 		switch v {
@@ -464,7 +495,10 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 			}
 		}
 		blank = false
-		line := orig[i]
+		line := a.nfc[l.start:l.end]
+		if orig != nil {
+			line = orig[i]
+		}
 		if cite {
 			line = removeCitations(line)
 		}
@@ -472,12 +506,9 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 			shift := int32(b.Len() - l.start)
 			k0 := k
 			for w := l.w0; w < l.w1; w++ {
-				n := int32(a.wordLen(w))
 				wi := a.words[w]
 				wi.start += shift
 				wi.end += shift
-				wi.pre = pre
-				pre += n
 				a.words[k] = wi
 				k++
 			}
@@ -492,9 +523,9 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 	}
 	doc.SetText(out)
 	if reuse {
-		end := int32(len(out))
-		a.words[k] = wordInfo{start: end, end: end, pre: pre}
-		na := &analysis{nfc: out, words: a.words[:k+1], runes: runeCount(out), linesOnce: true, lines: lines[:j]}
+		na := &analysis{nfc: out, words: a.words[:k], runes: runeCount(out), linesOnce: true, lines: lines[:j]}
+		na.ascii = na.runes == len(out)
+		na.wordRunes = na.chars(0, k)
 		a.words, a.lines = nil, nil // the old analysis is no longer valid
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return na })
 	}

@@ -169,7 +169,8 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 		nonBlank++
 		if c.MaxWordLength > 0 {
 			for w := l.w0; w < l.w1; w++ {
-				if a.wordLen(w) > c.MaxWordLength {
+				// Bytes bound characters: most words need no count.
+				if int(a.words[w].end-a.words[w].start) > c.MaxWordLength && a.wordLen(w) > c.MaxWordLength {
 					v = lineLongWord
 					break
 				}

@@ -182,7 +182,7 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	n := a.numWords()
 	sig := QualitySignals{Words: n, StopWords: -1}
 	if n > 0 {
-		sig.MeanWordLength = float64(a.words[n].pre) / float64(n)
+		sig.MeanWordLength = float64(a.wordRunes) / float64(n)
 	}
 	sig.HashWordRatio = ratio(strings.Count(a.nfc, "#"), n)
 	sig.EllipsisWordRatio = ratio(strings.Count(a.nfc, "...")+strings.Count(a.nfc, "…"), n)
@@ -207,8 +207,8 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 
 	alpha := 0
 	for i := range n {
-		if f := a.words[i].flags; f&wordASCII != 0 {
-			if f&wordLetter != 0 {
+		if x, ok := a.shortWord(i); ok {
+			if asciiLetter(x) != 0 {
 				alpha++
 			}
 		} else if hasLetter(a.word(i)) {

@@ -344,7 +344,7 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 		}
 		for r, rule := range s.cfg.TopNGrams {
 			if rule.N == n && best > 1 {
-				sig.Top[r] = ratio(int(best)*a.wordRunes(bestFirst, bestFirst+n), a.runes)
+				sig.Top[r] = ratio(int(best)*a.gramRunes(bestFirst, bestFirst+n), a.runes)
 			}
 		}
 		// Keep the positions whose n-gram repeats.
@@ -372,7 +372,7 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 					continue
 				}
 				if w.slots[w.add(g[i], int(i))].count > 1 {
-					dup += a.wordRunes(int(i), int(i)+n)
+					dup += a.gramRunes(int(i), int(i)+n)
 					next = int(i) + n
 				}
 			}

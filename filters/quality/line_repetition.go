@@ -152,8 +152,8 @@ func dupCoverage(a *analysis, w0, w1, n int, sc *scratch) float64 {
 		}
 		s := max(w0+i, end)
 		e := w0 + i + n
-		covered += int(a.words[e].pre - a.words[s].pre)
+		covered += a.chars(s, e)
 		end = e
 	}
-	return ratio(covered, int(a.words[w1].pre-a.words[w0].pre))
+	return ratio(covered, a.chars(w0, w1))
 }

@@ -193,21 +193,27 @@ func (s *stopSet) count(a *analysis, buf *[]byte) int {
 		if size > s.maxLen+2 {
 			continue
 		}
-		if w.flags&wordASCII == 0 {
+		if size > 8 {
+			if s.has(a.nfc[w.start:w.end], w.hash, buf) {
+				n++
+			}
+			continue
+		}
+		x := packWord(raw, int(w.start), size)
+		if x&0x8080808080808080 != 0 {
 			if s.has(a.nfc[w.start:w.end], w.hash, buf) {
 				n++
 			}
 			continue
 		}
 		// Short ASCII words: lower case keeps the length, and an
-		// upper-case word is lowered in its packed form (see newAnalysis).
+		// upper-case word is lowered in its packed form.
 		if s.lenMask&(1<<size) == 0 {
 			continue
 		}
 		h := w.hash
-		if w.flags&wordUpper != 0 {
-			x := packWord(raw, int(w.start), size)
-			h = mix64(x | asciiUpper(x)>>2)
+		if u := asciiUpper(x); u != 0 {
+			h = mix64(x | u>>2)
 		}
 		if s.contains(h) {
 			n++

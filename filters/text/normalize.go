@@ -10,10 +10,32 @@ import (
 // NFC returns s in Unicode Normalization Form C. Text already in NFC (the
 // common case) is returned as it is, without copying.
 func NFC(s string) string {
-	if norm.NFC.IsNormalString(s) {
+	if IsASCII(s) || norm.NFC.IsNormalString(s) {
 		return s
 	}
 	return norm.NFC.String(s)
+}
+
+// IsASCII reports whether s holds only ASCII bytes, checking eight at a
+// time. ASCII text is in every normalisation form: the check lets NFC
+// skip the norm package's byte-by-byte scan, which took a twentieth of
+// the quality filters' time on English text.
+func IsASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// The compiler merges the eight loads into one.
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Normalization classes of ASCII bytes for AppendNormalized.

@@ -305,3 +305,24 @@ func ExampleDocWords() {
 	fmt.Println(len(DocWords(doc)), DocWords(doc)[0])
 	// Output: 6 Café
 }
+
+func TestIsASCII(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"", true},
+		{"abc", true},
+		{"exactly8", true},
+		{"sixteen bytes ok", true},
+		{"sixteen bytes o\x80", false},
+		{"\xffabcdefgh", false},
+		{"abcdefgh\u00e9", false},
+		{"caf\u00e9", false},
+		{"\x7f\x00\x01 control bytes are ASCII", true},
+	} {
+		if got := IsASCII(tc.s); got != tc.want {
+			t.Errorf("IsASCII(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
