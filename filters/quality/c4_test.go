@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -183,6 +184,35 @@ func TestLowerASCII(t *testing.T) {
 		}
 		if got := lowerASCII([]byte(s)); string(got) != string(want) {
 			t.Errorf("%q: %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestFindPhrasesMatchesContains checks findPhrases, which reads words,
+// against searches of the lower-cased text, on random texts built from
+// pieces of the phrases, case variants, and what ends or joins words.
+func TestFindPhrasesMatchesContains(t *testing.T) {
+	pieces := []string{
+		"lorem", "LOREM", "Lorem", "ipsum", "IPSUM", "lor", "em", " ", "  ", "\n", "\t",
+		"cookie", "CooKie", "cook", "ie", "javascript", "JavaScript", "java", "script",
+		"terms", "TERMS", "of", "use", "USE", "privacy", "Privacy", "policy", "POLICY",
+		" ipsum", " Ipsum", " of use", " of", " OF USE", " policy", " Policy", "s of use", "y policy", "m ipsum",
+		"x", "é", "カ", "_", ":", ".", "'", ",", "-", "\xff", "\u0301", "\u200d", "3",
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 30000 {
+		var b strings.Builder
+		for k := rng.IntN(12); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		low := lowerASCII([]byte(s))
+		wantJS := bytes.Contains(low, []byte("javascript"))
+		wantLorem := bytes.Contains(low, []byte("lorem ipsum"))
+		wantPolicy := bytes.Contains(low, []byte("cookie")) || bytes.Contains(low, []byte("privacy policy")) || bytes.Contains(low, []byte("terms of use"))
+		js, lorem, policy := findPhrases(newAnalysis(s))
+		if js != wantJS || lorem != wantLorem || policy != wantPolicy {
+			t.Fatalf("%q: javascript %v lorem %v policy %v, want %v %v %v", s, js, lorem, policy, wantJS, wantLorem, wantPolicy)
 		}
 	}
 }
