@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,10 +39,36 @@ type Options struct {
 	// Document.Order is unique across the tasks of a cluster job. By
 	// default a source's index is its position in the slice.
 	FileIndexes []int
+	// SpillDir is where a run with preparatory passes keeps the first
+	// pass's documents for the later passes (about a third of the
+	// input's text, zstd-compressed; removed at the end). Empty means the
+	// system's temporary directory.
+	SpillDir string
+	// NoSpill makes every pass read the sources and run the stages again
+	// instead (slower; no temporary file).
+	NoSpill bool
 	// Prepared says the Preparers among Stages hold their state already
 	// (loaded with Exchanger.LoadPrepared), so Run makes no preparatory
 	// pass.
 	Prepared bool
+}
+
+// joinPasses makes the run's accounting from the first pass (input, the
+// stages before the first Preparer) and the last (the other stages, the
+// documents' outcomes, which carry the first pass's through the spill).
+func joinPasses(first, last *Stats, head int) *Stats {
+	if first == nil || last == nil {
+		return last
+	}
+	last.Stages = append(first.Stages[:head:head], last.Stages...)
+	last.Files = first.Files
+	last.BytesIn = first.BytesIn
+	last.TextBytesIn = first.TextBytesIn
+	last.InputErrors = first.InputErrors
+	for k, v := range first.Repaired {
+		last.Repaired[k] += v
+	}
+	return last
 }
 
 // withDefaults fills in the options left zero.
@@ -126,19 +154,60 @@ func Run(ctx context.Context, sources []Source, sink Sink, opts Options) (*Stats
 	passes := len(preps) + 1
 	var stats *Stats
 	err = func() error {
+		// With stages before the first Preparer, the first pass spills
+		// what they made of every document and the later passes read
+		// that back (see spillWriter) instead of redoing their work.
+		head := 0
+		if len(preps) > 0 && !opts.NoSpill {
+			head = preps[0]
+		}
+		var (
+			first  *Stats
+			replay string
+		)
+		defer func() {
+			if replay != "" {
+				os.Remove(replay)
+			}
+		}()
 		for p, at := range preps {
 			r := newRun(ctx, sources, opts, opts.Stages[:at], p+1, passes, start)
+			if p > 0 && head > 0 {
+				r = newRun(ctx, nil, opts, opts.Stages[head:at], p+1, passes, start)
+				r.replay = replay
+			}
 			r.observe = opts.Stages[at].(Preparer)
-			if _, err := r.pass(nil); err != nil {
+			if p == 0 && head > 0 {
+				sw, err := newSpill(opts.SpillDir)
+				if err != nil {
+					return err
+				}
+				r.spill = sw
+				first, err = r.pass(nil)
+				if err != nil {
+					sw.abort()
+					return fmt.Errorf("preparatory pass for %s: %w", opts.Stages[at].Name(), err)
+				}
+				if replay, err = sw.finish(); err != nil {
+					return err
+				}
+			} else if _, err := r.pass(nil); err != nil {
 				return fmt.Errorf("preparatory pass for %s: %w", opts.Stages[at].Name(), err)
 			}
 			if err := r.observe.Prepared(ctx); err != nil {
 				return fmt.Errorf("stage %s: %w", opts.Stages[at].Name(), err)
 			}
 		}
-		r := newRun(ctx, sources, opts, opts.Stages, passes, passes, start)
-		var err error
-		stats, err = r.pass(sink)
+		if head == 0 {
+			r := newRun(ctx, sources, opts, opts.Stages, passes, passes, start)
+			var err error
+			stats, err = r.pass(sink)
+			return err
+		}
+		r := newRun(ctx, nil, opts, opts.Stages[head:], passes, passes, start)
+		r.replay = replay
+		last, err := r.pass(sink)
+		stats = joinPasses(first, last, head)
 		return err
 	}()
 	for _, st := range opts.Stages {
@@ -186,6 +255,9 @@ type item struct {
 	doc           Document
 	outcome       outcome
 	reason        string
+	// replayed items come from the spill: decoded, and judged already
+	// unless kept.
+	replayed bool
 }
 
 // stageCount is one stage's accounting within one batch.
@@ -242,6 +314,11 @@ type run struct {
 	pass_, passes int
 	start         time.Time
 	free          chan *batch
+	// spill, when set, records every batch the pass accounts for;
+	// replay, when set, names the spill the pass reads instead of the
+	// sources.
+	spill  *spillWriter
+	replay string
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
@@ -342,6 +419,9 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 func (r *run) read(ctx context.Context, work chan<- *batch) error {
 	defer close(work)
 	seq := 0
+	if r.replay != "" {
+		return r.readSpill(ctx, work)
+	}
 	for i, src := range r.sources {
 		fi := i
 		if r.opts.FileIndexes != nil {
@@ -453,7 +533,7 @@ func (b *batch) add() *item {
 	}
 	it := &b.items[b.n]
 	b.n++
-	it.raw, it.readErr, it.outcome, it.reason = nil, nil, kept, ""
+	it.raw, it.readErr, it.outcome, it.reason, it.replayed = nil, nil, kept, "", false
 	it.doc.Reset()
 	return it
 }
@@ -471,11 +551,46 @@ func copyDoc(dst, src *Document) {
 	dst.memo = memo
 }
 
+// readSpill sends the batches of the spill to work.
+func (r *run) readSpill(ctx context.Context, work chan<- *batch) error {
+	sr, err := openSpill(r.replay)
+	if err != nil {
+		return err
+	}
+	defer sr.close()
+	seq := 0
+	for {
+		b, err := r.newBatch(ctx, &seq, "", 0, nil)
+		if err != nil {
+			return err
+		}
+		err = sr.next(b)
+		if errors.Is(err, io.EOF) {
+			r.free <- b
+			return nil
+		}
+		if err != nil {
+			r.free <- b
+			return fmt.Errorf("reading back the first pass: %w", err)
+		}
+		if !send(ctx, work, b) {
+			return ctx.Err()
+		}
+	}
+}
+
 // process decodes a batch's records and runs the stages over them.
 func (r *run) process(b *batch) {
 	var sb []byte
 	for i := range b.items[:b.n] {
 		it := &b.items[i]
+		if it.replayed {
+			// Decoded, identified and repaired in the first pass.
+			if it.outcome == kept {
+				r.runStages(b, it)
+			}
+			continue
+		}
 		if it.readErr != nil {
 			var re *RecordError
 			errors.As(it.readErr, &re)
@@ -575,6 +690,9 @@ func recordReason(err error) string {
 // account adds a finished batch to the stats and hands its documents to
 // the sink. It runs on one goroutine, in batch order.
 func (r *run) account(s *Stats, b *batch, sink Sink) error {
+	if r.spill != nil {
+		r.spill.write(b)
+	}
 	b.keptDocs, b.rejDocs, b.rejWhy = b.keptDocs[:0], b.rejDocs[:0], b.rejWhy[:0]
 	for i := range b.items[:b.n] {
 		it := &b.items[i]
