@@ -1,0 +1,294 @@
+package launch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/winnow-data/winnow/pipeline/job"
+)
+
+// SlurmOptions shape the batch scripts of a Slurm launch.
+type SlurmOptions struct {
+	// Winnow is the winnow binary as the compute nodes see it.
+	Winnow string
+	// ConfigPath is the run's config file (ConfigName) as the nodes see
+	// it: on a filesystem every node mounts.
+	ConfigPath string
+	// LogDir receives one log per task, <LogDir>/winnow-<step>-<job>_<task>.log.
+	LogDir string
+	// CPUs and Mem are each task's share (--cpus-per-task, --mem); 0 leaves
+	// the cluster's default.
+	CPUs int
+	Mem  Memory
+	// Time, Partition and Account are passed on when set (--time etc.).
+	Time      string
+	Partition string
+	Account   string
+	// Throttle caps the tasks of a step running at once (--array=…%T);
+	// 0 means no cap.
+	Throttle int
+	// Extra holds further sbatch options, one per #SBATCH line, e.g.
+	// "--qos=high".
+	Extra []string
+}
+
+// Script is one file a launcher writes: a step's batch script or Job
+// manifest, or the script that submits or applies them in order.
+type Script struct {
+	// Step is the step the file runs; empty for the ordering script and
+	// the ConfigMap.
+	Step job.Step
+	// Name is the file name, numbered in plan order.
+	Name string
+	Text string
+}
+
+// SlurmJobName is the job name of a step's array job.
+func SlurmJobName(step string) string { return "winnow-" + step }
+
+// SlurmScripts returns one batch script per step of plan, in order,
+// followed by submit.sh, which submits them as `winnow launch slurm` does
+// (each step an array job depending on the one before with afterok).
+// tasks is the run's task count.
+func SlurmScripts(plan []job.Step, tasks int, o SlurmOptions) []Script {
+	var out []Script
+	var submit strings.Builder
+	submit.WriteString(`#!/bin/sh
+# Submits the steps of this winnow run in order, as 'winnow launch slurm'
+# does: each step is an array job that starts when every task of the step
+# before has succeeded (afterok). Tasks that finished in an earlier run
+# exit at once, so running this again resumes the run.
+set -eu
+cd "$(dirname "$0")"
+`)
+	for i, s := range plan {
+		name := fmt.Sprintf("%02d-%s.sbatch", i+1, s.Name)
+		out = append(out, Script{Step: s, Name: name, Text: slurmScript(i, len(plan), s, tasks, o)})
+		dep := ""
+		if i > 0 {
+			dep = fmt.Sprintf(" --dependency=afterok:$j%d", i)
+		}
+		fmt.Fprintf(&submit, "j%d=$(sbatch --parsable%s %s | cut -d';' -f1)\necho \"%s: job $j%d\"\n", i+1, dep, name, s.Name, i+1)
+	}
+	out = append(out, Script{Name: "submit.sh", Text: submit.String()})
+	return out
+}
+
+func slurmScript(i, n int, s job.Step, tasks int, o SlurmOptions) string {
+	var b strings.Builder
+	b.WriteString("#!/bin/bash\n")
+	fmt.Fprintf(&b, "# Step %d of %d of a winnow run: %s, %d task(s). A task whose marker\n", i+1, n, s.Name, s.Tasks)
+	fmt.Fprintf(&b, "# OUT/_tasks/%s/<task>.done exists exits at once.\n", s.Name)
+	opt := func(k, v string) { fmt.Fprintf(&b, "#SBATCH --%s=%s\n", k, shellQuote(v)) }
+	opt("job-name", SlurmJobName(s.Name))
+	opt("array", arraySpec(seq(s.Tasks), o.Throttle))
+	if o.CPUs > 0 {
+		opt("cpus-per-task", strconv.Itoa(o.CPUs))
+	}
+	if o.Mem > 0 {
+		opt("mem", o.Mem.Slurm())
+	}
+	if o.Time != "" {
+		opt("time", o.Time)
+	}
+	if o.Partition != "" {
+		opt("partition", o.Partition)
+	}
+	if o.Account != "" {
+		opt("account", o.Account)
+	}
+	if o.LogDir != "" {
+		opt("output", filepath.Join(o.LogDir, "%x-%A_%a.log"))
+	}
+	// Without this, the steps after a failed task would wait forever for
+	// a dependency that can no longer be met.
+	opt("kill-on-invalid-dep", "yes")
+	for _, e := range o.Extra {
+		fmt.Fprintf(&b, "#SBATCH %s\n", e)
+	}
+	b.WriteString("set -eu\n")
+	// The index is passed explicitly rather than read from the
+	// environment: a resumed step is an array of only the unfinished
+	// indexes, and SLURM_ARRAY_TASK_MIN is then not 0.
+	fmt.Fprintf(&b, "exec %s --task \"$SLURM_ARRAY_TASK_ID\"\n", shellJoin(append([]string{o.Winnow}, taskArgs(o.ConfigPath, s, tasks)...)))
+	return b.String()
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// arraySpec is sbatch's --array value for the task indexes idx
+// (ascending): ranges joined by commas, then the throttle.
+func arraySpec(idx []int, throttle int) string {
+	var b strings.Builder
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if j == i {
+			fmt.Fprintf(&b, "%d", idx[i])
+		} else {
+			fmt.Fprintf(&b, "%d-%d", idx[i], idx[j])
+		}
+		i = j + 1
+	}
+	if throttle > 0 {
+		fmt.Fprintf(&b, "%%%d", throttle)
+	}
+	return b.String()
+}
+
+// Commander runs a cluster's command-line tools (sbatch, squeue,
+// scancel). Run returns the command's standard output; a failure's error
+// includes its standard error.
+type Commander interface {
+	Run(ctx context.Context, name string, args ...string) ([]byte, error)
+}
+
+// Exec is the Commander that runs the real tools.
+type Exec struct{}
+
+// Run runs name with args.
+func (Exec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// Submitted is a step submitted as an array job.
+type Submitted struct {
+	Step  job.Step
+	JobID string
+	Tasks []int // the array's task indexes
+}
+
+// LogPath returns the log of task t of a step submitted as job id, under
+// logDir (as SlurmOptions.LogDir names it).
+func LogPath(logDir, step, id string, t int) string {
+	return filepath.Join(logDir, fmt.Sprintf("%s-%s_%d.log", SlurmJobName(step), id, t))
+}
+
+// SubmitSlurm submits the scripts (SlurmScripts, written to dir) of the
+// steps that have unfinished tasks, in plan order, each depending on the
+// one submitted before it, with only the unfinished task indexes in its
+// array. Steps with nothing left are not submitted.
+func SubmitSlurm(ctx context.Context, cmd Commander, dir string, scripts []Script, unfinished []job.TaskRef, throttle int) ([]Submitted, error) {
+	left := map[string][]int{}
+	for _, t := range unfinished {
+		left[t.Step] = append(left[t.Step], t.Task)
+	}
+	var subs []Submitted
+	for _, sc := range scripts {
+		idx := left[sc.Step.Name]
+		if sc.Step.Name == "" || len(idx) == 0 {
+			continue
+		}
+		slices.Sort(idx)
+		args := []string{"--parsable"}
+		if len(idx) < sc.Step.Tasks {
+			args = append(args, "--array="+arraySpec(idx, throttle))
+		}
+		if len(subs) > 0 {
+			args = append(args, "--dependency=afterok:"+subs[len(subs)-1].JobID)
+		}
+		args = append(args, filepath.Join(dir, sc.Name))
+		out, err := cmd.Run(ctx, "sbatch", args...)
+		if err != nil {
+			return subs, fmt.Errorf("submitting step %s: %w", sc.Step.Name, err)
+		}
+		// --parsable prints "id" or "id;cluster".
+		id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			return subs, fmt.Errorf("submitting step %s: sbatch printed %q, not a job id", sc.Step.Name, out)
+		}
+		subs = append(subs, Submitted{Step: sc.Step, JobID: id, Tasks: idx})
+	}
+	return subs, nil
+}
+
+// WaitSlurm polls squeue every poll until none of the submitted jobs is
+// queued or running. There is no accounting database to ask how a job
+// ended; the caller checks the completion markers (job.Config.Unfinished)
+// afterwards. Jobs held by a dependency that can never be satisfied (a
+// cluster ignoring --kill-on-invalid-dep) are cancelled, since they would
+// wait forever.
+func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.Duration) error {
+	ours := map[string]bool{}
+	for _, s := range subs {
+		ours[s.JobID] = true
+	}
+	for len(ours) > 0 {
+		out, err := cmd.Run(ctx, "squeue", "--me", "--noheader", "--format=%F %r")
+		if err != nil {
+			return fmt.Errorf("waiting for the jobs: %w", err)
+		}
+		live := map[string]bool{}
+		var stuck []string
+		for line := range strings.Lines(string(out)) {
+			f := strings.Fields(line)
+			if len(f) == 0 || !ours[f[0]] {
+				continue
+			}
+			live[f[0]] = true
+			if len(f) > 1 && f[1] == "DependencyNeverSatisfied" && !slices.Contains(stuck, f[0]) {
+				stuck = append(stuck, f[0])
+			}
+		}
+		if len(stuck) > 0 {
+			if _, err := cmd.Run(ctx, "scancel", stuck...); err != nil {
+				return fmt.Errorf("cancelling jobs whose dependency failed: %w", err)
+			}
+		}
+		ours = live
+		if len(ours) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+	return nil
+}
+
+// ErrUnfinished is returned (wrapped) when tasks of a run did not finish.
+var ErrUnfinished = errors.New("tasks did not finish")
+
+// UnfinishedError describes the tasks without a completion marker, each
+// with its log when it was submitted in subs.
+func UnfinishedError(left []job.TaskRef, subs []Submitted, logDir string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d task(s) did not finish:", len(left))
+	for _, t := range left {
+		fmt.Fprintf(&b, "\n  step %s, task %d", t.Step, t.Task)
+		for _, s := range subs {
+			if s.Step.Name == t.Step && slices.Contains(s.Tasks, t.Task) && logDir != "" {
+				fmt.Fprintf(&b, ": log %s", LogPath(logDir, t.Step, s.JobID, t.Task))
+			}
+		}
+	}
+	b.WriteString("\nrelaunch with the same command to run only these")
+	return fmt.Errorf("%w: %s", ErrUnfinished, b.String())
+}
