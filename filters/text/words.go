@@ -127,6 +127,36 @@ var asciiWord = func() (t [128]bool) {
 	return t
 }()
 
+// Byte kinds for the scanner's fast paths, by byte value: ASCII bytes
+// that are never part of a word (white space, most punctuation), that
+// may join letters or digits (' . : , ;), letters and digits, the
+// underscore, and the bytes of other characters.
+const (
+	kSep uint8 = iota
+	kMid
+	kAlnum
+	kUnder
+	kHigh
+)
+
+// byteKind is indexed by any byte, so the fast paths need no bounds or
+// range check.
+var byteKind = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = kHigh
+		case asciiWord[c]:
+			t[c] = kAlnum
+		case c == '_':
+			t[c] = kUnder
+		case classifySlow(rune(c)) != clsOther:
+			t[c] = kMid
+		}
+	}
+	return t
+}()
+
 // WordScanner iterates over the words of a string without allocating.
 //
 // Words are the word-like segments of Unicode UAX #29 (default word
@@ -191,14 +221,33 @@ func (sc *WordScanner) Next() bool {
 	i := sc.pos
 	for i < len(s) {
 		// Skip ASCII separators in a byte loop.
-		for i < len(s) && s[i] < utf8.RuneSelf && !asciiWord[s[i]] && s[i] != '_' {
+		for i < len(s) && byteKind[s[i]] <= kMid {
 			i++
 		}
 		if i >= len(s) {
 			break
 		}
-		// Find a character that can start a word.
 		start := i
+		if byteKind[s[i]] == kAlnum {
+			// A run of ASCII letters and digits — most words whole —
+			// ends the word when a separator or the end follows; any
+			// other byte goes through the rules with the run's last
+			// class.
+			i++
+			for i < len(s) && byteKind[s[i]] == kAlnum {
+				i++
+			}
+			if i < len(s) && byteKind[s[i]] != kSep {
+				last := clsLetter
+				if s[i-1] <= '9' {
+					last = clsNumeric
+				}
+				i = sc.scanWord(i, last)
+			}
+			sc.start, sc.end, sc.pos = start, i, i
+			return true
+		}
+		// Find a character that can start a word.
 		c, size := sc.next(i)
 		i += size
 		switch c {
