@@ -38,6 +38,7 @@ func (rf *runFlags) register(cmd *cobra.Command) {
 	f.StringVar(&c.Fields.URL, "url-field", c.Fields.URL, "dotted path of the URL")
 	f.StringVar(&c.Fields.Date, "date-field", c.Fields.Date, "dotted path of the crawl or publication date")
 	f.IntVar(&c.Workers, "workers", 0, "cores to use (default all)")
+	f.StringVar(&c.SpillDir, "spill-dir", "", "directory for the first pass's documents when corpus-wide stages need more passes (default $TMPDIR)")
 	f.IntVar(&c.Task, "task", 0, "index of this task's share of the inputs (0-based; default from the scheduler's environment)")
 	f.IntVar(&c.Tasks, "tasks", 1, "number of shares the inputs are split into (default from the scheduler's environment)")
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print nothing but errors")
@@ -97,6 +98,7 @@ func overrideFlags(cmd *cobra.Command, file, flags job.Config) job.Config {
 		"url-field":       func() { file.Fields.URL = flags.Fields.URL },
 		"date-field":      func() { file.Fields.Date = flags.Fields.Date },
 		"workers":         func() { file.Workers = flags.Workers },
+		"spill-dir":       func() { file.SpillDir = flags.SpillDir },
 		"task":            func() { file.Task = flags.Task },
 		"tasks":           func() { file.Tasks = flags.Tasks },
 	} {

@@ -48,6 +48,11 @@ type Config struct {
 	// Stages holds parameters by stage name, e.g.
 	// {langid: {min_score: 0.5}}.
 	Stages map[string]map[string]any `yaml:"stages"`
+	// SpillDir is where a run whose pipeline has corpus-wide stages
+	// keeps the documents of its first pass for the later ones (about a
+	// third of the input's text); empty means the system's temporary
+	// directory ($TMPDIR).
+	SpillDir string `yaml:"spill_dir"`
 	// Workers is the number of goroutines running stages; 0 means all
 	// cores.
 	Workers int `yaml:"workers"`
@@ -374,7 +379,7 @@ func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipel
 		closeStages(stages)
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared}
+	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
 	if ro.Progress != nil {
 		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
 	}
