@@ -66,7 +66,7 @@ func TestExchangeRefuses(t *testing.T) {
 	files := corpus(3, 20)
 	f := fresh("first", false, false)
 	_, observed, prepared := xchgtest.Staged(t, f, files, 2)
-	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadObserved(r) }, observed[0])
+	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadObserved(r) }, observed[1])
 	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadPrepared(r) }, prepared)
 
 	err := fresh("first", true, false)(t).LoadPrepared(bytes.NewReader(prepared))

@@ -94,11 +94,11 @@ func TestExchangeRefuses(t *testing.T) {
 			return st.LoadObserved(r)
 		}
 	}
-	xchgtest.Refuses(t, Name, load(false), observed[0])
+	xchgtest.Refuses(t, Name, load(false), observed[1])
 	xchgtest.Refuses(t, Name, load(true), prepared)
 
 	c.MaxCount = 6
-	err := fresh(c)(t).LoadObserved(bytes.NewReader(observed[0]))
+	err := fresh(c)(t).LoadObserved(bytes.NewReader(observed[1]))
 	if err == nil || !strings.Contains(err.Error(), "max_count=3 (this stage: 6)") {
 		t.Errorf("observed with max_count 3, loaded with 6: %v", err)
 	}

@@ -27,8 +27,9 @@ import (
 //	after Build    order 8 B + cluster 4 B + size 4 B
 //	               + kept member 4 B                         = 20 B/doc
 //
-// On disk: 8 B per band (112 B with 14 bands) and, with verification,
-// 4 B per signature entry (448 B with K = 112) per document.
+// On disk: 8 B per band (112 B with 14 bands) and, with verification or
+// IndexOptions.Signatures, the scope (8 B) and 4 B per signature entry
+// (456 B with K = 112) per document.
 //
 // Determinism: the clusters are the connected components of the linked
 // pairs; the members of a band's bucket are visited in input order and
@@ -67,6 +68,9 @@ type IndexOptions struct {
 	// linked when Verify is set.
 	Threshold float64
 	Verify    bool
+	// Signatures keeps the signatures (spilled) without verification
+	// too, for Each.
+	Signatures bool
 	// Dir is where the spill directory is made; "" for os.TempDir.
 	Dir string
 }
@@ -90,7 +94,7 @@ func NewIndex(o IndexOptions) (*Index, error) {
 		ix.bandF = append(ix.bandF, f)
 		ix.bandW = append(ix.bandW, bufio.NewWriterSize(f, 32<<10))
 	}
-	if o.Verify {
+	if o.Verify || o.Signatures {
 		f, err := os.Create(filepath.Join(dir, "signatures"))
 		if err != nil {
 			ix.Close()
@@ -114,10 +118,16 @@ func BandKey(sig []uint32, b, rows int, scope uint64) uint64 {
 // Add records one document: its place in input order, its priority key
 // (see keep.Policy) and its signature. It is safe for concurrent use.
 func (ix *Index) Add(order uint64, key int64, sig []uint32, scope uint64) error {
-	keysBuf := make([]byte, 0, 8*ix.bands)
+	bandKeys := make([]byte, 0, 8*ix.bands)
 	for b := range ix.bands {
-		keysBuf = binary.LittleEndian.AppendUint64(keysBuf, BandKey(sig, b, ix.rows, scope))
+		bandKeys = binary.LittleEndian.AppendUint64(bandKeys, BandKey(sig, b, ix.rows, scope))
 	}
+	return ix.add(order, key, bandKeys, sig, scope)
+}
+
+// add records one document with its band keys (8 B each) and, when the
+// index keeps signatures, its signature.
+func (ix *Index) add(order uint64, key int64, bandKeys []byte, sig []uint32, scope uint64) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.err != nil {
@@ -128,13 +138,13 @@ func (ix *Index) Add(order uint64, key int64, sig []uint32, scope uint64) error 
 		return ix.err
 	}
 	for b, w := range ix.bandW {
-		if _, err := w.Write(keysBuf[8*b : 8*b+8]); err != nil {
+		if _, err := w.Write(bandKeys[8*b : 8*b+8]); err != nil {
 			ix.err = fmt.Errorf("minhash: spilling band keys: %w", err)
 			return ix.err
 		}
 	}
-	if ix.verify {
-		ix.buf = ix.buf[:0]
+	if ix.sigW != nil {
+		ix.buf = binary.LittleEndian.AppendUint64(ix.buf[:0], scope)
 		for _, v := range sig {
 			ix.buf = binary.LittleEndian.AppendUint32(ix.buf, v)
 		}
@@ -145,6 +155,66 @@ func (ix *Index) Add(order uint64, key int64, sig []uint32, scope uint64) error 
 	}
 	ix.orders = append(ix.orders, order)
 	ix.keys = append(ix.keys, key)
+	return nil
+}
+
+// Each calls fn for every document added, in the order they were added,
+// with its band keys (8 B each, when bands is set) and, when the index
+// keeps signatures, its scope and signature as 8 + 4·K bytes (else nil).
+// It must not run concurrently with Add, and only before Build; the
+// slices are reused between calls.
+func (ix *Index) Each(bands bool, fn func(order uint64, key int64, bandKeys, sig []byte) error) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.err != nil {
+		return ix.err
+	}
+	// Section readers leave the files' offsets where Add appends.
+	section := func(f *os.File, w *bufio.Writer) (*bufio.Reader, error) {
+		if err := w.Flush(); err != nil {
+			return nil, fmt.Errorf("minhash: spilling to %s: %w", f.Name(), err)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("minhash: %w", err)
+		}
+		return bufio.NewReaderSize(io.NewSectionReader(f, 0, fi.Size()), 64<<10), nil
+	}
+	var bandR []*bufio.Reader
+	if bands {
+		for b, f := range ix.bandF {
+			r, err := section(f, ix.bandW[b])
+			if err != nil {
+				return err
+			}
+			bandR = append(bandR, r)
+		}
+	}
+	var sigR *bufio.Reader
+	var sig []byte
+	if ix.sigF != nil {
+		r, err := section(ix.sigF, ix.sigW)
+		if err != nil {
+			return err
+		}
+		sigR, sig = r, make([]byte, 8+4*ix.k)
+	}
+	bandKeys := make([]byte, 8*len(bandR))
+	for i, o := range ix.orders {
+		for b, r := range bandR {
+			if _, err := io.ReadFull(r, bandKeys[8*b:8*b+8]); err != nil {
+				return fmt.Errorf("minhash: reading band %d at document %d: %w", b, i, err)
+			}
+		}
+		if sigR != nil {
+			if _, err := io.ReadFull(sigR, sig); err != nil {
+				return fmt.Errorf("minhash: reading signature %d: %w", i, err)
+			}
+		}
+		if err := fn(o, ix.keys[i], bandKeys, sig); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -280,7 +350,8 @@ func (ix *Index) readSig(dst []uint32, id uint32) error {
 		ix.buf = make([]byte, 4*ix.k)
 	}
 	b := ix.buf[:4*ix.k]
-	if _, err := ix.sigF.ReadAt(b, int64(id)*int64(len(b))); err != nil {
+	// Each record is the scope (8 B), then the signature.
+	if _, err := ix.sigF.ReadAt(b, int64(id)*int64(8+len(b))+8); err != nil {
 		return fmt.Errorf("minhash: reading signature %d: %w", id, err)
 	}
 	for i := range dst {
@@ -309,6 +380,18 @@ func (ix *Index) Lookup(order uint64) (c Cluster, ok bool) {
 	}
 	first := ix.cluster[rank]
 	return Cluster{ID: ix.sorted[first], Size: int(ix.size[first]), Keep: ix.best[first] == uint32(rank)}, true
+}
+
+// duplicates calls fn for each document of this run (not of against) in
+// a cluster of two or more, in input order, after Build.
+func (ix *Index) duplicates(fn func(clusterEntry)) {
+	for rank, o := range ix.sorted {
+		c := ix.cluster[rank]
+		if ix.size[c] < 2 || o&againstOrder != 0 {
+			continue
+		}
+		fn(clusterEntry{order: o, id: ix.sorted[c], size: ix.size[c], keep: ix.best[c] == uint32(rank)})
+	}
 }
 
 // Close removes the spill files.

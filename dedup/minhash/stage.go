@@ -112,7 +112,12 @@ type Stage struct {
 	ix     *Index
 	mu     sync.Mutex
 	ready  bool
-	save   *SignatureStage
+	// loaded holds the prepared state read by LoadPrepared, used
+	// instead of ix.
+	loaded   clusterTable
+	fromFile bool
+	fpOnce   sync.Once
+	fp       string // see fingerprint
 }
 
 type scratch struct {
@@ -158,18 +163,11 @@ func (s *Stage) index() (*Index, error) {
 	defer s.mu.Unlock()
 	if s.ix == nil {
 		ix, err := NewIndex(IndexOptions{K: s.cfg.NumPerm, Bands: s.cfg.Bands, Rows: s.cfg.Rows,
-			Threshold: s.cfg.Threshold, Verify: s.cfg.Verify, Dir: s.cfg.WorkDir})
+			Threshold: s.cfg.Threshold, Verify: s.cfg.Verify, Signatures: s.cfg.SaveIndex != "", Dir: s.cfg.WorkDir})
 		if err != nil {
 			return nil, err
 		}
 		s.ix = ix
-		if s.cfg.SaveIndex != "" {
-			save, err := Staged{Dir: s.cfg.SaveIndex, Config: s.cfg, Tasks: 1}.SignatureStage(0)
-			if err != nil {
-				return nil, err
-			}
-			s.save = save
-		}
 	}
 	return s.ix, nil
 }
@@ -189,22 +187,18 @@ func (s *Stage) Observe(doc *pipeline.Document) error {
 	if s.cfg.PerLanguage {
 		scope = xxhash.Sum64String(doc.Lang)
 	}
-	if s.save != nil {
-		if err := s.save.write(doc.Order(), s.policy.Key(doc), scope, sc.sig); err != nil {
-			return err
-		}
-	}
 	return ix.Add(doc.Order(), s.policy.Key(doc), sc.sig, scope)
 }
 
-// Prepared implements pipeline.Preparer.
+// Prepared implements pipeline.Preparer: it saves the signatures when
+// save_index is set, adds those of against, and builds the clusters.
 func (s *Stage) Prepared(ctx context.Context) error {
 	ix, err := s.index()
 	if err != nil {
 		return err
 	}
-	if s.save != nil {
-		if err := s.save.Close(); err != nil {
+	if s.cfg.SaveIndex != "" {
+		if err := s.saveIndex(ix); err != nil {
 			return err
 		}
 	}
@@ -213,11 +207,36 @@ func (s *Stage) Prepared(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := ix.Build(); err != nil {
 		return err
 	}
 	s.ready = true
 	return nil
+}
+
+// saveIndex writes every signature of the index to save_index as
+// signatures-00000.bin, the staged format.
+func (s *Stage) saveIndex(ix *Index) error {
+	save, err := Staged{Dir: s.cfg.SaveIndex, Config: s.cfg, Tasks: 1}.SignatureStage(0)
+	if err != nil {
+		return err
+	}
+	rec := make([]byte, recordSize(s.cfg.NumPerm))
+	err = ix.Each(false, func(order uint64, key int64, _, sig []byte) error {
+		binary.LittleEndian.PutUint64(rec, order)
+		binary.LittleEndian.PutUint64(rec[8:], uint64(key))
+		copy(rec[16:], sig) // scope, signature
+		_, err := save.w.Write(rec)
+		return err
+	})
+	if err != nil {
+		save.abort()
+		return fmt.Errorf("minhash: save_index: %w", err)
+	}
+	return save.Close()
 }
 
 // againstOrder marks documents of an earlier run: above every
@@ -261,26 +280,22 @@ func addAgainst(ix *Index, dir string, k int) error {
 
 // Process implements pipeline.Stage.
 func (s *Stage) Process(doc *pipeline.Document) (string, error) {
-	if !s.ready {
+	var c Cluster
+	switch {
+	case s.fromFile:
+		c = s.loaded.lookup(doc.Order())
+	case s.ready:
+		c, _ = s.ix.Lookup(doc.Order())
+	default:
 		return "", fmt.Errorf("minhash: Process before the preparatory pass")
 	}
-	c, _ := s.ix.Lookup(doc.Order())
-	doc.SetRawField(FieldClusterID, fmt.Appendf(nil, "%d", c.ID))
-	doc.SetRawField(FieldClusterSize, fmt.Appendf(nil, "%d", c.Size))
-	if !c.Keep && !s.cfg.Tag {
-		return "near_duplicate", nil
-	}
-	return "", nil
+	return verdict(doc, c, s.cfg.Tag), nil
 }
 
 // Close implements pipeline.Closer: it removes the spill files.
 func (s *Stage) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.save != nil {
-		s.save.abort() // no-op once Prepared committed it
-		s.save = nil
-	}
 	if s.ix == nil {
 		return nil
 	}

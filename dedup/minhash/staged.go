@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
@@ -373,21 +374,11 @@ func (s Staged) Clusters(bandTasks int) error {
 		return fmt.Errorf("minhash: %w", err)
 	}
 	w := bufio.NewWriter(out)
-	var rec [24]byte
-	for rank, o := range ix.sorted {
-		c := ix.cluster[rank]
-		if ix.size[c] < 2 {
-			continue
-		}
-		binary.LittleEndian.PutUint64(rec[0:], o)
-		binary.LittleEndian.PutUint64(rec[8:], ix.sorted[c])
-		binary.LittleEndian.PutUint32(rec[16:], ix.size[c])
-		rec[20] = 0
-		if ix.best[c] == uint32(rank) {
-			rec[20] = 1
-		}
-		w.Write(rec[:])
-	}
+	var rec []byte
+	ix.duplicates(func(e clusterEntry) {
+		rec = e.append(rec[:0])
+		w.Write(rec)
+	})
 	if err := errors.Join(w.Flush(), out.Close()); err != nil {
 		os.Remove(final + ".tmp")
 		return fmt.Errorf("minhash: %s: %w", final, err)
@@ -404,13 +395,53 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
+// clusterEntry is a document of a cluster of two or more: a record of
+// clusters.bin and of the stage's prepared state, 24 bytes: order 8 B,
+// cluster id 8 B, size 4 B, kept 1 B, 3 B of zeros.
+type clusterEntry struct {
+	order, id uint64
+	size      uint32
+	keep      bool
+}
+
+const clusterRecordSize = 24
+
+func (e clusterEntry) append(dst []byte) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, e.order)
+	dst = binary.LittleEndian.AppendUint64(dst, e.id)
+	dst = binary.LittleEndian.AppendUint32(dst, e.size)
+	k := byte(0)
+	if e.keep {
+		k = 1
+	}
+	return append(dst, k, 0, 0, 0)
+}
+
+// decodeCluster reads one record; ok is false for one no writer makes.
+func decodeCluster(r []byte) (e clusterEntry, ok bool) {
+	e = clusterEntry{order: binary.LittleEndian.Uint64(r), id: binary.LittleEndian.Uint64(r[8:]),
+		size: binary.LittleEndian.Uint32(r[16:]), keep: r[20] == 1}
+	return e, e.size >= 2 && r[20] <= 1 && e.id <= e.order && r[21]|r[22]|r[23] == 0
+}
+
+// clusterTable holds the documents of clusters of two or more, sorted by
+// order; every other document is alone in its cluster.
+type clusterTable []clusterEntry
+
+func (t clusterTable) lookup(o uint64) Cluster {
+	i, ok := slices.BinarySearchFunc(t, o, func(e clusterEntry, o uint64) int { return cmpU64(e.order, o) })
+	if !ok {
+		return Cluster{ID: o, Size: 1, Keep: true}
+	}
+	return Cluster{ID: t[i].id, Size: int(t[i].size), Keep: t[i].keep}
+}
+
 // FilterStage is step 4: Process keeps or drops each document as the
 // single-machine Stage does, from clusters.bin.
 type FilterStage struct {
 	task, tasks int
 	tag         bool
-	orders      []uint64
-	data        []byte // 24-byte records, sorted by order
+	table       clusterTable
 }
 
 // FilterStage returns step 4's stage for input task task.
@@ -424,12 +455,16 @@ func (s Staged) FilterStage(task int) (*FilterStage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("minhash: %w", err)
 	}
-	if len(data)%24 != 0 {
+	if len(data)%clusterRecordSize != 0 {
 		return nil, fmt.Errorf("minhash: %s: truncated", name)
 	}
-	st := &FilterStage{task: task, tasks: s.Tasks, tag: cfg.Tag, data: data}
-	for p := 0; p < len(data); p += 24 {
-		st.orders = append(st.orders, binary.LittleEndian.Uint64(data[p:]))
+	st := &FilterStage{task: task, tasks: s.Tasks, tag: cfg.Tag, table: make(clusterTable, 0, len(data)/clusterRecordSize)}
+	for p := 0; p < len(data); p += clusterRecordSize {
+		e, ok := decodeCluster(data[p:])
+		if !ok || (len(st.table) > 0 && st.table[len(st.table)-1].order >= e.order) {
+			return nil, fmt.Errorf("minhash: %s: byte %d: not a cluster record in order", name, p)
+		}
+		st.table = append(st.table, e)
 	}
 	return st, nil
 }
@@ -439,16 +474,15 @@ func (st *FilterStage) Name() string { return Name }
 
 // Process implements pipeline.Stage.
 func (st *FilterStage) Process(doc *pipeline.Document) (string, error) {
-	o := GlobalOrder(doc, st.task, st.tasks)
-	c := Cluster{ID: o, Size: 1, Keep: true}
-	if i, ok := slices.BinarySearch(st.orders, o); ok {
-		r := st.data[24*i:]
-		c = Cluster{ID: binary.LittleEndian.Uint64(r[8:]), Size: int(binary.LittleEndian.Uint32(r[16:])), Keep: r[20] == 1}
+	return verdict(doc, st.table.lookup(GlobalOrder(doc, st.task, st.tasks)), st.tag), nil
+}
+
+// verdict writes the cluster columns and returns the drop reason, if any.
+func verdict(doc *pipeline.Document, c Cluster, tag bool) string {
+	doc.SetRawField(FieldClusterID, strconv.AppendUint(nil, c.ID, 10))
+	doc.SetRawField(FieldClusterSize, strconv.AppendInt(nil, int64(c.Size), 10))
+	if !c.Keep && !tag {
+		return "near_duplicate"
 	}
-	doc.SetRawField(FieldClusterID, fmt.Appendf(nil, "%d", c.ID))
-	doc.SetRawField(FieldClusterSize, fmt.Appendf(nil, "%d", c.Size))
-	if !c.Keep && !st.tag {
-		return "near_duplicate", nil
-	}
-	return "", nil
+	return ""
 }
