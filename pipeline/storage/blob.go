@@ -26,6 +26,8 @@ type blobStore struct {
 	prefix string // "" or ends with "/"
 	opts   options
 	shared bool // mem:// buckets outlive the Bucket
+	// beforeWrite adjusts a driver's writer (see openS3).
+	beforeWrite func(func(any) bool) error
 }
 
 // memBuckets holds the mem:// buckets by name, so that every Open of
@@ -65,7 +67,7 @@ func openBlob(ctx context.Context, loc string, u *url.URL, o options) (*blobStor
 		memBuckets.Unlock()
 		s.bkt, s.shared = b, true
 	case "s3":
-		s.bkt, err = openS3(ctx, u.Host, q, o)
+		s.bkt, s.beforeWrite, err = openS3(ctx, u.Host, q, o)
 		if o.partSize < minS3PartSize {
 			s.opts.partSize = minS3PartSize
 		}
@@ -193,6 +195,7 @@ func (s *blobStore) create(ctx context.Context, name string) (writer, error) {
 		BufferSize:     s.opts.partSize,
 		MaxConcurrency: s.opts.concurrency,
 		ContentType:    ctype,
+		BeforeWrite:    s.beforeWrite,
 	})
 	if err != nil {
 		cancel()

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
@@ -26,7 +27,13 @@ const defaultS3Region = "us-east-1"
 // openS3 builds the S3 client itself rather than through s3blob's URL
 // opener, to give it a retryer that outlasts throttling and to default
 // checksums for S3-compatible endpoints.
-func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.Bucket, error) {
+//
+// The returned function goes in blob.WriterOptions.BeforeWrite: it
+// replaces gocloud's transfer manager with one that starts a multipart
+// upload once a part is full (the SDK's threshold is a fixed 16 MiB,
+// read whole into memory first), so an open writer holds at most
+// (concurrency+1) parts.
+func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.Bucket, func(func(any) bool) error, error) {
 	var (
 		load                  []func(*config.LoadOptions) error
 		endpoint              string
@@ -68,7 +75,7 @@ func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.
 			err = fmt.Errorf("unknown parameter %q (want region, endpoint, use_path_style, profile, anonymous, legacy_list, checksum, part_size)", k)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	load = append(load, config.WithRetryer(func() aws.Retryer {
@@ -83,7 +90,7 @@ func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.
 	}))
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w", err)
+		return nil, nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = defaultS3Region
@@ -107,8 +114,26 @@ func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.
 		so.RequestChecksumCalculation = rcc
 		so.ResponseChecksumValidation = rcv
 	})
-	return s3blob.OpenBucket(ctx, client, bucket, &s3blob.Options{
+	bkt, err := s3blob.OpenBucket(ctx, client, bucket, &s3blob.Options{
 		UseLegacyList:              legacyList,
 		RequestChecksumCalculation: rcc,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	partSize := int64(max(o.partSize, minS3PartSize))
+	beforeWrite := func(as func(any) bool) error {
+		var tm *transfermanager.Client
+		if !as(&tm) || tm == nil {
+			return nil
+		}
+		*tm = *transfermanager.New(client, func(to *transfermanager.Options) {
+			to.RequestChecksumCalculation = rcc
+			to.PartSizeBytes = partSize
+			to.MultipartUploadThreshold = partSize
+			to.Concurrency = o.concurrency
+		})
+		return nil
+	}
+	return bkt, beforeWrite, nil
 }
