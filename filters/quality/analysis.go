@@ -51,7 +51,7 @@ type analysis struct {
 // wordInfo describes one word in 16 bytes: the words of a text take more
 // memory than the text, and their allocation was a tenth of the stages'
 // time at 24 bytes. A word's length and case are read from its bytes
-// when needed (see shortWord).
+// when needed (see packWord).
 type wordInfo struct {
 	hash       uint64 // wordHash of the word
 	start, end int32  // byte offsets in the NFC text
@@ -139,20 +139,6 @@ func newAnalysis(nfc string) *analysis {
 		}
 	}
 	return a
-}
-
-// shortWord returns the bytes of word i packed as packWord does and
-// whether the word is ASCII of at most 8 bytes, the case in which its
-// letters and case can be read off the packed form (asciiLetter,
-// asciiUpper).
-func (a *analysis) shortWord(i int) (x uint64, ok bool) {
-	w := a.words[i]
-	n := int(w.end - w.start)
-	if n > 8 {
-		return 0, false
-	}
-	x = packWord(unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc)), int(w.start), n)
-	return x, x&0x8080808080808080 == 0
 }
 
 // packWord returns the n ≤ 8 bytes at raw[s:] packed little-endian into
@@ -322,10 +308,12 @@ type slot struct {
 // sized for an exceptional document, are left to the collector.
 const maxPooledSlots = 1 << 20
 
-// reset prepares the table for up to n keys.
+// reset prepares the table for up to n keys, at most two thirds full:
+// linear probing stays short at that load, and a smaller table is
+// cheaper to clear and stays in the first-level cache with the words.
 func (t *hashTable) reset(n int) {
 	size := 16
-	for size < 2*n {
+	for size < n+n/2 {
 		size <<= 1
 	}
 	if cap(t.slots) < size {

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -205,18 +206,38 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	sig.BulletLinesFrac = ratio(bullets, lines)
 	sig.EllipsisLinesFrac = ratio(ellipses, lines)
 
-	alpha := 0
-	for i := range n {
-		if x, ok := a.shortWord(i); ok {
-			if asciiLetter(x) != 0 {
-				alpha++
+	// Words with a letter and stop words, in one pass: most words are
+	// short and ASCII, packed into an integer once for both.
+	set := stopWordsFor(lang)
+	byWord := set != nil && set.substr == nil
+	raw := unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc))
+	alpha, stops := 0, 0
+	for _, w := range a.words {
+		size := int(w.end - w.start)
+		if size <= 8 {
+			if x := packWord(raw, int(w.start), size); x&0x8080808080808080 == 0 {
+				if asciiLetter(x) != 0 {
+					alpha++
+				}
+				if byWord && set.hasShort(x, w.hash, size) {
+					stops++
+				}
+				continue
 			}
-		} else if hasLetter(a.word(i)) {
+		}
+		word := a.nfc[w.start:w.end]
+		if hasLetter(word) {
 			alpha++
+		}
+		if byWord && size <= set.maxLen+2 && set.has(word, w.hash, buf) {
+			stops++
 		}
 	}
 	sig.AlphaWordsFrac = ratio(alpha, n)
-	if set := stopWordsFor(lang); set != nil {
+	switch {
+	case byWord:
+		sig.StopWords = stops
+	case set != nil:
 		sig.StopWords = set.count(a, buf)
 	}
 	return sig

@@ -297,49 +297,55 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 		return
 	}
 	// Start with the smallest n a rule asks for: pruning below it would
-	// cost a pass and save less.
-	g := sc.grams[:0]
-	for i := 0; i+minN <= nw; i++ {
+	// cost a pass and save less. That first step sees every position —
+	// on prose nearly all the work — so it hashes, counts and records
+	// each n-gram in one loop; the later ones see only the candidates.
+	t := &sc.table
+	m := nw - minN + 1
+	g, slots := sc.grams[:0], sc.slots[:0]
+	t.reset(m)
+	best, bestFirst := uint32(1), 0
+	for i := range m {
 		h := uint64(0)
-		for k := i; k < i+minN; k++ {
-			h = h*ngramMul + a.words[k].hash
+		for _, w := range a.words[i : i+minN] {
+			h = h*ngramMul + w.hash
 		}
 		g = append(g, h)
+		idx := t.add(h, i)
+		slots = append(slots, int32(idx))
+		if c, f := t.slots[idx].count, int(t.slots[idx].first); c > best || (c == best && f < bestFirst) {
+			best, bestFirst = c, f
+		}
 	}
 	sc.grams = g
-	t := &sc.table
 	// cand holds, in order, the positions whose n-gram may repeat.
 	cand := sc.cand[:0]
-	for i := range g {
-		cand = append(cand, int32(i))
-	}
-	slots := sc.slots[:0]
-	for n := minN; n <= maxN && len(cand) > 0; n++ {
-		// Extend the candidates' hashes to n words and count them.
-		k := 0
-		for _, i := range cand {
-			if int(i)+n > nw {
-				break
-			}
-			if n > minN {
+	for n := minN; n <= maxN; n++ {
+		if n > minN {
+			// Extend the candidates' hashes to n words and count them.
+			k := 0
+			for _, i := range cand {
+				if int(i)+n > nw {
+					break
+				}
 				g[i] = g[i]*ngramMul + a.words[int(i)+n-1].hash
+				cand[k] = i
+				k++
 			}
-			cand[k] = i
-			k++
-		}
-		cand = cand[:k]
-		t.reset(len(cand))
-		slots = slots[:0]
-		// The most frequent n-gram, among equals the first to occur,
-		// tracked on the running counts: the highest final count is
-		// reached at some point, and ties are broken on first positions.
-		best, bestFirst := uint32(1), 0
-		for _, i := range cand {
-			idx := t.add(g[i], int(i))
-			slots = append(slots, int32(idx))
-			sl := &t.slots[idx]
-			if c, f := sl.count, int(sl.first); c > best || (c == best && f < bestFirst) {
-				best, bestFirst = c, f
+			cand = cand[:k]
+			t.reset(len(cand))
+			slots = slots[:0]
+			// The most frequent n-gram, among equals the first to occur,
+			// tracked on the running counts: the highest final count is
+			// reached at some point, and ties are broken on first
+			// positions.
+			best, bestFirst = 1, 0
+			for _, i := range cand {
+				idx := t.add(g[i], int(i))
+				slots = append(slots, int32(idx))
+				if c, f := t.slots[idx].count, int(t.slots[idx].first); c > best || (c == best && f < bestFirst) {
+					best, bestFirst = c, f
+				}
 			}
 		}
 		for r, rule := range s.cfg.TopNGrams {
@@ -348,14 +354,22 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 			}
 		}
 		// Keep the positions whose n-gram repeats.
-		k = 0
-		for j, i := range cand {
-			if t.slots[slots[j]].count > 1 {
-				cand[k] = i
-				k++
+		if n == minN {
+			for i, idx := range slots {
+				if t.slots[idx].count > 1 {
+					cand = append(cand, int32(i))
+				}
 			}
+		} else {
+			k := 0
+			for j, i := range cand {
+				if t.slots[slots[j]].count > 1 {
+					cand[k] = i
+					k++
+				}
+			}
+			cand = cand[:k]
 		}
-		cand = cand[:k]
 		for r, rule := range s.cfg.DupNGrams {
 			if rule.N != n {
 				continue
@@ -377,6 +391,9 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 				}
 			}
 			sig.Dup[r] = ratio(dup, a.runes)
+		}
+		if len(cand) == 0 {
+			break
 		}
 	}
 	sc.cand, sc.slots = cand, slots

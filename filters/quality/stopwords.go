@@ -142,6 +142,19 @@ func (s *stopSet) contains(h uint64) bool {
 	return false
 }
 
+// hasShort reports whether the ASCII word of size ≤ 8 bytes packed in x
+// (see packWord), whose hash is h, is a stop word. Lower case keeps the
+// length, and an upper-case word is lowered in its packed form.
+func (s *stopSet) hasShort(x, h uint64, size int) bool {
+	if s.lenMask&(1<<size) == 0 {
+		return false
+	}
+	if u := asciiUpper(x); u != 0 {
+		h = mix64(x | u>>2)
+	}
+	return s.contains(h)
+}
+
 // has reports whether the word with hash h, lower-cased, is a stop word.
 // buf is scratch space for the lower-cased form.
 func (s *stopSet) has(word string, h uint64, buf *[]byte) bool {
@@ -206,16 +219,7 @@ func (s *stopSet) count(a *analysis, buf *[]byte) int {
 			}
 			continue
 		}
-		// Short ASCII words: lower case keeps the length, and an
-		// upper-case word is lowered in its packed form.
-		if s.lenMask&(1<<size) == 0 {
-			continue
-		}
-		h := w.hash
-		if u := asciiUpper(x); u != 0 {
-			h = mix64(x | u>>2)
-		}
-		if s.contains(h) {
+		if s.hasShort(x, w.hash, size) {
 			n++
 		}
 	}
