@@ -175,13 +175,28 @@ func (b *Builder) Add(doc *pipeline.Document) {
 	b.pool.Put(buf)
 }
 
-// Reference returns the reference built so far. The builder must not be
-// used afterwards.
-func (b *Builder) Reference() *Reference {
+// countsOr returns b's counters, or those fresh makes when b is nil.
+func (b *Builder) countsOr(fresh func() []uint32) []uint32 {
+	if b == nil {
+		return fresh()
+	}
+	return b.counts
+}
+
+// snapshot returns the reference built so far without ending the
+// builder; no Add may run meanwhile.
+func (b *Builder) snapshot() *Reference {
 	r := &Reference{width: b.width, counts: b.counts, langs: make(map[string]LangStats, len(b.langs))}
 	for l, c := range b.langs {
 		r.langs[l] = LangStats{Docs: c.docs.Load(), Tokens: c.tokens.Load()}
 	}
+	return r
+}
+
+// Reference returns the reference built so far. The builder must not be
+// used afterwards.
+func (b *Builder) Reference() *Reference {
+	r := b.snapshot()
 	b.counts = nil
 	return r
 }
@@ -323,7 +338,16 @@ func (c *countingReader) ReadByte() (byte, error) {
 // file is an error wrapping ErrFormat that gives the byte offset; the
 // sizes in the header are checked before anything is allocated.
 func LoadReference(r io.Reader) (*Reference, error) {
-	cr := &countingReader{r: bufio.NewReader(r)}
+	return decodeReference(bufio.NewReader(r), nil)
+}
+
+// decodeReference reads a reference from br, reading no byte past its
+// end. With into set, the counts are added to that builder (whose width
+// must match) instead of a new reference, so merging a saved reference
+// needs no second sketch in memory, and the reference returned holds the
+// file's language totals only; on error the builder is left half merged.
+func decodeReference(br *bufio.Reader, into *Builder) (*Reference, error) {
+	cr := &countingReader{r: br}
 	fail := func(what string, err error) (*Reference, error) {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -347,11 +371,14 @@ func LoadReference(r io.Reader) (*Reference, error) {
 	if width < MinWidth || width > MaxWidth || bits.OnesCount32(width) != 1 {
 		return fail("width", fmt.Errorf("width %d", width))
 	}
+	if into != nil && width != into.width {
+		return fail("width", fmt.Errorf("width %d, this sketch's is %d", width, into.width))
+	}
 	nl := binary.LittleEndian.Uint32(hdr[20:])
 	if nl > maxLangs {
 		return fail("languages", fmt.Errorf("%d languages", nl))
 	}
-	ref := &Reference{width: width, langs: make(map[string]LangStats, nl)}
+	langs := make(map[string]LangStats, nl)
 	for range nl {
 		var l [2]byte
 		if _, err := io.ReadFull(cr, l[:]); err != nil {
@@ -371,10 +398,10 @@ func LoadReference(r io.Reader) (*Reference, error) {
 		if docs < 0 || toks < 0 {
 			return fail("language "+code, errors.New("negative totals"))
 		}
-		if _, dup := ref.langs[code]; dup {
+		if _, dup := langs[code]; dup {
 			return fail("language "+code, errors.New("listed twice"))
 		}
-		ref.langs[code] = LangStats{Docs: docs, Tokens: toks}
+		langs[code] = LangStats{Docs: docs, Tokens: toks}
 	}
 	size := int64(Depth) * int64(width) * 4
 	var fl [8]byte
@@ -392,17 +419,29 @@ func LoadReference(r io.Reader) (*Reference, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	ref.counts = make([]uint32, Depth*int(width))
+	ref := &Reference{width: width, langs: langs}
+	counts := into.countsOr(func() []uint32 {
+		ref.counts = make([]uint32, Depth*int(width))
+		return ref.counts
+	})
 	h := xxhash.New()
 	var chunk [4 << 10]byte
-	for i := 0; i < len(ref.counts); {
-		n := min(len(chunk), (len(ref.counts)-i)*4)
+	for i := 0; i < len(counts); {
+		n := min(len(chunk), (len(counts)-i)*4)
 		if _, err := io.ReadFull(zr, chunk[:n]); err != nil {
 			return fail("counters", err)
 		}
 		h.Write(chunk[:n])
 		for j := 0; j < n; j += 4 {
-			ref.counts[i] = binary.LittleEndian.Uint32(chunk[j:])
+			c := binary.LittleEndian.Uint32(chunk[j:])
+			if into != nil {
+				sum := counts[i] + c
+				if sum < c { // saturate, as Add does
+					sum = 1<<32 - 1
+				}
+				c = sum
+			}
+			counts[i] = c
 			i++
 		}
 	}
@@ -418,6 +457,13 @@ func LoadReference(r io.Reader) (*Reference, error) {
 	}
 	if binary.LittleEndian.Uint64(sum[:]) != h.Sum64() {
 		return fail("checksum", errors.New("counters do not match their checksum"))
+	}
+	if into != nil {
+		for l, st := range langs {
+			c := into.lang(l)
+			c.docs.Add(st.Docs)
+			c.tokens.Add(st.Tokens)
+		}
 	}
 	return ref, nil
 }

@@ -109,8 +109,9 @@ type Stage struct {
 // pass over the input (it implements pipeline.Preparer).
 type Preparing struct {
 	*Stage
-	b    *Builder
-	save string
+	b     *Builder // nil once Prepared
+	width uint32
+	save  string
 }
 
 // New returns the stage: a *Stage when c names a reference, else a
@@ -155,7 +156,7 @@ func New(c Config) (pipeline.Stage, error) {
 		return nil, fmt.Errorf("stage %s: %w", Name, err)
 	}
 	s.self = true
-	return &Preparing{Stage: s, b: b, save: c.SaveReference}, nil
+	return &Preparing{Stage: s, b: b, width: b.width, save: c.SaveReference}, nil
 }
 
 // Observe adds the document's words to the reference being built.
@@ -166,7 +167,7 @@ func (p *Preparing) Observe(doc *pipeline.Document) error {
 
 // Prepared ends the preparatory pass, saving the reference if asked.
 func (p *Preparing) Prepared(ctx context.Context) error {
-	p.ref = p.b.Reference()
+	p.ref, p.b = p.b.Reference(), nil
 	if p.save == "" {
 		return ctx.Err()
 	}
