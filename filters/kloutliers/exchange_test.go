@@ -108,7 +108,9 @@ func srcs(fs []copySource, idx []int) []pipeline.Source {
 func TestOneAnswer(t *testing.T) {
 	fs := files()
 	ctx := context.Background()
-	opts := func(idx []int) pipeline.Options { return pipeline.Options{Workers: 2, BatchRecords: 5, FileIndexes: idx} }
+	opts := func(idx []int) pipeline.Options {
+		return pipeline.Options{Workers: 2, BatchRecords: 5, FileIndexes: idx}
+	}
 	all := []int{0, 1, 2, 3, 4}
 	for _, mode := range []string{"filter", "tag"} {
 		want := &verdicts{m: map[string]string{}}
