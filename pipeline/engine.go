@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,20 +48,31 @@ type Options struct {
 	// NoSpill makes every pass read the sources and run the stages again
 	// instead (slower; no temporary file).
 	NoSpill bool
+	// Spill, for Observe, receives what the pass made of every document
+	// (the stages' results and outcomes; zstd-compressed), for later
+	// passes to replay. Replay, for Observe and for Run with Prepared,
+	// is such a spill, read instead of the sources; Stages are then the
+	// stages after those of the pass that wrote it, and Run's stats are
+	// to be joined with that pass's by JoinStats. This is how the steps
+	// of a cluster job run the stages before the first Preparer once.
+	Spill  io.Writer
+	Replay io.Reader
 	// Prepared says the Preparers among Stages hold their state already
 	// (loaded with Exchanger.LoadPrepared), so Run makes no preparatory
 	// pass.
 	Prepared bool
 }
 
-// joinPasses makes the run's accounting from the first pass (input, the
-// stages before the first Preparer) and the last (the other stages, the
-// documents' outcomes, which carry the first pass's through the spill).
-func joinPasses(first, last *Stats, head int) *Stats {
+// JoinStats makes a run's accounting from that of its first pass (the
+// input, the stages before the first Preparer) and of its last pass
+// replaying the first's spill (the other stages, and every document's
+// outcome, which carries the first pass's through the spill). last is
+// changed and returned.
+func JoinStats(first, last *Stats) *Stats {
 	if first == nil || last == nil {
 		return last
 	}
-	last.Stages = append(first.Stages[:head:head], last.Stages...)
+	last.Stages = append(slices.Clip(first.Stages), last.Stages...)
 	last.Files = first.Files
 	last.BytesIn = first.BytesIn
 	last.TextBytesIn = first.TextBytesIn
@@ -105,7 +117,18 @@ func Observe(ctx context.Context, sources []Source, p Preparer, opts Options) (*
 	start := time.Now()
 	r := newRun(ctx, sources, opts, opts.Stages, 1, 1, start)
 	r.observe = p
+	r.replay = opts.Replay
+	if opts.Spill != nil {
+		if r.spill, err = newSpillWriter(opts.Spill); err != nil {
+			return nil, err
+		}
+	}
 	stats, err := r.pass(nil)
+	if r.spill != nil {
+		if ferr := r.spill.finish(); err == nil {
+			err = ferr
+		}
+	}
 	if stats == nil {
 		stats = newStats(opts.Stages)
 	}
@@ -170,19 +193,31 @@ func Run(ctx context.Context, sources []Source, sink Sink, opts Options) (*Stats
 				os.Remove(replay)
 			}
 		}()
+		open := func() (io.Reader, func(), error) {
+			f, err := os.Open(replay)
+			if err != nil {
+				return nil, nil, fmt.Errorf("spill: %w", err)
+			}
+			return f, func() { f.Close() }, nil
+		}
 		for p, at := range preps {
 			r := newRun(ctx, sources, opts, opts.Stages[:at], p+1, passes, start)
 			if p > 0 && head > 0 {
 				r = newRun(ctx, nil, opts, opts.Stages[head:at], p+1, passes, start)
-				r.replay = replay
-			}
-			r.observe = opts.Stages[at].(Preparer)
-			if p == 0 && head > 0 {
-				sw, err := newSpill(opts.SpillDir)
+				f, done, err := open()
 				if err != nil {
 					return err
 				}
-				r.spill = sw
+				defer done()
+				r.replay = f
+			}
+			r.observe = opts.Stages[at].(Preparer)
+			if p == 0 && head > 0 {
+				sw, err := newTempSpill(opts.SpillDir)
+				if err != nil {
+					return err
+				}
+				r.spill = sw.spillWriter
 				first, err = r.pass(nil)
 				if err != nil {
 					sw.abort()
@@ -200,14 +235,22 @@ func Run(ctx context.Context, sources []Source, sink Sink, opts Options) (*Stats
 		}
 		if head == 0 {
 			r := newRun(ctx, sources, opts, opts.Stages, passes, passes, start)
+			if opts.Prepared {
+				r.replay = opts.Replay
+			}
 			var err error
 			stats, err = r.pass(sink)
 			return err
 		}
 		r := newRun(ctx, nil, opts, opts.Stages[head:], passes, passes, start)
-		r.replay = replay
+		f, done, err := open()
+		if err != nil {
+			return err
+		}
+		defer done()
+		r.replay = f
 		last, err := r.pass(sink)
-		stats = joinPasses(first, last, head)
+		stats = JoinStats(first, last)
 		return err
 	}()
 	for _, st := range opts.Stages {
@@ -318,7 +361,7 @@ type run struct {
 	// replay, when set, names the spill the pass reads instead of the
 	// sources.
 	spill  *spillWriter
-	replay string
+	replay io.Reader
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
@@ -419,7 +462,7 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 func (r *run) read(ctx context.Context, work chan<- *batch) error {
 	defer close(work)
 	seq := 0
-	if r.replay != "" {
+	if r.replay != nil {
 		return r.readSpill(ctx, work)
 	}
 	for i, src := range r.sources {
@@ -553,7 +596,7 @@ func copyDoc(dst, src *Document) {
 
 // readSpill sends the batches of the spill to work.
 func (r *run) readSpill(ctx context.Context, work chan<- *batch) error {
-	sr, err := openSpill(r.replay)
+	sr, err := newSpillReader(r.replay)
 	if err != nil {
 		return err
 	}

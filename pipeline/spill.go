@@ -24,25 +24,18 @@ import (
 // zstd-compressed (about a third of the text) and removed when the run
 // ends.
 type spillWriter struct {
-	f   *os.File
 	zw  *zstd.Encoder
 	bw  *bufio.Writer
 	buf []byte
 	err error
 }
 
-func newSpill(dir string) (*spillWriter, error) {
-	f, err := os.CreateTemp(dir, "winnow-spill-*.zst")
+func newSpillWriter(w io.Writer) (*spillWriter, error) {
+	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	zw, err := zstd.NewWriter(f, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("spill: %w", err)
-	}
-	return &spillWriter{f: f, zw: zw, bw: bufio.NewWriterSize(zw, 256<<10)}, nil
+	return &spillWriter{zw: zw, bw: bufio.NewWriterSize(zw, 256<<10)}, nil
 }
 
 // write appends one batch: a length-prefixed frame.
@@ -81,8 +74,8 @@ func (s *spillWriter) write(b *batch) {
 	}
 }
 
-// finish flushes the spill; the file stays for reading.
-func (s *spillWriter) finish() (string, error) {
+// finish flushes the spill to its writer.
+func (s *spillWriter) finish() error {
 	err := s.err
 	if err == nil {
 		err = s.bw.Flush()
@@ -90,21 +83,50 @@ func (s *spillWriter) finish() (string, error) {
 	if cerr := s.zw.Close(); err == nil {
 		err = cerr
 	}
-	if cerr := s.f.Close(); err == nil {
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	return nil
+}
+
+// tempSpill is a spill in a temporary file.
+type tempSpill struct {
+	*spillWriter
+	f *os.File
+}
+
+func newTempSpill(dir string) (*tempSpill, error) {
+	f, err := os.CreateTemp(dir, "winnow-spill-*.zst")
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	sw, err := newSpillWriter(f)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &tempSpill{sw, f}, nil
+}
+
+// finish completes the file and returns its name.
+func (t *tempSpill) finish() (string, error) {
+	err := t.spillWriter.finish()
+	if cerr := t.f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(s.f.Name())
-		return "", fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		os.Remove(t.f.Name())
+		return "", fmt.Errorf("%s: %w", t.f.Name(), err)
 	}
-	return s.f.Name(), nil
+	return t.f.Name(), nil
 }
 
-// abort removes the spill.
-func (s *spillWriter) abort() {
-	s.zw.Close()
-	s.f.Close()
-	os.Remove(s.f.Name())
+// abort removes the file.
+func (t *tempSpill) abort() {
+	t.zw.Close()
+	t.f.Close()
+	os.Remove(t.f.Name())
 }
 
 func appendString(p []byte, s string) []byte {
@@ -142,29 +164,20 @@ func appendDoc(p []byte, d *Document) []byte {
 
 // spillReader reads the batches back.
 type spillReader struct {
-	f   *os.File
 	zr  *zstd.Decoder
 	br  *bufio.Reader
 	buf []byte
 }
 
-func openSpill(name string) (*spillReader, error) {
-	f, err := os.Open(name)
+func newSpillReader(r io.Reader) (*spillReader, error) {
+	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	zr, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1))
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("spill: %w", err)
-	}
-	return &spillReader{f: f, zr: zr, br: bufio.NewReaderSize(zr, 256<<10)}, nil
+	return &spillReader{zr: zr, br: bufio.NewReaderSize(zr, 256<<10)}, nil
 }
 
-func (s *spillReader) close() {
-	s.zr.Close()
-	s.f.Close()
-}
+func (s *spillReader) close() { s.zr.Close() }
 
 // errSpill marks a spill that does not read back as written.
 var errSpill = errors.New("spill damaged")

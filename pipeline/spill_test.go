@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -110,7 +111,7 @@ func TestRunSpillEqualsRereading(t *testing.T) {
 
 // A damaged spill is an error, never a panic.
 func TestSpillDamaged(t *testing.T) {
-	sw, err := newSpill(t.TempDir())
+	sw, err := newTempSpill(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +130,7 @@ func TestSpillDamaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	for cut := range len(raw) {
-		os.WriteFile(name, raw[:cut], 0o644)
-		sr, err := openSpill(name)
+		sr, err := newSpillReader(bytes.NewReader(raw[:cut]))
 		if err != nil {
 			continue
 		}
@@ -142,8 +142,7 @@ func TestSpillDamaged(t *testing.T) {
 		}
 		sr.close()
 	}
-	os.WriteFile(name, raw, 0o644)
-	sr, err := openSpill(name)
+	sr, err := newSpillReader(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -344,24 +344,19 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipeline.Stats, error) {
 	var (
 		stages []pipeline.Stage
+		out    outputDir
 		err    error
 	)
 	if prepared {
-		out, oerr := openOutput(ctx, c.Output.Dir)
-		if oerr != nil {
-			return nil, oerr
+		if out, err = openOutput(ctx, c.Output.Dir); err != nil {
+			return nil, err
 		}
+		defer out.Close()
 		stages, err = c.stagesFor(ctx, out, -1)
-		out.Close()
 	} else {
 		stages, err = c.BuildStages()
 	}
 	if err != nil {
-		return nil, err
-	}
-	sources, indexes, total, err := c.sources()
-	if err != nil {
-		closeStages(stages)
 		return nil, err
 	}
 	if err := os.MkdirAll(c.Output.Dir, 0o755); err != nil {
@@ -379,10 +374,17 @@ func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipel
 		closeStages(stages)
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
-	if ro.Progress != nil {
-		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
+	if prepared && head(stages) > 0 {
+		return c.writeReplayed(ctx, out, stages, sink, ro)
 	}
+	sources, indexes, total, err := c.sources()
+	if err != nil {
+		closeStages(stages)
+		sink.Abort()
+		return nil, err
+	}
+	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
+	opts.Progress = ro.progress(total)
 	// Run closes the stages.
 	return pipeline.Run(ctx, sources, sink, opts)
 }

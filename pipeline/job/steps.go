@@ -173,7 +173,7 @@ func (c Config) validateStep(step string) error {
 
 // stagesFor builds the pipeline and loads the prepared state of its
 // Preparers before index upto (all of them when upto < 0).
-func (c Config) stagesFor(ctx context.Context, out storeDir, upto int) ([]pipeline.Stage, error) {
+func (c Config) stagesFor(ctx context.Context, out outputDir, upto int) ([]pipeline.Stage, error) {
 	stages, err := c.BuildStages()
 	if err != nil {
 		return nil, err
@@ -207,8 +207,27 @@ func indexOf(stages []pipeline.Stage, name string) int {
 	return -1
 }
 
+// head is the index of the first Preparer: the stages before it run in
+// the first observe step only, which spills what they made of each
+// document to _work/spill/<task> for the later steps to replay.
+func head(stages []pipeline.Stage) int {
+	for i, st := range stages {
+		if _, ok := st.(pipeline.Preparer); ok {
+			return i
+		}
+	}
+	return 0
+}
+
+func spillName(task int) string { return fmt.Sprintf("_work/spill/%05d.zst", task) }
+
+// firstStep is the step whose markers hold the first pass's accounting.
+func firstStep(stages []pipeline.Stage) string {
+	return "observe-" + stages[head(stages)].Name()
+}
+
 // observe is one task of observe-<stage>.
-func (c Config) observe(ctx context.Context, out storeDir, stage string, ro RunOptions) (*pipeline.Stats, error) {
+func (c Config) observe(ctx context.Context, out outputDir, stage string, ro RunOptions) (*pipeline.Stats, error) {
 	all, err := c.BuildStages()
 	if err != nil {
 		return nil, err
@@ -221,26 +240,107 @@ func (c Config) observe(ctx context.Context, out storeDir, stage string, ro RunO
 	}
 	defer closeStages(stages)
 	ex := stages[at].(pipeline.Exchanger)
-	sources, indexes, total, err := c.sources()
-	if err != nil {
-		return nil, err
-	}
-	opts := pipeline.Options{Stages: stages[:at], Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: true}
-	if ro.Progress != nil {
-		opts.Progress = func(p pipeline.Progress) { ro.Progress(p, total) }
+	h := head(stages)
+	opts := pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Prepared: true}
+	var sources []pipeline.Source
+	switch {
+	case h == 0:
+		// No stage before the first Preparer: read the input each time.
+		var indexes []int
+		var total int64
+		if sources, indexes, total, err = c.sources(); err != nil {
+			return nil, err
+		}
+		opts.Stages, opts.FileIndexes = stages[:at], indexes
+		opts.Progress = ro.progress(total)
+	case at == h:
+		var indexes []int
+		var total int64
+		if sources, indexes, total, err = c.sources(); err != nil {
+			return nil, err
+		}
+		opts.Stages, opts.FileIndexes = stages[:at], indexes
+		opts.Progress = ro.progress(total)
+		w, err := out.Create(ctx, spillName(c.Task))
+		if err != nil {
+			return nil, fmt.Errorf("spill: %w", err)
+		}
+		defer w.Abort() // after Close, a no-op
+		opts.Spill = w
+		stats, err := pipeline.Observe(ctx, sources, ex, opts)
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			return stats, err
+		}
+		return stats, c.saveObserved(ctx, out, ex)
+	default:
+		r, err := out.NewReader(ctx, spillName(c.Task))
+		if err != nil {
+			return nil, fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err)
+		}
+		defer r.Close()
+		opts.Stages, opts.Replay = stages[h:at], r
 	}
 	stats, err := pipeline.Observe(ctx, sources, ex, opts)
 	if err != nil {
 		return stats, err
 	}
-	if err := saveFrom(ctx, out, observedName(stage, c.Task), ex.SaveObserved); err != nil {
-		return stats, fmt.Errorf("stage %s: saving observations: %w", stage, err)
+	return stats, c.saveObserved(ctx, out, ex)
+}
+
+func (c Config) saveObserved(ctx context.Context, out outputDir, ex pipeline.Exchanger) error {
+	if err := saveFrom(ctx, out, observedName(ex.Name(), c.Task), ex.SaveObserved); err != nil {
+		return fmt.Errorf("stage %s: saving observations: %w", ex.Name(), err)
 	}
-	return stats, nil
+	return nil
+}
+
+func (ro RunOptions) progress(total int64) func(pipeline.Progress) {
+	if ro.Progress == nil {
+		return nil
+	}
+	return func(p pipeline.Progress) { ro.Progress(p, total) }
+}
+
+// writeReplayed is one task of the write step when the first observe
+// step spilled: it replays the spill through the stages after the first
+// Preparer and joins the accounting of both passes.
+func (c Config) writeReplayed(ctx context.Context, out outputDir, stages []pipeline.Stage, sink pipeline.Sink, ro RunOptions) (*pipeline.Stats, error) {
+	h := head(stages)
+	rec, err := out.ReadFile(ctx, markerName(firstStep(stages), c.Task))
+	if err != nil {
+		closeStages(stages)
+		sink.Abort()
+		return nil, fmt.Errorf("the first pass's accounting (run %s first): %w", firstStep(stages), err)
+	}
+	first, err := decodeStats(rec)
+	if err != nil {
+		closeStages(stages)
+		sink.Abort()
+		return nil, err
+	}
+	r, err := out.NewReader(ctx, spillName(c.Task))
+	if err != nil {
+		closeStages(stages)
+		sink.Abort()
+		return nil, fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err)
+	}
+	defer r.Close()
+	opts := pipeline.Options{Stages: stages[h:], Workers: c.Workers, Logger: ro.Logger, Prepared: true, Replay: r}
+	last, err := pipeline.Run(ctx, nil, sink, opts)
+	// Run closed the stages after the head; close those before it.
+	closeStages(stages[:h])
+	if err != nil {
+		return last, err
+	}
+	stats := pipeline.JoinStats(first, last)
+	return stats, stats.Check()
 }
 
 // prepare is the one task of prepare-<stage>.
-func (c Config) prepare(ctx context.Context, out storeDir, stage string) (*pipeline.Stats, error) {
+func (c Config) prepare(ctx context.Context, out outputDir, stage string) (*pipeline.Stats, error) {
 	stages, err := c.BuildStages()
 	if err != nil {
 		return nil, err
@@ -351,7 +451,7 @@ func encodeStats(s *pipeline.Stats) []byte {
 }
 
 // loadInto streams a file of out into load.
-func loadInto(ctx context.Context, out storeDir, name string, load func(io.Reader) error) error {
+func loadInto(ctx context.Context, out outputDir, name string, load func(io.Reader) error) error {
 	r, err := out.NewReader(ctx, name)
 	if err != nil {
 		return err
@@ -365,7 +465,7 @@ func loadInto(ctx context.Context, out storeDir, name string, load func(io.Reade
 
 // saveFrom writes a file of out from save; the file appears only when
 // complete.
-func saveFrom(ctx context.Context, out storeDir, name string, save func(io.Writer) error) error {
+func saveFrom(ctx context.Context, out outputDir, name string, save func(io.Writer) error) error {
 	w, err := out.Create(ctx, name)
 	if err != nil {
 		return err

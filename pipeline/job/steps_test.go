@@ -87,7 +87,24 @@ type notSplittable struct{ firstSeen }
 
 func (s *notSplittable) Name() string { return "job_whole" }
 
+// mark is a per-document stage that runs before job_first: it drops some
+// documents and signs the rest, so the steps must carry its work from the
+// first pass to the last (the spill).
+type mark struct{}
+
+func (mark) Name() string { return "job_mark" }
+func (mark) Process(d *pipeline.Document) (string, error) {
+	if len(d.Text)%7 == 0 {
+		return "unlucky", nil
+	}
+	d.SetSignal("job_mark.len", float64(len(d.Text)))
+	d.Lang = fmt.Sprintf("l%d", len(d.Text)%3)
+	return "", nil
+}
+
 func init() {
+	pipeline.Register(pipeline.Spec{Name: "job_mark", Order: 1500,
+		New: func(pipeline.Params) (pipeline.Stage, error) { return mark{}, nil }})
 	pipeline.Register(pipeline.Spec{Name: "job_first", Order: 2000,
 		New: func(pipeline.Params) (pipeline.Stage, error) { return &firstSeen{first: map[uint64]uint64{}}, nil }})
 	pipeline.Register(pipeline.Spec{Name: "job_whole", Order: 2001,
@@ -118,7 +135,10 @@ func keptDocs(t *testing.T, out string) map[string]string {
 		sc := bufio.NewScanner(zr)
 		sc.Buffer(nil, 64<<20)
 		for sc.Scan() {
-			var rec struct{ ID, Text string }
+			var rec struct {
+				ID, Text, Lang string
+				Mark          *float64 `json:"job_mark.len"`
+			}
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -126,6 +146,9 @@ func keptDocs(t *testing.T, out string) map[string]string {
 				t.Errorf("id %s twice", rec.ID)
 			}
 			docs[rec.ID] = rec.Text
+			if rec.Mark != nil {
+				docs[rec.ID] += fmt.Sprintf(" [%s %v]", rec.Lang, *rec.Mark)
+			}
 		}
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
@@ -191,8 +214,20 @@ func TestPlan(t *testing.T) {
 // The same documents are kept by one process and by the steps split over
 // any number of tasks, and the merged accounting is the same.
 func TestStepsGiveTheAnswerOfOneProcess(t *testing.T) {
+	t.Run("corpus-wide stage first", func(t *testing.T) { testStepsAnswer(t, nil) })
+	t.Run("stages before it", func(t *testing.T) { testStepsAnswer(t, []string{"job_mark", "job_first"}) })
+}
+
+func testStepsAnswer(t *testing.T, only []string) {
+	config := func(out string, tasks int) Config {
+		c := stepConfig(out, tasks)
+		if only != nil {
+			c.Only = only
+		}
+		return c
+	}
 	one := t.TempDir()
-	want, err := Run(context.Background(), stepConfig(one, 1), RunOptions{})
+	want, err := Run(context.Background(), config(one, 1), RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +238,11 @@ func TestStepsGiveTheAnswerOfOneProcess(t *testing.T) {
 	for _, tasks := range []int{1, 2, 3, 5} {
 		t.Run(fmt.Sprint(tasks), func(t *testing.T) {
 			out := t.TempDir()
-			runSteps(t, stepConfig(out, tasks))
+			runSteps(t, config(out, tasks))
+			_, err := os.Stat(filepath.Join(out, spillName(0)))
+			if spilled := err == nil; spilled != (only != nil) {
+				t.Errorf("spilled = %v, want it exactly when stages run before the first corpus-wide one", spilled)
+			}
 			got := keptDocs(t, out)
 			if !maps.Equal(got, wantDocs) {
 				t.Errorf("%d tasks kept %d documents, one process %d", tasks, len(got), len(wantDocs))
@@ -216,9 +255,16 @@ func TestStepsGiveTheAnswerOfOneProcess(t *testing.T) {
 			if err := json.Unmarshal(raw, &merged); err != nil {
 				t.Fatal(err)
 			}
-			if merged.DocsIn != want.DocsIn || merged.DocsOut != want.DocsOut || !maps.Equal(merged.Stages[0].Dropped, want.Stages[0].Dropped) {
-				t.Errorf("merged stats in/out/dropped %d/%d/%v, one process %d/%d/%v",
-					merged.DocsIn, merged.DocsOut, merged.Stages[0].Dropped, want.DocsIn, want.DocsOut, want.Stages[0].Dropped)
+			if merged.DocsIn != want.DocsIn || merged.DocsOut != want.DocsOut || merged.BytesIn != want.BytesIn ||
+				merged.Files != want.Files || len(merged.Stages) != len(want.Stages) || !maps.Equal(merged.Languages, want.Languages) {
+				t.Errorf("merged stats in/out/bytes/files %d/%d/%d/%d, one process %d/%d/%d/%d",
+					merged.DocsIn, merged.DocsOut, merged.BytesIn, merged.Files, want.DocsIn, want.DocsOut, want.BytesIn, want.Files)
+			}
+			for i := range min(len(merged.Stages), len(want.Stages)) {
+				m, w := merged.Stages[i], want.Stages[i]
+				if m.Name != w.Name || m.DocsIn != w.DocsIn || m.DocsOut != w.DocsOut || !maps.Equal(m.Dropped, w.Dropped) {
+					t.Errorf("stage %s: merged %+v, one process %+v", w.Name, m, w)
+				}
 			}
 		})
 	}
