@@ -8,6 +8,10 @@
 // collision between distinct texts is expected once in 2^64 pairs) with
 // the kept document's priority key, input order and the group size —
 // about 60 B per distinct document including the map's overhead.
+//
+// In a cluster job (pipeline.Exchanger) a task's observations are saved
+// at 36 B per distinct text and the prepared state at 28 B per text
+// seen more than once; a task that loads it holds 34 B per such text.
 package exact
 
 import (

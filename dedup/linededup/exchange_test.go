@@ -128,11 +128,13 @@ func FuzzLoadObserved(f *testing.F) {
 	_, observed, _ := xchgtest.Staged(f, fresh(c), corpus(2, 4), 1)
 	f.Add(observed[0])
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := New(Config{MaxCount: 3, BucketDocs: 17, WorkDir: dir})
-		defer st.Close()
-		if st.LoadObserved(bytes.NewReader(data)) == nil {
-			st.Prepared(t.Context())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			st, _ := New(Config{MaxCount: 3, BucketDocs: 17, WorkDir: dir})
+			defer st.Close()
+			if st.LoadObserved(bytes.NewReader(data)) == nil {
+				st.Prepared(t.Context())
+			}
 		}
 	})
 }
@@ -141,10 +143,12 @@ func FuzzLoadPrepared(f *testing.F) {
 	c := Config{MaxCount: 3, BucketDocs: 17}
 	_, _, prepared := xchgtest.Staged(f, fresh(c), corpus(2, 20), 1)
 	f.Add(prepared)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := New(c)
-		if st.LoadPrepared(bytes.NewReader(data)) == nil {
-			st.Process(&pipeline.Document{Text: "Read more\nunique"})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			st, _ := New(c)
+			if st.LoadPrepared(bytes.NewReader(data)) == nil {
+				st.Process(&pipeline.Document{Text: "Read more\nunique"})
+			}
 		}
 	})
 }

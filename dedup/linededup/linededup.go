@@ -16,6 +16,11 @@
 // counts one bucket at a time — a map of 12–16 B per distinct line of
 // that bucket, plus Go's map overhead — and keeps only the hashes above
 // max_count, per bucket, for the main pass.
+//
+// In a cluster job (pipeline.Exchanger) a task's observations are its
+// spill records (12 B per document plus 8 B per counted line); the
+// prepared state is each bucket's first order and frequent line hashes
+// (12 B per bucket plus 8 B per frequent line), nothing per document.
 package linededup
 
 import (

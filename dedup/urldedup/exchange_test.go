@@ -100,19 +100,23 @@ func TestEmptyObservation(t *testing.T) {
 func FuzzLoadObserved(f *testing.F) {
 	_, observed, _ := xchgtest.Staged(f, fresh("most_recent", false), corpus(2, 6), 1)
 	f.Add(observed[0])
-	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := New("most_recent", false)
-		st.LoadObserved(bytes.NewReader(data))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			st, _ := New("most_recent", false)
+			st.LoadObserved(bytes.NewReader(data))
+		}
 	})
 }
 
 func FuzzLoadPrepared(f *testing.F) {
 	_, _, prepared := xchgtest.Staged(f, fresh("most_recent", false), corpus(2, 6), 1)
 	f.Add(prepared)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := New("most_recent", false)
-		if st.LoadPrepared(bytes.NewReader(data)) == nil {
-			st.Process(&pipeline.Document{URL: "http://example.com/p1"})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			st, _ := New("most_recent", false)
+			if st.LoadPrepared(bytes.NewReader(data)) == nil {
+				st.Process(&pipeline.Document{URL: "http://example.com/p1"})
+			}
 		}
 	})
 }

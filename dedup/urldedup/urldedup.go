@@ -7,6 +7,10 @@
 // Memory: one map entry per distinct URL — a 128-bit hash with the kept
 // document's date key, input order and the number of versions — about
 // 60 B per distinct URL including the map's overhead.
+//
+// In a cluster job (pipeline.Exchanger) a task's observations are saved
+// at 36 B per distinct URL and the prepared state at 28 B per URL
+// seen more than once; a task that loads it holds 34 B per such URL.
 package urldedup
 
 import (

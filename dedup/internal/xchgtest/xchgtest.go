@@ -6,12 +6,15 @@ package xchgtest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/winnow-data/winnow/dedup/internal/memio"
 	"github.com/winnow-data/winnow/pipeline"
@@ -226,4 +229,16 @@ func Refuses(t *testing.T, stage string, load func(io.Reader) error, valid []byt
 	if err := load(bytes.NewReader(append(bytes.Clone(valid), 0))); err == nil {
 		t.Fatal("file with a trailing byte accepted")
 	}
+}
+
+// Reseal returns a copy of data with its last 8 bytes replaced by the
+// checksum of the rest, so that a fuzzer's changes reach the record
+// decoding behind the checksum.
+func Reseal(data []byte) []byte {
+	if len(data) < 8 {
+		return data
+	}
+	out := bytes.Clone(data)
+	binary.LittleEndian.PutUint64(out[len(out)-8:], xxhash.Sum64(out[:len(out)-8]))
+	return out
 }
