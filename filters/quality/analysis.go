@@ -46,6 +46,120 @@ type analysis struct {
 
 	linesOnce bool
 	lines     []lineSpan
+
+	// stats are counts over the words for gopher_quality and c4, made in
+	// the segmentation pass.
+	stats wordStats
+}
+
+// wordStats are what gopher_quality and c4 count over the words, gathered
+// while the words are segmented, when each word's bytes are at hand,
+// rather than in a pass of their own per stage: a pass over the words
+// costs a mispredicted branch or two a word whatever it does.
+type wordStats struct {
+	ok    bool     // counted for the current words
+	stop  *stopSet // the stop words counted, nil for none
+	alpha int      // words holding a letter
+	stops int      // stop words of stop
+	// js, lorem and policy are findPhrases' results.
+	js, lorem, policy bool
+}
+
+// wordStats returns the word statistics with the stop words of stop
+// counted, from the segmentation pass when it counted them, else from a
+// pass of their own (an analysis carried over a rewrite, another
+// language), which is kept for the next caller. buf is scratch space for
+// lower-casing words; nil takes pooled space.
+func (a *analysis) wordStats(stop *stopSet, buf *[]byte) wordStats {
+	if stop != nil && stop.substr != nil {
+		stop = nil
+	}
+	if a.stats.ok && a.stats.stop == stop {
+		return a.stats
+	}
+	if buf == nil {
+		sc := getScratch()
+		defer putScratch(sc)
+		buf = &sc.buf
+	}
+	st := wordStats{ok: true, stop: stop}
+	raw := unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc))
+	for _, w := range a.words {
+		n := int(w.end - w.start)
+		if n <= 8 {
+			if x := packWord(raw, int(w.start), n); x&0x8080808080808080 == 0 {
+				st.shortASCII(x, w.hash, n, a.nfc, int(w.end))
+				continue
+			}
+		}
+		st.word(a, raw, w, buf)
+	}
+	a.stats = st
+	return st
+}
+
+// shortASCII counts the ASCII word text[end-n:end] of n ≤ 8 bytes,
+// packed in x (see packWord), with hash h.
+func (st *wordStats) shortASCII(x, h uint64, n int, text string, end int) {
+	if asciiLetter(x) != 0 {
+		st.alpha++
+	}
+	if st.stop != nil && st.stop.hasShort(x, h, n) {
+		st.stops++
+	}
+	if n >= 5 {
+		st.shortPhrases(x, n, text, end)
+	}
+}
+
+// shortPhrases is findPhrases for a short ASCII word: "cookie" inside it
+// and the first word of a two-word phrase at its end, read off its
+// packed, lower-cased bytes.
+func (st *wordStats) shortPhrases(x uint64, n int, text string, end int) {
+	low := x | asciiUpper(x)>>2
+	switch low >> (8 * (n - 5)) {
+	case packedLorem:
+		st.lorem = st.lorem || hasPrefixFold(text[end:], " ipsum")
+	case packedTerms:
+		st.policy = st.policy || hasPrefixFold(text[end:], " of use")
+	}
+	if n >= 7 && low>>(8*(n-7)) == packedPrivacy {
+		st.policy = st.policy || hasPrefixFold(text[end:], " policy")
+	}
+	for p := 0; p+6 <= n; p++ {
+		if low>>(8*p)&(1<<48-1) == packedCookie {
+			st.policy = true
+		}
+	}
+}
+
+// word counts a word that is longer than 8 bytes or not ASCII.
+func (st *wordStats) word(a *analysis, raw []byte, w wordInfo, buf *[]byte) {
+	word := a.nfc[w.start:w.end]
+	if hasLetter(word) {
+		st.alpha++
+	}
+	n := len(word)
+	if st.stop != nil && n <= st.stop.maxLen+2 && st.stop.has(word, w.hash, buf) {
+		st.stops++
+	}
+	if n < 5 {
+		return
+	}
+	end := int(w.end)
+	tail := foldTail(raw, end)
+	switch {
+	case tail>>24 == packedLorem:
+		st.lorem = st.lorem || hasPrefixFold(a.nfc[end:], " ipsum")
+	case tail>>24 == packedTerms:
+		st.policy = st.policy || hasPrefixFold(a.nfc[end:], " of use")
+	case tail>>8 == packedPrivacy:
+		st.policy = st.policy || hasPrefixFold(a.nfc[end:], " policy")
+	}
+	if n >= 6 {
+		st.policy = st.policy || containsFold(word, "cookie")
+		st.js = st.js || n >= 10 && containsFold(word, "javascript")
+	}
 }
 
 // wordInfo describes one word in 16 bytes: the words of a text take more
@@ -85,10 +199,11 @@ type memoKey int
 
 const keyAnalysis memoKey = 0
 
-// analyse returns the document's memoised analysis.
+// analyse returns the document's memoised analysis, its stop words
+// counted for the document's language.
 func analyse(doc *pipeline.Document) *analysis {
 	return doc.Memo(keyAnalysis, func(d *pipeline.Document) any {
-		return newAnalysis(text.DocNFC(d))
+		return newAnalysisFor(text.DocNFC(d), stopWordsFor(d.Lang))
 	}).(*analysis)
 }
 
@@ -104,12 +219,20 @@ const maxAnalysedBytes = 1<<31 - 2
 // strings. Words are collected in pooled scratch space and copied out at
 // their exact size: an estimate sized for the densest text would
 // allocate a third more than most texts need.
-func newAnalysis(nfc string) *analysis {
+func newAnalysis(nfc string) *analysis { return newAnalysisFor(nfc, nil) }
+
+// newAnalysisFor is newAnalysis counting the stop words of stop as well
+// (none for nil or a list matched as substrings).
+func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
 	a := &analysis{nfc: nfc, runes: runeCount(nfc)}
 	a.ascii = a.runes == len(nfc)
+	if stop != nil && stop.substr != nil {
+		stop = nil
+	}
+	st := wordStats{ok: true, stop: stop}
 	sc := getScratch()
 	words := sc.words[:0]
 	// raw views the text as bytes, without copying, for 8-byte loads.
@@ -119,18 +242,27 @@ func newAnalysis(nfc string) *analysis {
 	wordBytes := 0
 	for ws.Next() {
 		s, e := ws.Span()
-		wordBytes += e - s
-		var h uint64
-		if n := e - s; n > 8 {
-			h = xxhash.Sum64String(nfc[s:e])
+		n := e - s
+		wordBytes += n
+		w := wordInfo{start: int32(s), end: int32(e)}
+		if n <= 8 {
+			x := packWord(raw, s, n)
+			w.hash = mix64(x)
+			words = append(words, w)
+			if x&0x8080808080808080 == 0 {
+				st.shortASCII(x, w.hash, n, nfc, e)
+				continue
+			}
 		} else {
-			h = mix64(packWord(raw, s, n))
+			w.hash = xxhash.Sum64String(nfc[s:e])
+			words = append(words, w)
 		}
-		words = append(words, wordInfo{hash: h, start: int32(s), end: int32(e)})
+		st.word(a, raw, w, &sc.buf)
 	}
 	a.words = append([]wordInfo(nil), words...)
 	sc.words = words
 	putScratch(sc)
+	a.stats = st
 	a.wordRunes = wordBytes
 	if !a.ascii {
 		a.wordRunes = 0

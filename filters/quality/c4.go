@@ -263,40 +263,19 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 // "javascript", "lorem ipsum", and any of "cookie", "privacy policy" and
 // "terms of use" (every policy phrase holds one of these).
 //
-// It reads the words rather than the text: a run of ASCII letters always
-// lies inside one word (text.WordScanner joins adjacent letters, and a
-// space ends a word), so "javascript" and "cookie" occur in the text
-// exactly when they occur inside a word, and "lorem ipsum" exactly when a
-// word ends in "lorem" followed by " ipsum" (likewise "privacy policy"
-// and "terms of use"). Most words are too short to hold any of them, so
-// this costs a look at each word's length and at the last eight bytes of
-// the longer ones, where five searches of a lower-cased copy of the text
-// (whose phrases start with common letters) took a tenth of the four
-// quality families' time.
+// It reads the words rather than the text (see wordStats.word): a run
+// of ASCII letters always lies inside one word (text.WordScanner joins
+// adjacent letters, and a space ends a word), so "javascript" and
+// "cookie" occur in the text exactly when they occur inside a word, and
+// "lorem ipsum" exactly when a word ends in "lorem" followed by " ipsum"
+// (likewise "privacy policy" and "terms of use"). Most words are too
+// short to hold any of them, and the longer ones are looked at while
+// they are segmented, where five searches of a lower-cased copy of the
+// text (whose phrases start with common letters) took a tenth of the
+// four quality families' time.
 func findPhrases(a *analysis) (js, lorem, policy bool) {
-	raw := unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc))
-	for _, w := range a.words {
-		n := int(w.end - w.start)
-		if n < 5 {
-			continue
-		}
-		end := int(w.end)
-		tail := foldTail(raw, end)
-		switch {
-		case tail>>24 == packedLorem:
-			lorem = lorem || hasPrefixFold(a.nfc[end:], " ipsum")
-		case tail>>24 == packedTerms:
-			policy = policy || hasPrefixFold(a.nfc[end:], " of use")
-		case tail>>8 == packedPrivacy:
-			policy = policy || hasPrefixFold(a.nfc[end:], " policy")
-		}
-		if n >= 6 && !(js && policy) {
-			word := a.nfc[w.start:w.end]
-			policy = policy || containsFold(word, "cookie")
-			js = js || n >= 10 && containsFold(word, "javascript")
-		}
-	}
-	return js, lorem, policy
+	st := a.wordStats(a.stats.stop, nil)
+	return st.js, st.lorem, st.policy
 }
 
 // Packed lower-case words for findPhrases, as the top bytes of foldTail.
@@ -304,6 +283,7 @@ var (
 	packedLorem   = packString("lorem")
 	packedTerms   = packString("terms")
 	packedPrivacy = packString("privacy")
+	packedCookie  = packString("cookie")
 )
 
 // packString packs up to 8 bytes of s little-endian, as packWord does.

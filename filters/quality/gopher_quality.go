@@ -27,7 +27,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -206,39 +205,15 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	sig.BulletLinesFrac = ratio(bullets, lines)
 	sig.EllipsisLinesFrac = ratio(ellipses, lines)
 
-	// Words with a letter and stop words, in one pass: most words are
-	// short and ASCII, packed into an integer once for both.
 	set := stopWordsFor(lang)
-	byWord := set != nil && set.substr == nil
-	raw := unsafe.Slice(unsafe.StringData(a.nfc), len(a.nfc))
-	alpha, stops := 0, 0
-	for _, w := range a.words {
-		size := int(w.end - w.start)
-		if size <= 8 {
-			if x := packWord(raw, int(w.start), size); x&0x8080808080808080 == 0 {
-				if asciiLetter(x) != 0 {
-					alpha++
-				}
-				if byWord && set.hasShort(x, w.hash, size) {
-					stops++
-				}
-				continue
-			}
-		}
-		word := a.nfc[w.start:w.end]
-		if hasLetter(word) {
-			alpha++
-		}
-		if byWord && size <= set.maxLen+2 && set.has(word, w.hash, buf) {
-			stops++
-		}
-	}
-	sig.AlphaWordsFrac = ratio(alpha, n)
+	st := a.wordStats(set, buf)
+	sig.AlphaWordsFrac = ratio(st.alpha, n)
 	switch {
-	case byWord:
-		sig.StopWords = stops
-	case set != nil:
+	case set == nil:
+	case set.substr != nil:
 		sig.StopWords = set.count(a, buf)
+	default:
+		sig.StopWords = st.stops
 	}
 	return sig
 }

@@ -1,9 +1,12 @@
 package quality
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/winnow-data/winnow/filters/text"
 )
 
 // TestStopWordCountMatchesNaive compares the packed-word fast path with
@@ -63,6 +66,51 @@ func TestRuneCount(t *testing.T) {
 	for _, s := range []string{"", "a", "héllo wörld", "这是一个很好的博物馆", "😀🎉👍 mixed ascii and emoji 😀", strings.Repeat("é", 17), "abcdefgh\u00e9ijklmnop"} {
 		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
 			t.Errorf("%q: %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestWordStatsFusedMatchesPass checks the word statistics made while
+// segmenting against a pass of their own and against plain reference
+// counts: words with a letter (hasLetter), stop words (stopSet.count),
+// phrases (searches of the lower-cased text).
+func TestWordStatsFusedMatchesPass(t *testing.T) {
+	var texts []string
+	for _, d := range oddDocs(150, 9) {
+		texts = append(texts, d.text)
+	}
+	texts = append(texts, webDocs(20, 9)...)
+	texts = append(texts, "Für die Straße und für DIE Stadt", "İSTANBUL ve Bir BU", "THE Cookies TERMS of USE", "")
+	var buf []byte
+	for _, s := range texts {
+		nfc := text.NFC(s)
+		for _, lang := range []string{"en", "de", "tr", "ru", "zh", "th", "xx"} {
+			set := stopWordsFor(lang)
+			fused := newAnalysisFor(nfc, set).stats
+			b := newAnalysis(nfc)
+			pass := b.wordStats(set, &buf)
+			fused.stop, pass.stop = nil, nil
+			if fused != pass {
+				t.Fatalf("%s %.60q: fused %+v, pass %+v", lang, s, fused, pass)
+			}
+			alpha := 0
+			for i := range b.numWords() {
+				if hasLetter(b.word(i)) {
+					alpha++
+				}
+			}
+			if pass.alpha != alpha {
+				t.Fatalf("%.60q: %d words with a letter, want %d", s, pass.alpha, alpha)
+			}
+			if set != nil && set.substr == nil {
+				if want := set.count(b, &buf); pass.stops != want {
+					t.Fatalf("%s %.60q: %d stop words, want %d", lang, s, pass.stops, want)
+				}
+			}
+			low := lowerASCII([]byte(nfc))
+			if pass.js != bytes.Contains(low, []byte("javascript")) || pass.lorem != bytes.Contains(low, []byte("lorem ipsum")) {
+				t.Fatalf("%.60q: phrases %+v", s, pass)
+			}
 		}
 	}
 }
