@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -509,6 +510,28 @@ func appendUnescaped(dst, s []byte) []byte {
 		var tmp [4]byte
 		n, used := unescapeOne(&tmp, s[i:])
 		dst = append(dst, tmp[:n]...)
+		s = s[i+used:]
+	}
+}
+
+// writeUnescaped is appendUnescaped writing to a strings.Builder, whose
+// buffer, unlike make's, is not zeroed when allocated.
+func writeUnescaped(b *strings.Builder, s []byte) {
+	for {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			b.Write(s)
+			return
+		}
+		b.Write(s[:i])
+		if i+1 < len(s) && s[i+1] != 'u' {
+			b.WriteByte(simpleEscapes[s[i+1]])
+			s = s[i+2:]
+			continue
+		}
+		var tmp [4]byte
+		n, used := unescapeOne(&tmp, s[i:])
+		b.Write(tmp[:n])
 		s = s[i+used:]
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 )
 
 // errLineTooLong reports a header line longer than the reader's limit.
@@ -146,21 +147,39 @@ func (b *bufReader) skipLine() error {
 }
 
 // readFull appends exactly n bytes to dst. With an error it returns what
-// it got.
+// it got. What is not buffered is read from the stream straight into dst:
+// a record block is most of the stream, and passing it through the buffer
+// would copy it once more.
 func (b *bufReader) readFull(dst []byte, n int) ([]byte, error) {
-	for n > 0 {
-		if b.r == b.w {
-			if err := b.fill(); err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				return dst, err
+	k := min(n, b.w-b.r)
+	dst = append(dst, b.buf[b.r:b.r+k]...)
+	b.consume(k)
+	n -= k
+	for tries := 0; n > 0; {
+		if b.err != nil {
+			err := b.err
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return dst, err
+		}
+		if len(dst) == cap(dst) {
+			// Grow with the data rather than to the declared length at
+			// once: a lying Content-Length costs no memory.
+			dst = slices.Grow(dst, min(n, max(cap(dst), 64<<10)))
+		}
+		m, err := b.src.Read(dst[len(dst):min(cap(dst), len(dst)+n)])
+		dst = dst[:len(dst)+m]
+		b.off += int64(m)
+		n -= m
+		if err != nil {
+			// Sticky, as in fill: damage stays until ackDamage.
+			b.err = err
+		} else if m == 0 {
+			if tries++; tries == 100 {
+				b.err = io.ErrNoProgress
 			}
 		}
-		k := min(n, b.w-b.r)
-		dst = append(dst, b.buf[b.r:b.r+k]...)
-		b.consume(k)
-		n -= k
 	}
 	return dst, nil
 }

@@ -221,10 +221,13 @@ func isHex(c byte) bool {
 // Latin-1 label is declared (a very common mislabel). Undecodable bytes
 // become U+FFFD.
 func toUTF8(body []byte, contentType string, html bool) string {
-	e := charsetOf(body, contentType, html)
+	e, valid := charsetOf(body, contentType, html)
 	if e == nil {
-		body = bytes.TrimPrefix(body, utf8BOM)
-		if utf8.Valid(body) {
+		if !valid {
+			body = bytes.TrimPrefix(body, utf8BOM)
+			valid = utf8.Valid(body)
+		}
+		if valid {
 			return string(body)
 		}
 		return strings.ToValidUTF8(string(body), "\ufffd")
@@ -242,18 +245,20 @@ func hasBOM(b []byte) bool {
 	return len(b) >= 2 && (b[0] == 0xfe && b[1] == 0xff || b[0] == 0xff && b[1] == 0xfe) || bytes.HasPrefix(b, utf8BOM)
 }
 
-// charsetOf returns the payload's encoding, nil for UTF-8.
-func charsetOf(body []byte, contentType string, html bool) encoding.Encoding {
+// charsetOf returns the payload's encoding, nil for UTF-8; valid reports
+// that body, which then has no byte order mark, was found to be valid
+// UTF-8, so that the caller need not check it again.
+func charsetOf(body []byte, contentType string, html bool) (e encoding.Encoding, valid bool) {
 	// Fast path: with nothing declared, valid UTF-8 needs no lookup.
 	if !html && !strings.Contains(strings.ToLower(contentType), "charset") && !hasBOM(body) && utf8.Valid(body) {
-		return nil
+		return nil, true
 	}
 	e, name, certain := charset.DetermineEncoding(body, contentType)
 	if e == nil || name == "utf-8" {
-		return nil
+		return nil, false
 	}
 	if (!certain || name == "windows-1252" || name == "iso-8859-1") && !hasBOM(body) && utf8.Valid(body) {
-		return nil
+		return nil, true
 	}
-	return e
+	return e, false
 }

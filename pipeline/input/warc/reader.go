@@ -78,6 +78,7 @@ func (s *source) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] 
 		}
 		defer rc.Close()
 		raw := newRawReader(rc, 64<<10, 2<<20)
+		defer raw.release()
 		stream, err := openStream(raw, s.opts.MaxWindow)
 		if err != nil {
 			yield(pipeline.Record{}, &pipeline.FileError{File: s.name, Err: err})

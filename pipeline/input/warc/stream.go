@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -30,10 +31,31 @@ type rawReader struct {
 	limit int64
 }
 
-// newRawReader starts with a buffer of bufSize bytes, which grows to hold
-// up to hist bytes of history when the file is that large.
+// newRawReader starts with a buffer of at least bufSize bytes, which grows
+// to hold up to hist bytes of history when the file is that large.
 func newRawReader(r io.Reader, bufSize, hist int) *rawReader {
-	return &rawReader{r: r, buf: make([]byte, bufSize), hist: hist, limit: -1}
+	var buf []byte
+	if p, _ := rawBufs.Get().(*[]byte); p != nil && len(*p) >= bufSize {
+		buf = *p
+	} else {
+		buf = make([]byte, bufSize)
+	}
+	return &rawReader{r: r, buf: buf, hist: hist, limit: -1}
+}
+
+// rawBufs keeps the buffers of finished readers: grown to hold the
+// history, they are megabytes, and zeroing a new one for every file cost
+// more than the copies of a small file's bytes.
+var rawBufs sync.Pool
+
+// release gives the buffer back for the next reader; r is unusable after.
+func (r *rawReader) release() {
+	if r.buf != nil {
+		b := r.buf
+		rawBufs.Put(&b)
+		r.buf = nil
+		r.pos, r.end = 0, 0
+	}
 }
 
 // offset is the stored offset of the next byte Read returns.
@@ -435,8 +457,11 @@ func openStream(raw *rawReader, maxWindow uint64) (decodedStream, error) {
 	case bytes.HasPrefix(head, gzipMagic[:2]):
 		return newGzipStream(raw), nil
 	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}), bytes.HasPrefix(head, zstdDictMagic):
-		return newZstdStream(raw, maxWindow)
+		s, err := newZstdStream(raw, maxWindow)
+		raw.hist = 0 // only gzip resynchronises backwards
+		return s, err
 	case bytes.HasPrefix(head, []byte("BZh")):
+		raw.hist = 0
 		return &bzip2Stream{raw: raw, r: bzip2.NewReader(raw)}, nil
 	}
 	if raw.err != nil && raw.err != io.EOF && raw.end == raw.pos {
@@ -453,5 +478,6 @@ func openStream(raw *rawReader, maxWindow uint64) (decodedStream, error) {
 			return newGzipStream(raw), nil
 		}
 	}
+	raw.hist = 0
 	return &plainStream{raw: raw}, nil
 }
