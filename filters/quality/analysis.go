@@ -505,7 +505,7 @@ type scratch struct {
 	walk  hashTable
 	grams []uint64
 	cand  []int32
-	slots []int32 // table slot of each candidate
+	slots []int32 // n-gram positions found repeated
 	strs  []string
 	buf   []byte
 	marks []uint8

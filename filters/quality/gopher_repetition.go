@@ -24,6 +24,7 @@ package quality
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -298,30 +299,30 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 	}
 	// Start with the smallest n a rule asks for: pruning below it would
 	// cost a pass and save less. That first step sees every position —
-	// on prose nearly all the work — so it hashes, counts and records
-	// each n-gram in one loop; the later ones see only the candidates.
+	// on prose nearly all the work — so it hashes and counts each n-gram
+	// in one loop; the later ones see only the candidates.
 	t := &sc.table
 	m := nw - minN + 1
-	g, slots := sc.grams[:0], sc.slots[:0]
-	t.reset(m)
-	best, bestFirst := uint32(1), 0
-	for i := range m {
-		h := uint64(0)
-		for _, w := range a.words[i : i+minN] {
-			h = h*ngramMul + w.hash
-		}
-		g = append(g, h)
-		idx := t.add(h, i)
-		slots = append(slots, int32(idx))
-		if c, f := t.slots[idx].count, int(t.slots[idx].first); c > best || (c == best && f < bestFirst) {
-			best, bestFirst = c, f
-		}
-	}
-	sc.grams = g
-	// cand holds, in order, the positions whose n-gram may repeat.
+	g := sc.grams[:0]
+	// cand holds, in order, the positions whose n-gram may repeat; st
+	// collects those whose n-gram does.
 	cand := sc.cand[:0]
+	st := ngramStep{rep: sc.slots[:0]}
 	for n := minN; n <= maxN; n++ {
-		if n > minN {
+		st.reset()
+		if n == minN {
+			t.reset(m)
+			for i := range m {
+				h := uint64(0)
+				for _, w := range a.words[i : i+minN] {
+					h = h*ngramMul + w.hash
+				}
+				g = append(g, h)
+				if sl := &t.slots[t.add(h, i)]; sl.count > 1 {
+					st.repeat(sl, i)
+				}
+			}
+		} else {
 			// Extend the candidates' hashes to n words and count them.
 			k := 0
 			for _, i := range cand {
@@ -334,42 +335,20 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 			}
 			cand = cand[:k]
 			t.reset(len(cand))
-			slots = slots[:0]
-			// The most frequent n-gram, among equals the first to occur,
-			// tracked on the running counts: the highest final count is
-			// reached at some point, and ties are broken on first
-			// positions.
-			best, bestFirst = 1, 0
 			for _, i := range cand {
-				idx := t.add(g[i], int(i))
-				slots = append(slots, int32(idx))
-				if c, f := t.slots[idx].count, int(t.slots[idx].first); c > best || (c == best && f < bestFirst) {
-					best, bestFirst = c, f
+				if sl := &t.slots[t.add(g[i], int(i))]; sl.count > 1 {
+					st.repeat(sl, int(i))
 				}
 			}
 		}
 		for r, rule := range s.cfg.TopNGrams {
-			if rule.N == n && best > 1 {
-				sig.Top[r] = ratio(int(best)*a.gramRunes(bestFirst, bestFirst+n), a.runes)
+			if rule.N == n && st.best > 1 {
+				sig.Top[r] = ratio(int(st.best)*a.gramRunes(st.bestFirst, st.bestFirst+n), a.runes)
 			}
 		}
-		// Keep the positions whose n-gram repeats.
-		if n == minN {
-			for i, idx := range slots {
-				if t.slots[idx].count > 1 {
-					cand = append(cand, int32(i))
-				}
-			}
-		} else {
-			k := 0
-			for j, i := range cand {
-				if t.slots[slots[j]].count > 1 {
-					cand[k] = i
-					k++
-				}
-			}
-			cand = cand[:k]
-		}
+		// Keep the positions whose n-gram repeats, in order.
+		slices.Sort(st.rep)
+		cand, st.rep = st.rep, cand
 		for r, rule := range s.cfg.DupNGrams {
 			if rule.N != n {
 				continue
@@ -396,5 +375,38 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 			break
 		}
 	}
-	sc.cand, sc.slots = cand, slots
+	sc.grams, sc.cand, sc.slots = g, cand, st.rep
+}
+
+// ngramStep counts the n-grams of one size.
+type ngramStep struct {
+	// rep holds the positions of the n-grams seen more than once, in
+	// the order found: a position joins when its n-gram's count reaches
+	// two (with the first position of that n-gram) or beyond. Most
+	// n-grams occur once, so this is cheaper than a pass over all
+	// counts afterwards.
+	rep []int32
+	// best is the highest count so far, bestFirst the first position of
+	// its n-gram, among equals the first to occur: the highest final
+	// count is reached at some point, and ties are broken on first
+	// positions.
+	best      uint32
+	bestFirst int
+}
+
+func (st *ngramStep) reset() {
+	st.rep = st.rep[:0]
+	st.best, st.bestFirst = 1, 0
+}
+
+// repeat notes that the n-gram of slot sl, just counted, occurs again
+// at position i.
+func (st *ngramStep) repeat(sl *slot, i int) {
+	if sl.count == 2 {
+		st.rep = append(st.rep, sl.first)
+	}
+	st.rep = append(st.rep, int32(i))
+	if c, f := sl.count, int(sl.first); c > st.best || (c == st.best && f < st.bestFirst) {
+		st.best, st.bestFirst = c, f
+	}
 }
