@@ -1,6 +1,7 @@
 package input
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // skipSuffixes are names that sit next to data files but are not inputs:
@@ -48,20 +51,44 @@ func skipped(name string, dir bool) bool {
 // are followed, and so is a link given as an argument; links to
 // directories met while walking are not, to stay clear of cycles.
 //
+// An argument may also be a URL of object storage (s3://, gs://,
+// azblob://, mem://; see package storage for parameters and
+// credentials): a URL naming an object is that object; a URL ending in
+// "/" or naming a prefix lists every object under it, filtered like a
+// directory's entries; a glob in the last element (s3://b/crawl/*.warc.gz)
+// matches objects and prefixes with path.Match. A file:// URL is the
+// local path it names.
+//
 // The result is sorted by path, so every split of it into tasks is
 // deterministic. An argument that matches no file is an error naming it.
 func Expand(args []string) ([]File, error) {
+	return ExpandContext(context.Background(), args)
+}
+
+// ExpandContext is Expand with a context for the listing of object
+// storage.
+func ExpandContext(ctx context.Context, args []string) ([]File, error) {
 	seen := make(map[string]bool)
 	var out []File
-	add := func(path string, size int64) {
-		path = filepath.Clean(path)
-		if !seen[path] {
-			seen[path] = true
-			out = append(out, File{Path: path, Size: size})
+	addFile := func(f File) {
+		if !seen[f.Path] {
+			seen[f.Path] = true
+			out = append(out, f)
 		}
 	}
+	add := func(path string, size int64) { addFile(File{Path: filepath.Clean(path), Size: size}) }
 	for _, arg := range args {
 		n := len(out)
+		if storage.IsURL(arg) {
+			matched := 0
+			if err := expandURL(ctx, arg, func(f File) { matched++; addFile(f) }); err != nil {
+				return nil, err
+			}
+			if matched == 0 {
+				return nil, fmt.Errorf("input %s: no input files", arg)
+			}
+			continue
+		}
 		if err := expandArg(arg, add); err != nil {
 			return nil, err
 		}

@@ -6,17 +6,26 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"os"
 	"strings"
 
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/input/warc"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // File is one input file found by Expand.
 type File struct {
+	// Path is the file's path, or for object storage its URL without
+	// the query (s3://bucket/key), as messages and the source column
+	// name it.
 	Path string
 	Size int64 // bytes in storage
+	// Bucket and Name locate a file in object storage (Path is then
+	// Bucket.Join(Name)); Bucket is nil for a local file. Open also
+	// reaches a URL Path without them, through the parameters in its
+	// query or the environment.
+	Bucket *storage.Bucket
+	Name   string
 }
 
 // input is what a format needs to make a source of one file.
@@ -28,7 +37,7 @@ type input struct {
 
 // openStored opens the file as stored (compressed or not), for formats
 // that do their own decompression.
-func (in *input) openStored() (io.ReadCloser, error) { return os.Open(in.file.Path) }
+func (in *input) openStored() (io.ReadCloser, error) { return openFile(in.file.Path) }
 
 // format is one record format. Detection tries every format's magic on
 // the decoded head of the file, then every format's extensions (after the
@@ -81,6 +90,7 @@ func Open(f File, opts Options) (pipeline.Source, error) {
 	fail := func(err error) (pipeline.Source, error) {
 		return nil, &pipeline.FileError{File: f.Path, Err: err}
 	}
+	register(f)
 	stored, err := readHead(f.Path, nil)
 	if err != nil {
 		return fail(err)

@@ -94,7 +94,7 @@ func (r *parquetReader) read(ctx context.Context) (err error) {
 	// Read pages through a buffered stream instead of whole column chunks,
 	// so memory does not grow with row group size.
 	props.BufferedStreamEnabled = true
-	pf, err := file.OpenParquetFile(r.src.Name(), false, file.WithReadProps(props))
+	pf, err := openParquetFile(r.src.in.file, props)
 	if err != nil {
 		return err
 	}

@@ -226,6 +226,14 @@ func (s *blobStore) exists(ctx context.Context, name string) (bool, error) {
 	return s.bkt.Exists(ctx, s.key(name))
 }
 
+func (s *blobStore) stat(ctx context.Context, name string) (int64, error) {
+	a, err := s.bkt.Attributes(ctx, s.key(name))
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return a.Size, nil
+}
+
 func (s *blobStore) remove(ctx context.Context, name string) error {
 	err := s.bkt.Delete(ctx, s.key(name))
 	if gcerrors.Code(err) == gcerrors.NotFound {

@@ -153,6 +153,17 @@ func (l *local) exists(_ context.Context, name string) (bool, error) {
 	return false, err
 }
 
+func (l *local) stat(_ context.Context, name string) (int64, error) {
+	fi, err := os.Stat(l.path(name))
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, notExist(errors.New("not a regular file"))
+	}
+	return fi.Size(), nil
+}
+
 func (l *local) remove(_ context.Context, name string) error {
 	err := os.Remove(l.path(name))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -131,6 +131,7 @@ type backend interface {
 	newReaderAt(ctx context.Context, name string) (ReaderAt, error)
 	create(ctx context.Context, name string) (writer, error)
 	exists(ctx context.Context, name string) (bool, error)
+	stat(ctx context.Context, name string) (int64, error)
 	remove(ctx context.Context, name string) error
 	rename(ctx context.Context, oldname, newname string) error
 	list(ctx context.Context, prefix string) ([]Object, error)
@@ -370,6 +371,18 @@ func (b *Bucket) Exists(ctx context.Context, name string) (bool, error) {
 	}
 	ok, err := b.be.exists(ctx, name)
 	return ok, b.fail(name, err)
+}
+
+// Stat returns the object name with its size.
+func (b *Bucket) Stat(ctx context.Context, name string) (Object, error) {
+	if err := checkName(name); err != nil {
+		return Object{}, b.fail(name, err)
+	}
+	size, err := b.be.stat(ctx, name)
+	if err != nil {
+		return Object{}, b.fail(name, err)
+	}
+	return Object{Name: name, Size: size}, nil
 }
 
 // Remove deletes the object name; a missing object is not an error.
