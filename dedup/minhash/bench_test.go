@@ -195,3 +195,74 @@ func BenchmarkStageJSONL(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExchange measures the observe task's SaveObserved to a file
+// and the prepare task's LoadObserved of it (which adds every document to
+// the index, band keys recomputed and spilled), per byte of the file, for
+// 20,000 documents' signatures.
+func BenchmarkExchange(b *testing.B) {
+	const n = 20_000
+	c := DefaultConfig()
+	c.WorkDir = b.TempDir()
+	st, err := New(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	rng := rand.New(rand.NewPCG(3, 3))
+	sig := make([]uint32, c.NumPerm)
+	ix, err := st.index()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		for j := range sig {
+			sig[j] = rng.Uint32()
+		}
+		if err := ix.Add(uint64(i), 0, sig, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	name := filepath.Join(b.TempDir(), "observed.bin")
+	save := func(b *testing.B) int64 {
+		f, err := os.Create(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := errors.Join(st.SaveObserved(f), f.Close()); err != nil {
+			b.Fatal(err)
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return fi.Size()
+	}
+	size := save(b)
+	b.Run("save", func(b *testing.B) {
+		b.SetBytes(size)
+		defer cpuRate(b, size)()
+		for b.Loop() {
+			save(b)
+		}
+		b.ReportMetric(float64(size)/n, "B/doc")
+	})
+	b.Run("load", func(b *testing.B) {
+		b.SetBytes(size)
+		defer cpuRate(b, size)()
+		for b.Loop() {
+			c.WorkDir = b.TempDir()
+			p, err := New(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := errors.Join(p.LoadObserved(f), f.Close(), p.Close()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

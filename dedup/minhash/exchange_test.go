@@ -207,14 +207,17 @@ func FuzzLoadObserved(f *testing.F) {
 		f.Add(observed[0])
 	}
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, verify := range []bool{true, false} {
-			c.Verify, c.WorkDir = verify, dir
-			st, _ := New(c)
-			if st.LoadObserved(bytes.NewReader(data)) == nil {
-				st.Prepared(t.Context())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			for _, verify := range []bool{true, false} {
+				c := c
+				c.Verify, c.WorkDir = verify, dir
+				st, _ := New(c)
+				if st.LoadObserved(bytes.NewReader(data)) == nil {
+					st.Prepared(t.Context())
+				}
+				st.Close()
 			}
-			st.Close()
 		}
 	})
 }
@@ -223,10 +226,12 @@ func FuzzLoadPrepared(f *testing.F) {
 	c := DefaultConfig()
 	_, _, prepared := xchgtest.Staged(f, freshStage(c), nearDupCorpus(2, 10, 1), 1)
 	f.Add(prepared)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _ := New(c)
-		if st.LoadPrepared(bytes.NewReader(data)) == nil {
-			st.Process(&pipeline.Document{FileIndex: 1, Record: 3})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
+			st, _ := New(c)
+			if st.LoadPrepared(bytes.NewReader(data)) == nil {
+				st.Process(&pipeline.Document{FileIndex: 1, Record: 3})
+			}
 		}
 	})
 }

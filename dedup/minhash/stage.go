@@ -104,7 +104,8 @@ func DefaultConfig() Config {
 // document's signature and adds it to the Index; Prepared builds the
 // clusters; Process keeps one document per cluster and writes
 // dup_cluster_id (the input order of the cluster's first document) and
-// dup_cluster_size on every document.
+// dup_cluster_size on every document. It is a pipeline.Exchanger: see
+// exchange.go for the files its tasks exchange in a cluster job.
 type Stage struct {
 	cfg    Config
 	policy keep.Policy
