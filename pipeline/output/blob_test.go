@@ -1,0 +1,202 @@
+package output
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/input"
+	"github.com/winnow-data/winnow/pipeline/storage"
+	"github.com/winnow-data/winnow/pipeline/storage/fakes3"
+)
+
+// listNames lists every object under loc.
+func listNames(t *testing.T, loc string) []string {
+	t.Helper()
+	b, err := storage.Open(context.Background(), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var out []string
+	for o, err := range b.List(context.Background(), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, o.Name)
+	}
+	return out
+}
+
+// readBack reads every shard under loc with the input package and
+// returns the documents' texts by id, failing on an id seen twice.
+func readBack(t *testing.T, loc string) map[string]string {
+	t.Helper()
+	base, q, _ := strings.Cut(loc, "?")
+	if q != "" {
+		q = "?" + q
+	}
+	files, err := input.Expand([]string{base + "/" + q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, f := range files {
+		src, err := input.Open(f, input.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, _ := src.(pipeline.Decoder)
+		for rec, err := range src.Records(context.Background()) {
+			if err != nil {
+				t.Fatalf("%s: %v", f.Path, err)
+			}
+			d := rec.Doc
+			if d == nil {
+				d = &pipeline.Document{}
+				if err := dec.Decode(rec.Raw, d); err != nil {
+					t.Fatalf("%s: %v", f.Path, err)
+				}
+			}
+			if _, dup := texts[d.ID]; dup {
+				t.Errorf("%s: document %s read twice", f.Path, d.ID)
+			}
+			texts[d.ID] = d.Text
+		}
+	}
+	return texts
+}
+
+func TestWriteToS3(t *testing.T) {
+	ctx := context.Background()
+	s3 := fakes3.Start(t, "bkt")
+	docs := manyDocs(200, 1000)
+	docs = append(docs, doc("de-1", "Ein deutscher Text mit Umlauten: äöü ß.", "de", nil))
+	for _, format := range []Format{Parquet, JSONL, Arrow} {
+		t.Run(string(format), func(t *testing.T) {
+			loc := s3.URL("bkt", "out-"+string(format))
+			w, err := Open(ctx, loc, Options{Format: format, MaxShardBytes: 30_000, RowGroupBytes: 8_000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(docs); i += 17 {
+				if err := w.Write(docs[i:min(i+17, len(docs))]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Before Close only hidden temporary objects exist.
+			for _, n := range listNames(t, loc) {
+				if !strings.HasPrefix(path.Base(n), ".") {
+					t.Errorf("%s visible before Close", n)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, f := range w.Files() {
+				want = append(want, f.Path)
+			}
+			if len(want) < 5 {
+				t.Errorf("%d shards, want several", len(want))
+			}
+			if got := listNames(t, loc); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("after Close the bucket holds %q, want the shards %q", got, want)
+			}
+			if format == Arrow {
+				return // the input package does not read Arrow IPC
+			}
+			texts := readBack(t, loc)
+			if len(texts) != len(docs) {
+				t.Errorf("read back %d documents, want %d", len(texts), len(docs))
+			}
+			for _, d := range docs {
+				if got, ok := texts[d.ID]; !ok || got != d.Text {
+					t.Errorf("document %s: read back %q (found %v)", d.ID, got, ok)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteToS3Multipart writes a shard larger than a part: it is
+// uploaded in parts and then copied to its final name whole.
+func TestWriteToS3Multipart(t *testing.T) {
+	ctx := context.Background()
+	s3 := fakes3.Start(t, "bkt")
+	loc := s3.URL("bkt", "big")
+	w, err := Open(ctx, loc, Options{Compression: "none", MaxShardBytes: 64 << 20}, storage.WithPartSize(5<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := manyDocs(1200, 10_000) // about 12 MB of text, one shard
+	for i := 0; i < len(docs); i += 100 {
+		if err := w.Write(docs[i : i+100]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := w.Files()
+	if len(files) != 1 || files[0].Bytes < 10<<20 {
+		t.Fatalf("shards %+v, want one of more than two parts", files)
+	}
+	if n := s3.Requests("PUT"); n < 3 {
+		t.Errorf("%d PUT requests, want a multipart upload", n)
+	}
+	texts := readBack(t, loc)
+	if len(texts) != len(docs) {
+		t.Fatalf("read back %d documents, want %d", len(texts), len(docs))
+	}
+	for _, d := range docs {
+		if texts[d.ID] != d.Text {
+			t.Fatalf("document %s changed", d.ID)
+		}
+	}
+}
+
+func TestAbortOnS3LeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	s3 := fakes3.Start(t, "bkt")
+	loc := s3.URL("bkt", "aborted")
+	w, err := Open(ctx, loc, Options{MaxShardBytes: 30_000, RowGroupBytes: 8_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(manyDocs(200, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if len(listNames(t, loc)) == 0 {
+		t.Fatal("no temporary shard written; the test needs some")
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if got := listNames(t, loc); len(got) != 0 {
+		t.Errorf("after Abort the bucket holds %q", got)
+	}
+}
+
+func TestOpenLocal(t *testing.T) {
+	dir := t.TempDir()
+	for _, loc := range []string{dir + "/plain", "file://" + dir + "/url"} {
+		w, err := Open(context.Background(), loc, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := w.st.(dirStorage); !ok {
+			t.Errorf("Open(%s) writes through %T, want the local directory", loc, w.st)
+		}
+		w.Write([]*pipeline.Document{doc("1", "x", "en", nil)})
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := listFiles(t, strings.TrimPrefix(loc, "file://")); len(got) != 1 {
+			t.Errorf("Open(%s) wrote %q", loc, got)
+		}
+	}
+}
