@@ -2,8 +2,10 @@ package quality
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -207,4 +209,57 @@ func FuzzStages(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConcurrentReuse runs the stages on several goroutines at once, with
+// documents reused and collections forced, as the engine runs them: the
+// word slices recycled from dropped analyses must never be shared by two
+// live ones, so every result equals the one computed alone.
+func TestConcurrentReuse(t *testing.T) {
+	var texts []string
+	for _, d := range oddDocs(60, 21) {
+		texts = append(texts, d.text)
+	}
+	texts = append(texts, webDocs(60, 21)...)
+	stages := stagesFor(t, "filter")
+	type result struct {
+		reason, text string
+		signals      []pipeline.Signal
+	}
+	process := func(doc *pipeline.Document, s string) result {
+		doc.Reset()
+		doc.Text, doc.Lang = s, "en"
+		for _, st := range stages {
+			r, err := st.Process(doc)
+			if err != nil {
+				t.Error(err)
+			}
+			if r != "" {
+				return result{st.Name() + "." + r, doc.Text, slices.Clone(doc.Signals)}
+			}
+		}
+		return result{"", doc.Text, slices.Clone(doc.Signals)}
+	}
+	want := make([]result, len(texts))
+	for i, s := range texts {
+		want[i] = process(&pipeline.Document{}, s)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			doc := &pipeline.Document{}
+			rng := rand.New(rand.NewPCG(uint64(g), 3))
+			for k := range 3 * len(texts) {
+				i := rng.IntN(len(texts))
+				if got := process(doc, texts[i]); got.reason != want[i].reason || got.text != want[i].text || !slices.Equal(got.signals, want[i].signals) {
+					t.Errorf("text %d: %+v, alone %+v", i, got, want[i])
+					return
+				}
+				if k%50 == 0 {
+					runtime.GC()
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
