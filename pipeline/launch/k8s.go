@@ -82,6 +82,11 @@ func KubernetesManifests(c job.Config, plan []job.Step, o KubernetesOptions) ([]
 	if o.PVC == "" && !IsRemote(c.Output.Dir) {
 		return nil, job.UsageError("output %s is a path: give --pvc CLAIM to mount it in the pods, or write to object storage (-o s3://...)", c.Output.Dir)
 	}
+	for _, in := range c.Inputs {
+		if !strings.Contains(in, "://") && !path.IsAbs(in) {
+			return nil, job.UsageError("input %s: give the pods' absolute path (under a --volume) or a URL", in)
+		}
+	}
 	cfg, err := MarshalConfig(c)
 	if err != nil {
 		return nil, err

@@ -53,14 +53,15 @@ func DefaultScriptsDir(out string) string {
 	return filepath.Join(strings.TrimPrefix(out, "file://"), "_launch")
 }
 
-// TaskConfig returns c as every task of a launch reads it: paths made
-// absolute (a scheduler may start a task in another directory), the task
-// count set, the task index cleared (each task gets its own on the
-// command line or from the scheduler), and Workers set to the cores a
-// task is given unless c sets it.
+// TaskConfig returns c as every task of a launch reads it: the output
+// and --against paths made absolute, the task index
+// cleared (each task gets its own on the command line or from the
+// scheduler), and Workers set to the cores a task is given unless c sets
+// it. Input paths stay as given, since a record without an id gets one
+// derived from its file's path as given: the tasks run in the launch's
+// working directory instead (SlurmOptions.Dir).
 func TaskConfig(c job.Config, workers int) (job.Config, error) {
 	c.Task = 0
-	c.Tasks = max(c.Tasks, 1)
 	if c.Workers == 0 {
 		c.Workers = workers
 	}
@@ -68,13 +69,6 @@ func TaskConfig(c job.Config, workers int) (job.Config, error) {
 	if c.Output.Dir, err = absPath(c.Output.Dir); err != nil {
 		return c, err
 	}
-	ins := make([]string, len(c.Inputs))
-	for i, in := range c.Inputs {
-		if ins[i], err = absPath(in); err != nil {
-			return c, err
-		}
-	}
-	c.Inputs = ins
 	if c.Against != "" {
 		if c.Against, err = absPath(c.Against); err != nil {
 			return c, err

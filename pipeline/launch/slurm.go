@@ -22,6 +22,9 @@ type SlurmOptions struct {
 	// ConfigPath is the run's config file (ConfigName) as the nodes see
 	// it: on a filesystem every node mounts.
 	ConfigPath string
+	// Dir is the directory the tasks run in: the launch's, where
+	// relative input paths are found.
+	Dir string
 	// LogDir receives one log per task, <LogDir>/winnow-<step>-<job>_<task>.log.
 	LogDir string
 	// CPUs and Mem are each task's share (--cpus-per-task, --mem); 0 leaves
@@ -90,6 +93,9 @@ func slurmScript(i, n int, s job.Step, tasks int, o SlurmOptions) string {
 	opt := func(k, v string) { fmt.Fprintf(&b, "#SBATCH --%s=%s\n", k, shellQuote(v)) }
 	opt("job-name", SlurmJobName(s.Name))
 	opt("array", arraySpec(seq(s.Tasks), o.Throttle))
+	if o.Dir != "" {
+		opt("chdir", o.Dir)
+	}
 	if o.CPUs > 0 {
 		opt("cpus-per-task", strconv.Itoa(o.CPUs))
 	}
