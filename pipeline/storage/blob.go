@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// through the default URL mux
@@ -103,7 +104,77 @@ func (s *blobStore) newReader(ctx context.Context, name string) (io.ReadCloser, 
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return r, nil
+	return &resumingReader{ctx: ctx, s: s, key: s.key(name), cur: r, size: r.Size(), mod: r.ModTime()}, nil
+}
+
+// maxResumes bounds how often one streaming read reopens its object.
+const maxResumes = 10
+
+// resumingReader streams an object and, when the connection breaks
+// midway (the SDK retries requests, not the reading of a body), asks for
+// the rest from the offset reached, with backoff: a reset an hour into a
+// large crawl file costs a request, not the file.
+type resumingReader struct {
+	ctx     context.Context
+	s       *blobStore
+	key     string
+	cur     *blob.Reader // nil after a failure
+	off     int64
+	size    int64
+	mod     time.Time
+	resumes int
+}
+
+func (r *resumingReader) Read(p []byte) (int, error) {
+	for {
+		if r.cur == nil {
+			if err := r.reopen(); err != nil {
+				return 0, err
+			}
+		}
+		n, err := r.cur.Read(p)
+		r.off += int64(n)
+		if err == nil || err == io.EOF || r.ctx.Err() != nil || r.resumes >= maxResumes {
+			return n, err
+		}
+		r.cur.Close()
+		r.cur = nil
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (r *resumingReader) reopen() error {
+	r.resumes++
+	delay := min(r.s.opts.maxBackoff, time.Duration(50<<min(r.resumes, 12))*time.Millisecond)
+	select {
+	case <-time.After(delay):
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
+	if r.off >= r.size {
+		// Everything was read: the failure was at the very end.
+		r.cur = nil
+		return io.EOF
+	}
+	rr, err := r.s.bkt.NewRangeReader(r.ctx, r.key, r.off, -1, nil)
+	if err != nil {
+		return fmt.Errorf("byte %d: resume: %w", r.off, wrap(err))
+	}
+	if rr.Size() != r.size || !rr.ModTime().Equal(r.mod) {
+		rr.Close()
+		return fmt.Errorf("byte %d: the object changed while it was read", r.off)
+	}
+	r.cur = rr
+	return nil
+}
+
+func (r *resumingReader) Close() error {
+	if r.cur == nil {
+		return nil
+	}
+	return r.cur.Close()
 }
 
 func (s *blobStore) newReaderAt(ctx context.Context, name string) (ReaderAt, error) {
@@ -111,7 +182,7 @@ func (s *blobStore) newReaderAt(ctx context.Context, name string) (ReaderAt, err
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return &blobReaderAt{ctx: ctx, bkt: s.bkt, key: s.key(name), size: attrs.Size}, nil
+	return &blobReaderAt{ctx: ctx, bkt: s.bkt, key: s.key(name), size: attrs.Size, maxBackoff: s.opts.maxBackoff}, nil
 }
 
 // blobReaderAt reads by ranged GETs, one per ReadAt: Parquet readers ask
@@ -122,6 +193,8 @@ type blobReaderAt struct {
 	bkt  *blob.Bucket
 	key  string
 	size int64
+	// maxBackoff caps the wait before reading a broken range again.
+	maxBackoff time.Duration
 
 	mu  sync.Mutex
 	pos int64 // for Seek
@@ -140,17 +213,19 @@ func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if want == 0 {
 		return 0, nil
 	}
-	rr, err := r.bkt.NewRangeReader(r.ctx, r.key, off, want, nil)
-	if err != nil {
-		return 0, wrap(err)
-	}
-	n, err := io.ReadFull(rr, p[:want])
-	if cerr := rr.Close(); err == nil {
-		err = cerr
-	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		// The object is shorter than when it was opened.
-		return n, fmt.Errorf("byte %d: object changed while reading: %w", off+int64(n), io.ErrUnexpectedEOF)
+	var n int
+	var err error
+	for attempt := 1; ; attempt++ {
+		var broken bool
+		n, broken, err = r.readRange(p[:want], off)
+		if err == nil || !broken || r.ctx.Err() != nil || attempt > maxResumes {
+			break
+		}
+		// A broken body: the SDK retried the request, not the read.
+		select {
+		case <-time.After(min(r.maxBackoff, time.Duration(50<<min(attempt, 12))*time.Millisecond)):
+		case <-r.ctx.Done():
+		}
 	}
 	if err != nil {
 		return n, err
@@ -159,6 +234,22 @@ func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readRange fills p from offset off with one ranged request. broken
+// reports an error while reading the body, after the request succeeded
+// (the SDK has already retried failed requests).
+func (r *blobReaderAt) readRange(p []byte, off int64) (n int, broken bool, err error) {
+	rr, err := r.bkt.NewRangeReader(r.ctx, r.key, off, int64(len(p)), nil)
+	if err != nil {
+		return 0, false, wrap(err)
+	}
+	n, err = io.ReadFull(rr, p)
+	rr.Close()
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = fmt.Errorf("byte %d: %w", off+int64(n), io.ErrUnexpectedEOF)
+	}
+	return n, err != nil, err
 }
 
 func (r *blobReaderAt) Seek(offset int64, whence int) (int64, error) {

@@ -414,3 +414,65 @@ func ExampleBucket() {
 	// mem://example/run/lang=en/part-00000-00000.parquet 3
 	// mem://example/run/stats.json 2
 }
+
+// TestResume breaks downloads midway: the reader asks for the rest and
+// the bytes come out whole; past the limit of resumes the error shows.
+func TestResume(t *testing.T) {
+	ctx := context.Background()
+	s3 := fakes3.Start(t, "bkt")
+	b := open(t, s3.URL("bkt", ""), storage.WithRetry(3, 10*time.Millisecond))
+	data := make([]byte, 3<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	write(t, b, "crawl.warc.gz", string(data))
+
+	s3.Cut(4, 200_000)
+	r, err := b.NewReader(ctx, "crawl.warc.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes (%v) through 4 broken connections, want %d identical", len(got), err, len(data))
+	}
+	if s3.Cuts() != 4 {
+		t.Errorf("%d downloads broken, want 4", s3.Cuts())
+	}
+
+	s3.Cut(1000, 100_000)
+	r, err = b.NewReader(ctx, "crawl.warc.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	r.Close()
+	s3.Cut(0, 0)
+	if err == nil {
+		t.Error("endless breaks: no error")
+	}
+}
+
+// TestReaderAtResume breaks ranged reads midway: ReadAt asks again.
+func TestReaderAtResume(t *testing.T) {
+	ctx := context.Background()
+	s3 := fakes3.Start(t, "bkt")
+	b := open(t, s3.URL("bkt", ""), storage.WithRetry(3, 10*time.Millisecond))
+	data := bytes.Repeat([]byte("0123456789"), 100_000)
+	write(t, b, "x.parquet", string(data))
+	r, err := b.NewReaderAt(ctx, "x.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s3.Cut(2, 1000)
+	p := make([]byte, 500_000)
+	if n, err := r.ReadAt(p, 12345); n != len(p) || err != nil || !bytes.Equal(p, data[12345:12345+len(p)]) {
+		t.Errorf("ReadAt through broken connections = %d, %v", n, err)
+	}
+	if s3.Cuts() != 2 {
+		t.Errorf("%d reads broken, want 2", s3.Cuts())
+	}
+}

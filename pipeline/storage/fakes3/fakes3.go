@@ -6,6 +6,7 @@ package fakes3
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -20,6 +21,9 @@ type Server struct {
 	mu        sync.Mutex
 	throttle  int // requests still to answer with 503 SlowDown
 	throttled int // requests answered with 503 SlowDown
+	cut       int // object downloads still to break
+	cutAfter  int // bytes of a broken download sent before the break
+	cuts      int // downloads broken
 	requests  map[string]int
 }
 
@@ -45,7 +49,16 @@ func Start(t testing.TB, buckets ...string) *Server {
 			s.throttle--
 			s.throttled++
 		}
+		cut := !slow && r.Method == http.MethodGet && s.cut > 0 && isObject(r)
+		if cut {
+			s.cut--
+			s.cuts++
+		}
+		after := s.cutAfter
 		s.mu.Unlock()
+		if cut {
+			w = &cutWriter{ResponseWriter: w, left: after}
+		}
 		if slow {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -89,6 +102,47 @@ func (s *Server) Throttle(n int) {
 	s.mu.Lock()
 	s.throttle = n
 	s.mu.Unlock()
+}
+
+// Cut breaks the connection of the next n object downloads after
+// `after` bytes of their body, as a reset network does.
+func (s *Server) Cut(n, after int) {
+	s.mu.Lock()
+	s.cut, s.cutAfter = n, after
+	s.mu.Unlock()
+}
+
+// Cuts returns how many downloads were broken.
+func (s *Server) Cuts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cuts
+}
+
+// isObject reports whether r reads an object rather than a listing.
+func isObject(r *http.Request) bool {
+	q := r.URL.Query()
+	return !q.Has("list-type") && !q.Has("uploads") && !q.Has("uploadId") && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1
+}
+
+// cutWriter sends up to left bytes of the body, then aborts the
+// response: the client sees the connection close early.
+type cutWriter struct {
+	http.ResponseWriter
+	left int
+}
+
+func (c *cutWriter) Write(p []byte) (int, error) {
+	if len(p) <= c.left {
+		c.left -= len(p)
+		return c.ResponseWriter.Write(p)
+	}
+	c.ResponseWriter.Write(p[:c.left])
+	c.left = 0
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // Throttled returns how many requests were answered with 503 SlowDown.
