@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -246,21 +245,26 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 		n := e - s
 		wordBytes += n
 		w := wordInfo{start: int32(s), end: int32(e)}
+		var x uint64
+		short := false
 		if n <= 8 {
-			x := packWord(raw, s, n)
+			x = packWord(raw, s, n)
 			w.hash = mix64(x)
-			words = append(words, w)
-			if x&0x8080808080808080 == 0 {
-				st.shortASCII(x, w.hash, n, nfc, e)
-				continue
-			}
+			short = x&0x8080808080808080 == 0
 		} else {
 			w.hash = xxhash.Sum64String(nfc[s:e])
-			words = append(words, w)
 		}
-		st.word(a, raw, w, &sc.buf)
+		words = append(words, w)
+		if short {
+			st.shortASCII(x, w.hash, n, nfc, e)
+		} else {
+			st.word(a, raw, w, &sc.buf)
+		}
 	}
-	a.words = a.keepWords(words)
+	// Nothing tells when an analysis is dropped with its document's
+	// text, so its words cannot be recycled: they are copied out of the
+	// scratch space at their exact size (see newAnalysis).
+	a.words = append([]wordInfo(nil), words...)
 	sc.words = words
 	putScratch(sc)
 	a.stats = st
@@ -272,47 +276,6 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 		}
 	}
 	return a
-}
-
-// wordBuf holds a word slice for reuse. The words of a text take more
-// memory than the text, and allocating them afresh for every document
-// cost a sixth of the four quality families' time, mostly in the
-// allocator and the collector, so an analysis takes its slice from a
-// pool and gives it back once the analysis is unreachable — after its
-// document's text is replaced or the document is reset — through a
-// cleanup (runtime.AddCleanup). Nothing else may hold the slice: an
-// analysis carried over a rewrite is the same analysis (see rewrite).
-type wordBuf struct{ words []wordInfo }
-
-// Word slices are pooled by capacity class: class k holds 1<<k words.
-// Smaller slices are cheaper to allocate than to recycle; larger ones,
-// for exceptional documents, are left to the collector.
-const (
-	minWordClass = 7
-	maxWordClass = 17
-)
-
-var wordPools [maxWordClass + 1]sync.Pool
-
-// keepWords returns a copy of words for the analysis to keep.
-func (a *analysis) keepWords(words []wordInfo) []wordInfo {
-	k := max(bits.Len(uint(len(words)-1)), minWordClass)
-	if len(words) < 1<<(minWordClass-1) || k > maxWordClass {
-		return append([]wordInfo(nil), words...)
-	}
-	wb, _ := wordPools[k].Get().(*wordBuf)
-	if wb == nil {
-		wb = &wordBuf{words: make([]wordInfo, 0, 1<<k)}
-	}
-	wb.words = append(wb.words[:0], words...)
-	runtime.AddCleanup(a, recycleWords, wb)
-	return wb.words
-}
-
-// recycleWords returns the slice of an unreachable analysis to its pool.
-func recycleWords(wb *wordBuf) {
-	k := bits.Len(uint(cap(wb.words) - 1))
-	wordPools[k].Put(wb)
 }
 
 // packWord returns the n ≤ 8 bytes at raw[s:] packed little-endian into
@@ -685,8 +648,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 	}
 	doc.SetText(out)
 	if reuse {
-		// The same analysis, now of the new text: its word slice is
-		// recycled when it is dropped (see wordBuf).
+		// The same analysis, now of the new text.
 		a.nfc, a.words, a.lines, a.linesOnce = out, a.words[:k], lines[:j], true
 		a.runes = runeCount(out)
 		a.ascii = a.runes == len(out)
