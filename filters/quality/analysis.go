@@ -237,11 +237,21 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 	words := sc.words[:0]
 	// raw views the text as bytes, without copying, for 8-byte loads.
 	raw := unsafe.Slice(unsafe.StringData(nfc), len(nfc))
+	// Lines ending at "\n" only — nearly all texts — are split here as
+	// the words go by (nfcLines splits the others).
+	var lb lineBuilder
+	byLine := strings.IndexByte(nfc, '\r') < 0
+	if byLine {
+		lb.reset(nfc, sc.lines[:0])
+	}
 	var ws text.WordScanner
 	ws.Reset(nfc)
 	wordBytes := 0
 	for ws.Next() {
 		s, e := ws.Span()
+		if s > lb.end && byLine {
+			lb.closeBefore(s, len(words))
+		}
 		n := e - s
 		wordBytes += n
 		w := wordInfo{start: int32(s), end: int32(e)}
@@ -266,6 +276,11 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 	// scratch space at their exact size (see newAnalysis).
 	a.words = append([]wordInfo(nil), words...)
 	sc.words = words
+	if byLine {
+		lb.closeBefore(len(nfc)+1, len(words))
+		a.lines, a.linesOnce = append([]lineSpan(nil), lb.lines...), true
+		sc.lines = lb.lines
+	}
 	putScratch(sc)
 	a.stats = st
 	a.wordRunes = wordBytes
@@ -358,6 +373,46 @@ func mix64(x uint64) uint64 {
 // single spaces, as the n-gram "w1 w2 … wn" is written.
 func (a *analysis) gramRunes(i, j int) int {
 	return a.chars(i, j) + (j - i - 1)
+}
+
+// lineBuilder splits a text into lines at "\n" as its words are
+// segmented, giving each line the words that start in it: nfcLines'
+// lines, without a pass of their own over the words.
+type lineBuilder struct {
+	s          string
+	start, end int // the current line: start, and the offset of its "\n" or the text's end
+	w0         int // the current line's first word
+	done       bool
+	lines      []lineSpan
+}
+
+func (lb *lineBuilder) reset(s string, lines []lineSpan) {
+	*lb = lineBuilder{s: s, lines: lines, done: len(s) == 0}
+	lb.findEnd()
+}
+
+func (lb *lineBuilder) findEnd() {
+	lb.end = len(lb.s)
+	if n := strings.IndexByte(lb.s[lb.start:], '\n'); n >= 0 {
+		lb.end = lb.start + n
+	}
+}
+
+// closeBefore adds the lines that end before offset s, word w being the
+// first not in them.
+func (lb *lineBuilder) closeBefore(s, w int) {
+	for !lb.done && lb.end < s {
+		line := lb.s[lb.start:lb.end]
+		lb.lines = append(lb.lines, lineSpan{start: lb.start, end: lb.end, w0: lb.w0, w1: w, hash: xxhash.Sum64String(line), blank: lb.w0 == w && text.IsBlank(line)})
+		lb.w0 = w
+		lb.start = lb.end + 1
+		if lb.start >= len(lb.s) {
+			lb.done = true
+			lb.end = len(lb.s) + 1 // past every word
+			return
+		}
+		lb.findEnd()
+	}
 }
 
 // nfcLines returns the lines of the NFC text with their word ranges.
@@ -511,6 +566,7 @@ type scratch struct {
 	grams []uint64
 	cand  []int32
 	slots []int32 // n-gram positions found repeated
+	lines []lineSpan
 	strs  []string
 	buf   []byte
 	marks []uint8
@@ -532,6 +588,9 @@ func putScratch(s *scratch) {
 	}
 	if cap(s.cand) > maxPooledSlots {
 		s.cand, s.slots = nil, nil
+	}
+	if cap(s.lines) > maxPooledSlots {
+		s.lines = nil
 	}
 	if cap(s.grams) > maxPooledSlots {
 		s.grams = nil

@@ -216,3 +216,20 @@ func TestFindPhrasesMatchesContains(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesWhileSegmenting checks the lines split as the words go by
+// against nfcLines' own split.
+func TestLinesWhileSegmenting(t *testing.T) {
+	texts := []string{"", "\n", "\n\n", "a", "a\n", "a\nb", "\nab cd\n\n  \nef\n", "x \xff\n\u0301y\n"}
+	for _, d := range oddDocs(100, 13) {
+		texts = append(texts, d.text, strings.ReplaceAll(d.text, "\r", ""))
+	}
+	for _, s := range texts {
+		a := newAnalysis(s)
+		got := a.nfcLines()
+		a.lines, a.linesOnce = nil, false
+		if want := a.nfcLines(); !slices.Equal(got, want) {
+			t.Fatalf("%q:\n got %+v\nwant %+v", s, got, want)
+		}
+	}
+}
