@@ -326,3 +326,21 @@ func TestIsASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestNonAlnum checks the eight-byte letter-and-digit test against the
+// byte table for every byte value in every position.
+func TestNonAlnum(t *testing.T) {
+	for c := range 256 {
+		for p := range 8 {
+			x := uint64(0x6161616161616161) &^ (0xFF << (8 * p)) // "aaaaaaaa" with byte p cleared
+			x |= uint64(c) << (8 * p)
+			want := uint64(0)
+			if byteKind[c] != kAlnum {
+				want = 0x80 << (8 * p)
+			}
+			if got := nonAlnum(x); got != want {
+				t.Fatalf("byte %#x at %d: %#x, want %#x", c, p, got, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"math/bits"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -157,6 +158,19 @@ var byteKind = func() (t [256]uint8) {
 	return t
 }()
 
+// nonAlnum returns 0x80 in each byte of x that is not an ASCII letter or
+// digit. Each test adds a constant to the low seven bits of every byte,
+// which cannot carry into the next byte, and reads the high bit: a
+// letter is 'a'..'z' once bit 0x20 is set, a digit '0'..'9'.
+func nonAlnum(x uint64) uint64 {
+	const hi = 0x8080808080808080
+	y := x &^ hi
+	l := y | 0x2020202020202020
+	letter := (l + 0x1F1F1F1F1F1F1F1F) &^ (l + 0x0505050505050505)
+	digit := (y + 0x5050505050505050) &^ (y + 0x4646464646464646)
+	return ^(letter | digit) & hi | x&hi
+}
+
 // WordScanner iterates over the words of a string without allocating.
 //
 // Words are the word-like segments of Unicode UAX #29 (default word
@@ -232,11 +246,22 @@ func (sc *WordScanner) Next() bool {
 			// A run of ASCII letters and digits — most words whole —
 			// ends the word when a separator or the end follows; any
 			// other byte goes through the rules with the run's last
-			// class.
+			// class. The run is measured eight bytes at a time, which
+			// takes most words in one step without a branch per byte.
 			i++
+			for i+8 <= len(s) {
+				x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+					uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+				if m := nonAlnum(x); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					goto run
+				}
+				i += 8
+			}
 			for i < len(s) && byteKind[s[i]] == kAlnum {
 				i++
 			}
+		run:
 			if i < len(s) && byteKind[s[i]] != kSep {
 				last := clsLetter
 				if s[i-1] <= '9' {
