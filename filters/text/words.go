@@ -168,7 +168,7 @@ func nonAlnum(x uint64) uint64 {
 	l := y | 0x2020202020202020
 	letter := (l + 0x1F1F1F1F1F1F1F1F) &^ (l + 0x0505050505050505)
 	digit := (y + 0x5050505050505050) &^ (y + 0x4646464646464646)
-	return ^(letter | digit) & hi | x&hi
+	return ^(letter|digit)&hi | x&hi
 }
 
 // WordScanner iterates over the words of a string without allocating.
