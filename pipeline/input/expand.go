@@ -22,14 +22,19 @@ var skipSuffixes = []string{
 
 // skipped reports whether a file or directory met while walking a
 // directory or matched by a glob is not an input: hidden names (leading
-// '.'), and files with the names of job markers, checksums and summaries.
+// '.' or, as Hadoop and Spark have it, '_': a winnow output's _tasks and
+// _work, Spark's _temporary), winnow's own stats.json, and files with the
+// names of job markers, checksums and summaries. So the output of one run
+// is the input of the next as it is.
 func skipped(name string, dir bool) bool {
-	if strings.HasPrefix(name, ".") {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
 		return true
 	}
 	if dir {
-		// Spark and Hadoop write uncommitted output under _temporary.
-		return name == "_temporary"
+		return false
+	}
+	if name == "stats.json" {
+		return true
 	}
 	if strings.HasPrefix(name, "_committed_") || strings.HasPrefix(name, "_started_") {
 		return true

@@ -14,6 +14,8 @@ func TestExpand(t *testing.T) {
 		"a.jsonl", "b.jsonl.gz", "sub/c.txt", "sub/deeper/d.parquet",
 		".hidden.jsonl", ".git/config", "sub/_SUCCESS", "sub/.c.txt.crc", "sub/c.txt.crc",
 		"sub/_committed_123", "_temporary/0/part-0.jsonl", "x.jsonl.md5",
+		// a winnow output read as input: its accounting and task files are not documents
+		"sub/stats.json", "sub/_tasks/write/00000.done", "sub/_work/spill/00000.zst", "sub/_notes.txt",
 	} {
 		p := filepath.Join(dir, f)
 		os.MkdirAll(filepath.Dir(p), 0o755)

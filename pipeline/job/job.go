@@ -359,11 +359,7 @@ func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipel
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(c.Output.Dir, 0o755); err != nil {
-		closeStages(stages)
-		return nil, fmt.Errorf("output directory: %w", err)
-	}
-	sink, err := output.New(c.Output.Dir, output.Options{
+	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
