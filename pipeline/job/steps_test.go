@@ -137,7 +137,7 @@ func keptDocs(t *testing.T, out string) map[string]string {
 		for sc.Scan() {
 			var rec struct {
 				ID, Text, Lang string
-				Mark          *float64 `json:"job_mark.len"`
+				Mark           *float64 `json:"job_mark.len"`
 			}
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 				t.Fatalf("%s: %v", name, err)
