@@ -40,7 +40,7 @@ type analysis struct {
 	// runes is the number of characters of nfc, wordRunes those of its
 	// words.
 	runes, wordRunes int
-	// ascii is set when nfc holds no continuation byte, so that every
+	// ascii is set when nfc holds only ASCII bytes, so that every
 	// span's characters are its bytes.
 	ascii bool
 
@@ -192,6 +192,7 @@ type lineSpan struct {
 	start, end int
 	w0, w1     int
 	hash       uint64 // xxhash of the line
+	maxWord    int32  // bytes of the line's longest word
 	blank      bool   // white space only (text.IsBlank)
 }
 
@@ -227,8 +228,10 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
-	a := &analysis{nfc: nfc, runes: runeCount(nfc)}
-	a.ascii = a.runes == len(nfc)
+	a := &analysis{nfc: nfc, runes: len(nfc), ascii: text.IsASCII(nfc)}
+	if !a.ascii {
+		a.runes = runeCount(nfc)
+	}
 	if stop != nil && stop.substr != nil {
 		stop = nil
 	}
@@ -249,10 +252,13 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 	wordBytes := 0
 	for ws.Next() {
 		s, e := ws.Span()
-		if s > lb.end && byLine {
-			lb.closeBefore(s, len(words))
-		}
 		n := e - s
+		if byLine {
+			if s > lb.end {
+				lb.closeBefore(s, len(words))
+			}
+			lb.maxWord = max(lb.maxWord, n)
+		}
 		wordBytes += n
 		w := wordInfo{start: int32(s), end: int32(e)}
 		var x uint64
@@ -382,6 +388,7 @@ type lineBuilder struct {
 	s          string
 	start, end int // the current line: start, and the offset of its "\n" or the text's end
 	w0         int // the current line's first word
+	maxWord    int // bytes of the current line's longest word so far
 	done       bool
 	lines      []lineSpan
 }
@@ -403,8 +410,8 @@ func (lb *lineBuilder) findEnd() {
 func (lb *lineBuilder) closeBefore(s, w int) {
 	for !lb.done && lb.end < s {
 		line := lb.s[lb.start:lb.end]
-		lb.lines = append(lb.lines, lineSpan{start: lb.start, end: lb.end, w0: lb.w0, w1: w, hash: xxhash.Sum64String(line), blank: lb.w0 == w && text.IsBlank(line)})
-		lb.w0 = w
+		lb.lines = append(lb.lines, lineSpan{start: lb.start, end: lb.end, w0: lb.w0, w1: w, hash: xxhash.Sum64String(line), maxWord: int32(lb.maxWord), blank: lb.w0 == w && text.IsBlank(line)})
+		lb.w0, lb.maxWord = w, 0
 		lb.start = lb.end + 1
 		if lb.start >= len(lb.s) {
 			lb.done = true
@@ -425,12 +432,13 @@ func (a *analysis) nfcLines() []lineSpan {
 	a.linesOnce = true
 	w := 0
 	add := func(s, e int) {
-		w0 := w
+		w0, maxWord := w, int32(0)
 		for w < a.numWords() && int(a.words[w].start) < e {
+			maxWord = max(maxWord, a.words[w].end-a.words[w].start)
 			w++
 		}
 		line := a.nfc[s:e]
-		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w, hash: xxhash.Sum64String(line), blank: w0 == w && text.IsBlank(line)})
+		a.lines = append(a.lines, lineSpan{start: s, end: e, w0: w0, w1: w, hash: xxhash.Sum64String(line), maxWord: maxWord, blank: w0 == w && text.IsBlank(line)})
 	}
 	if strings.IndexByte(a.nfc, '\r') < 0 {
 		// Lines end at "\n" only: IndexByte is vectorised, where
@@ -696,7 +704,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 				a.words[k] = wi
 				k++
 			}
-			lines[j] = lineSpan{start: b.Len(), end: b.Len() + len(line), w0: k0, w1: k, hash: l.hash}
+			lines[j] = lineSpan{start: b.Len(), end: b.Len() + len(line), w0: k0, w1: k, hash: l.hash, maxWord: l.maxWord}
 			j++
 		}
 		b.WriteString(line)
@@ -709,8 +717,11 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 	if reuse {
 		// The same analysis, now of the new text.
 		a.nfc, a.words, a.lines, a.linesOnce = out, a.words[:k], lines[:j], true
-		a.runes = runeCount(out)
-		a.ascii = a.runes == len(out)
+		// The kept lines are the old text's: ASCII stays ASCII.
+		a.runes = len(out)
+		if !a.ascii {
+			a.runes = runeCount(out)
+		}
 		a.wordRunes = a.chars(0, k)
 		a.stats = wordStats{}
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return a })

@@ -170,7 +170,8 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 			continue
 		}
 		nonBlank++
-		if c.MaxWordLength > 0 {
+		// Bytes bound characters: most lines need no look at their words.
+		if c.MaxWordLength > 0 && int(l.maxWord) > c.MaxWordLength {
 			for w := l.w0; w < l.w1; w++ {
 				// Bytes bound characters: most words need no count.
 				if int(a.words[w].end-a.words[w].start) > c.MaxWordLength && a.wordLen(w) > c.MaxWordLength {
@@ -218,7 +219,11 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 			}
 		}
 		if v == lineKeep {
-			sentences += countSentences(cleaned, sc)
+			if a.ascii {
+				sentences += countASCIISentences(cleaned)
+			} else {
+				sentences += countSentences(cleaned, sc)
+			}
 		} else {
 			counts[v]++
 			removedChars += runeCount(line)
@@ -428,6 +433,11 @@ func countSentences(line string, sc *scratch) int {
 		sc.strs = text.AppendSentences(sc.strs[:0], line)
 		return len(sc.strs)
 	}
+	return countASCIISentences(line)
+}
+
+// countASCIISentences is countSentences for an ASCII line.
+func countASCIISentences(line string) int {
 	dotsOnly := strings.IndexByte(line, '!') < 0 && strings.IndexByte(line, '?') < 0
 	n, start := 0, 0
 	for i := 0; i < len(line); {
