@@ -13,7 +13,7 @@ import (
 	"github.com/winnow-data/winnow/pipeline/storage/fakes3"
 )
 
-func putObjects(t *testing.T, loc string, objs map[string][]byte) {
+func putObjects(t testing.TB, loc string, objs map[string][]byte) {
 	t.Helper()
 	ctx := context.Background()
 	b, err := storage.Open(ctx, loc)
