@@ -88,7 +88,7 @@ func (a *analysis) wordStats(stop *stopSet, buf *[]byte) wordStats {
 		n := int(w.end - w.start)
 		if n <= 8 {
 			if x := packWord(raw, int(w.start), n); x&0x8080808080808080 == 0 {
-				st.shortASCII(x, w.hash, n, a.nfc, int(w.end))
+				st.shortASCII(x, n, a.nfc, int(w.end))
 				continue
 			}
 		}
@@ -99,12 +99,12 @@ func (a *analysis) wordStats(stop *stopSet, buf *[]byte) wordStats {
 }
 
 // shortASCII counts the ASCII word text[end-n:end] of n ≤ 8 bytes,
-// packed in x (see packWord), with hash h.
-func (st *wordStats) shortASCII(x, h uint64, n int, text string, end int) {
+// packed in x (see packWord).
+func (st *wordStats) shortASCII(x uint64, n int, text string, end int) {
 	if asciiLetter(x) != 0 {
 		st.alpha++
 	}
-	if st.stop != nil && st.stop.hasShort(x, h, n) {
+	if st.stop != nil && st.stop.hasShort(x) {
 		st.stops++
 	}
 	if n >= 5 {
@@ -272,7 +272,7 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 		}
 		words = append(words, w)
 		if short {
-			st.shortASCII(x, w.hash, n, nfc, e)
+			st.shortASCII(x, n, nfc, e)
 		} else {
 			st.word(a, raw, w, &sc.buf)
 		}

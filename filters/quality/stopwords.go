@@ -90,16 +90,58 @@ type stopSet struct {
 	lenMask uint64   // bit n set when a word of n bytes (n < 64) is listed
 	filter  uint64   // bit h%64 set for each listed hash h: most words miss it
 	substr  []string // for substrLangs: count occurrences in the text
+
+	// short holds the ASCII words of up to 8 bytes packed (packWord),
+	// each in its own slot (shortSlot), so that a short ASCII word is
+	// looked up with one multiply, load and compare, where hashing it
+	// and searching the list branched on every word.
+	short    [shortSlots]uint64
+	shortMul uint64
+}
+
+// shortSlots is the size of stopSet.short: the lists' short ASCII words
+// (at most about 20) fit without collision for a multiplier found in a
+// few tries.
+const shortSlots = 128
+
+// shortSlot returns the slot of a packed word in stopSet.short.
+func (s *stopSet) shortSlot(x uint64) uint64 {
+	return x * s.shortMul >> (64 - 7)
+}
+
+// placeShort finds a multiplier that gives each of words (packed) a
+// slot of its own, and fills the slots; deterministic.
+func (s *stopSet) placeShort(words []uint64) {
+	for seed := uint64(1); ; seed++ {
+		s.shortMul = mix64(seed) | 1
+		s.short = [shortSlots]uint64{}
+		ok := true
+		for _, x := range words {
+			i := s.shortSlot(x)
+			if s.short[i] != 0 && s.short[i] != x {
+				ok = false
+				break
+			}
+			s.short[i] = x
+		}
+		if ok {
+			return
+		}
+	}
 }
 
 var stopSets = func() map[string]*stopSet {
 	m := make(map[string]*stopSet, len(stopWordLists))
 	for lang, list := range stopWordLists {
 		s := &stopSet{}
+		var short []uint64
 		for _, w := range strings.Fields(list) {
 			if substrLangs[lang] {
 				s.substr = append(s.substr, w)
 				continue
+			}
+			if len(w) <= 8 && isASCII(w) {
+				short = append(short, packString(w))
 			}
 			h, _ := wordHash(w)
 			s.hashes = append(s.hashes, h)
@@ -110,6 +152,7 @@ var stopSets = func() map[string]*stopSet {
 			}
 		}
 		slices.Sort(s.hashes)
+		s.placeShort(short)
 		m[lang] = s
 	}
 	return m
@@ -142,17 +185,12 @@ func (s *stopSet) contains(h uint64) bool {
 	return false
 }
 
-// hasShort reports whether the ASCII word of size ≤ 8 bytes packed in x
-// (see packWord), whose hash is h, is a stop word. Lower case keeps the
-// length, and an upper-case word is lowered in its packed form.
-func (s *stopSet) hasShort(x, h uint64, size int) bool {
-	if s.lenMask&(1<<size) == 0 {
-		return false
-	}
-	if u := asciiUpper(x); u != 0 {
-		h = mix64(x | u>>2)
-	}
-	return s.contains(h)
+// hasShort reports whether the ASCII word of up to 8 bytes packed in x
+// (see packWord) is a stop word. Lower case keeps the length, and the
+// word is lowered in its packed form.
+func (s *stopSet) hasShort(x uint64) bool {
+	low := x | asciiUpper(x)>>2
+	return s.short[s.shortSlot(low)] == low
 }
 
 // has reports whether the word with hash h, lower-cased, is a stop word.
@@ -219,7 +257,7 @@ func (s *stopSet) count(a *analysis, buf *[]byte) int {
 			}
 			continue
 		}
-		if s.hasShort(x, w.hash, size) {
+		if s.hasShort(x) {
 			n++
 		}
 	}

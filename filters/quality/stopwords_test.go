@@ -114,3 +114,26 @@ func TestWordStatsFusedMatchesPass(t *testing.T) {
 		}
 	}
 }
+
+// TestShortStopWordSlots checks that every list's short ASCII words have
+// slots of their own and that other short words miss.
+func TestShortStopWordSlots(t *testing.T) {
+	for lang, set := range stopSets {
+		if set.substr != nil {
+			continue
+		}
+		for _, w := range strings.Fields(stopWordLists[lang]) {
+			if len(w) > 8 || !isASCII(w) {
+				continue
+			}
+			for _, form := range []string{w, strings.ToUpper(w), strings.ToUpper(w[:1]) + w[1:]} {
+				if !set.hasShort(packString(form)) {
+					t.Errorf("%s: %q not found", lang, form)
+				}
+			}
+			if set.hasShort(packString(w + "x")) {
+				t.Errorf("%s: %q found", lang, w+"x")
+			}
+		}
+	}
+}
