@@ -204,7 +204,11 @@ const keyAnalysis memoKey = 0
 // counted for the document's language.
 func analyse(doc *pipeline.Document) *analysis {
 	return doc.Memo(keyAnalysis, func(d *pipeline.Document) any {
-		return newAnalysisFor(text.DocNFC(d), stopWordsFor(d.Lang))
+		// ASCII text is its own NFC: one check serves both.
+		if text.IsASCII(d.Text) {
+			return newASCIIAnalysis(d.Text, true, stopWordsFor(d.Lang))
+		}
+		return newASCIIAnalysis(text.DocNFC(d), false, stopWordsFor(d.Lang))
 	}).(*analysis)
 }
 
@@ -225,10 +229,15 @@ func newAnalysis(nfc string) *analysis { return newAnalysisFor(nfc, nil) }
 // newAnalysisFor is newAnalysis counting the stop words of stop as well
 // (none for nil or a list matched as substrings).
 func newAnalysisFor(nfc string, stop *stopSet) *analysis {
+	return newASCIIAnalysis(nfc, text.IsASCII(nfc), stop)
+}
+
+// newASCIIAnalysis is newAnalysisFor for a text known to be ASCII or not.
+func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
-	a := &analysis{nfc: nfc, runes: len(nfc), ascii: text.IsASCII(nfc)}
+	a := &analysis{nfc: nfc, runes: len(nfc), ascii: ascii}
 	if !a.ascii {
 		a.runes = runeCount(nfc)
 	}
