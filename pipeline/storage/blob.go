@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -15,9 +16,10 @@ import (
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// through the default URL mux
-	_ "gocloud.dev/blob/gcsblob"   // gs:// through the default URL mux
+	"gocloud.dev/blob/gcsblob"
 	"gocloud.dev/blob/memblob"
 	"gocloud.dev/gcerrors"
+	"gocloud.dev/gcp"
 )
 
 // blobStore is a prefix of a gocloud bucket.
@@ -76,8 +78,12 @@ func openBlob(ctx context.Context, loc string, u *url.URL, o options) (*blobStor
 		// The drivers' URL openers read each cloud's standard
 		// environment; the bucket is opened without the prefix, which
 		// this package applies itself.
-		bu := url.URL{Scheme: scheme, Host: u.Host, RawQuery: q.Encode()}
-		s.bkt, err = blob.OpenBucket(ctx, bu.String())
+		bu := &url.URL{Scheme: scheme, Host: u.Host, RawQuery: q.Encode()}
+		if scheme == "gs" && os.Getenv("STORAGE_EMULATOR_HOST") == "" && os.Getenv("STORAGE_EMULATOR_HOST_GRPC") == "" {
+			s.bkt, err = openGCS(ctx, bu)
+		} else {
+			s.bkt, err = blob.OpenBucket(ctx, bu.String())
+		}
 	default:
 		return nil, fmt.Errorf("storage: %s: unsupported scheme %q (want s3, gs, azblob, file or mem)", loc, u.Scheme)
 	}
@@ -85,6 +91,27 @@ func openBlob(ctx context.Context, loc string, u *url.URL, o options) (*blobStor
 		return nil, fmt.Errorf("storage: %s: %w", loc, err)
 	}
 	return s, nil
+}
+
+// openGCS loads Google's default credentials itself: gcsblob's default
+// opener prints a warning on standard output when there are none, which
+// would corrupt a command's output (dupstats --json) when reading a
+// public bucket anonymously.
+func openGCS(ctx context.Context, u *url.URL) (*blob.Bucket, error) {
+	o := &gcsblob.URLOpener{}
+	if q := u.Query(); q.Get("anonymous") == "true" || q.Get("access_id") == "-" {
+		// A public bucket: no credentials are looked for.
+		o.Client = gcp.NewAnonymousHTTPClient(gcp.DefaultTransport())
+		return o.OpenBucketURL(ctx, u)
+	}
+	creds, err := gcp.DefaultCredentials(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("Google Cloud credentials (set GOOGLE_APPLICATION_CREDENTIALS, or anonymous=true for a public bucket): %w", err)
+	}
+	if o.Client, err = gcp.NewHTTPClient(gcp.DefaultTransport(), gcp.CredentialsTokenSource(creds)); err != nil {
+		return nil, err
+	}
+	return o.OpenBucketURL(ctx, u)
 }
 
 func (s *blobStore) key(name string) string { return s.prefix + name }

@@ -476,3 +476,25 @@ func TestReaderAtResume(t *testing.T) {
 		t.Errorf("%d reads broken, want 2", s3.Cuts())
 	}
 }
+
+// TestOpenClouds opens Google Cloud Storage and Azure locations with
+// credentials that need no network, and checks where they point.
+func TestOpenClouds(t *testing.T) {
+	t.Setenv("AZURE_STORAGE_ACCOUNT", "devstoreaccount1")
+	// The storage emulator's published development key.
+	t.Setenv("AZURE_STORAGE_KEY", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")
+	for _, c := range []struct{ loc, join string }{
+		{"gs://my-bucket/runs/1?anonymous=true", "gs://my-bucket/runs/1/x"},
+		{"azblob://container/runs/1?localemu=true&domain=127.0.0.1:10000&protocol=http", "azblob://container/runs/1/x"},
+	} {
+		b, err := storage.Open(context.Background(), c.loc)
+		if err != nil {
+			t.Errorf("Open(%s): %v", c.loc, err)
+			continue
+		}
+		if got := b.Join("x"); got != c.join {
+			t.Errorf("Join = %s, want %s", got, c.join)
+		}
+		b.Close()
+	}
+}
