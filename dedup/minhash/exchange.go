@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -57,8 +58,19 @@ func (s *Stage) fingerprint() string {
 	return xchg.Fingerprint(parts...)
 }
 
+// fingerprints caches fingerprint by [num_perm, shingle_words, bands,
+// rows].
+var fingerprints sync.Map
+
 func (s *Stage) header(k xchg.Kind) xchg.Header {
-	s.fpOnce.Do(func() { s.fp = s.fingerprint() })
+	s.fpOnce.Do(func() {
+		key := [4]int{s.cfg.NumPerm, s.cfg.ShingleWords, s.cfg.Bands, s.cfg.Rows}
+		fp, ok := fingerprints.Load(key)
+		if !ok {
+			fp, _ = fingerprints.LoadOrStore(key, s.fingerprint())
+		}
+		s.fp = fp.(string)
+	})
 	layout := "bands"
 	if s.signatureLayout() {
 		layout = "signatures"

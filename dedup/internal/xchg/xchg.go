@@ -143,7 +143,7 @@ type Reader struct {
 
 // NewReader reads and checks the header of r against want.
 func NewReader(r io.Reader, want Header) (*Reader, error) {
-	x := &Reader{br: bufio.NewReaderSize(r, 256<<10), h: xxhash.New(), what: want.Stage + " " + want.Kind.String() + " state"}
+	x := &Reader{br: bufio.NewReaderSize(r, 64<<10), h: xxhash.New(), what: want.Stage + " " + want.Kind.String() + " state"}
 	var fixed [12]byte
 	if err := x.Read(fixed[:], "header"); err != nil {
 		return nil, err
