@@ -200,3 +200,30 @@ func TestOpenLocal(t *testing.T) {
 		}
 	}
 }
+
+// Shards go to object storage by URL; mem:// stands in for s3://,
+// gs:// or azblob:// here.
+func ExampleOpen() {
+	ctx := context.Background()
+	w, err := Open(ctx, "mem://example-bucket/run-1", Options{})
+	if err != nil {
+		panic(err)
+	}
+	w.Write([]*pipeline.Document{
+		{ID: "1", Text: "A short English text.", Lang: "en"},
+		{ID: "2", Text: "Ein kurzer deutscher Text.", Lang: "de"},
+	})
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	b, _ := storage.Open(ctx, "mem://example-bucket/run-1")
+	for o, err := range b.List(ctx, "") {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(b.Join(o.Name))
+	}
+	// Output:
+	// mem://example-bucket/run-1/lang=de/part-00000-00000.parquet
+	// mem://example-bucket/run-1/lang=en/part-00000-00000.parquet
+}
