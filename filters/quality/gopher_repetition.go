@@ -312,11 +312,21 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 		st.reset()
 		if n == minN {
 			t.reset(m)
+			// The hash rolls from one position to the next: drop the
+			// first word's term (its hash times M^(n-1)), shift, add
+			// the next word; the same value as summing afresh.
+			words := a.words
+			top := uint64(1) // M^(minN-1)
+			h := uint64(0)
+			for k := range minN - 1 {
+				top *= ngramMul
+				h = h*ngramMul + words[k].hash
+			}
 			for i := range m {
-				h := uint64(0)
-				for _, w := range a.words[i : i+minN] {
-					h = h*ngramMul + w.hash
+				if i > 0 {
+					h -= words[i-1].hash * top
 				}
+				h = h*ngramMul + words[i+minN-1].hash
 				g = append(g, h)
 				if sl := &t.slots[t.add(h, i)]; sl.count > 1 {
 					st.repeat(sl, i)

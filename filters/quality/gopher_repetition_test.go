@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/winnow-data/winnow/filters/text"
 )
@@ -204,6 +205,76 @@ func TestParagraphsMatchText(t *testing.T) {
 		_, doc := run(t, st, "en", s)
 		if got := sig(t, doc, "gopher_repetition.dup_para_frac"); !near(got, want) {
 			t.Fatalf("%q: dup_para_frac %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestNGramsMatchNaive compares the n-gram signals, for rules whose
+// smallest n differs, with a plain computation on word strings.
+func TestNGramsMatchNaive(t *testing.T) {
+	var texts []string
+	for _, d := range oddDocs(40, 17) {
+		texts = append(texts, d.text)
+	}
+	texts = append(texts, webDocs(20, 17)...)
+	texts = append(texts, "a a a a a a a", "x y x y x y x y z", "")
+	for _, cfg := range [][2][]NFrac{
+		{{{1, 1}, {2, 1}}, {{3, 1}, {5, 1}}},
+		{{{3, 1}}, {{4, 1}, {6, 1}}},
+		{nil, {{5, 1}, {6, 1}, {7, 1}}},
+	} {
+		st, err := NewGopherRepetition(GopherRepetitionConfig{TopNGrams: cfg[0], DupNGrams: cfg[1], Tag: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range texts {
+			a := newAnalysis(text.NFC(s))
+			words := make([]string, a.numWords())
+			for i := range words {
+				words[i] = a.word(i)
+			}
+			gram := func(i, n int) string { return strings.Join(words[i:i+n], " ") }
+			sc := getScratch()
+			sig := st.measure(a, sc)
+			putScratch(sc)
+			for r, rule := range cfg[0] {
+				count, first := map[string]int{}, map[string]int{}
+				best, bestGram := 1, ""
+				for i := 0; i+rule.N <= len(words); i++ {
+					g := gram(i, rule.N)
+					if _, ok := first[g]; !ok {
+						first[g] = i
+					}
+					count[g]++
+					if c := count[g]; c > best || c == best && first[g] < first[bestGram] {
+						best, bestGram = c, g
+					}
+				}
+				want := 0.0
+				if best > 1 {
+					want = ratio(best*utf8.RuneCountInString(bestGram), a.runes)
+				}
+				if !near(sig.Top[r], want) {
+					t.Fatalf("%.40q top %d-gram: %v, want %v", s, rule.N, sig.Top[r], want)
+				}
+			}
+			for r, rule := range cfg[1] {
+				seen := map[string]bool{}
+				dup := 0
+				for i := 0; i+rule.N <= len(words); {
+					g := gram(i, rule.N)
+					if seen[g] {
+						dup += utf8.RuneCountInString(g)
+						i += rule.N
+						continue
+					}
+					seen[g] = true
+					i++
+				}
+				if want := ratio(dup, a.runes); !near(sig.Dup[r], want) {
+					t.Fatalf("%.40q dup %d-gram: %v, want %v", s, rule.N, sig.Dup[r], want)
+				}
+			}
 		}
 	}
 }
