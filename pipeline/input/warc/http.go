@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/flate"
@@ -219,18 +220,23 @@ func isHex(c byte) bool {
 // order mark, the Content-Type header, or for HTML the meta tag; a body
 // that is valid UTF-8 is taken as UTF-8 when nothing is declared or when a
 // Latin-1 label is declared (a very common mislabel). Undecodable bytes
-// become U+FFFD.
-func toUTF8(body []byte, contentType string, html bool) string {
+// become U+FFFD. With own set, body is the caller's to give away: nothing
+// writes to it afterwards, and valid UTF-8 becomes the text without a
+// copy (the payload is most of a WARC's bytes).
+func toUTF8(body []byte, contentType string, html, own bool) string {
 	e, valid := charsetOf(body, contentType, html)
 	if e == nil {
 		if !valid {
 			body = bytes.TrimPrefix(body, utf8BOM)
 			valid = utf8.Valid(body)
 		}
-		if valid {
-			return string(body)
+		switch {
+		case !valid:
+			return strings.ToValidUTF8(string(body), "\ufffd")
+		case own && len(body) > 0:
+			return unsafe.String(&body[0], len(body))
 		}
-		return strings.ToValidUTF8(string(body), "\ufffd")
+		return string(body)
 	}
 	out, err := e.NewDecoder().Bytes(body)
 	if err != nil {

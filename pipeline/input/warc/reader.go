@@ -129,10 +129,13 @@ type parser struct {
 	stream decodedStream
 	index  int64 // index of the next record
 	events []event
-	block  []byte
-	doc    pipeline.Document
-	dec    decoders
-	done   bool
+	block  []byte // the current record's block
+	// scratch is the reused buffer of blocks that cannot become
+	// documents; a document's block is its own (see next).
+	scratch []byte
+	doc     pipeline.Document
+	dec     decoders
+	done    bool
 }
 
 func newParser(name string, stream decodedStream, opts Options) *parser {
@@ -222,7 +225,17 @@ func (p *parser) next() bool {
 		p.recordError(start, "too_large", fmt.Errorf("block of %d bytes", h.length), true)
 		return true
 	}
-	p.block, err = p.in.readFull(p.block[:0], int(h.length))
+	// The block of a record that may become a document is read into
+	// memory of its own, which the document's text then shares instead of
+	// copying it; other blocks reuse the scratch buffer.
+	dst := p.scratch[:0]
+	if isDocType(h.typ) {
+		dst = make([]byte, 0, min(h.length, 1<<20))
+	}
+	p.block, err = p.in.readFull(dst, int(h.length))
+	if !isDocType(h.typ) {
+		p.scratch = p.block[:0]
+	}
 	var lie error
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) && p.findEnd() {
@@ -467,6 +480,11 @@ func trimRecordEnd(b []byte) []byte {
 	return b
 }
 
+// isDocType reports whether records of WARC-Type typ may become documents.
+func isDocType(typ string) bool {
+	return typ == "response" || typ == "resource" || typ == "conversion"
+}
+
 // emit turns a complete record into a document or a skip.
 func (p *parser) emit(start int64, h *header) {
 	switch h.typ {
@@ -530,7 +548,9 @@ func (p *parser) emit(start int64, h *header) {
 	d.URL = h.uri
 	d.Record = p.index
 	d.Source = p.name + "#" + strconv.FormatInt(p.index, 10)
-	d.Text = toUTF8(payload, ctHeader, mt != "text/plain")
+	// The payload lies in the record's own block or in a buffer decodeBody
+	// made: nothing writes to it after this, so the text may share it.
+	d.Text = toUTF8(payload, ctHeader, mt != "text/plain", true)
 	if t, err := time.Parse(time.RFC3339Nano, h.date); err == nil {
 		d.Date = t
 		d.SetRawField("date", quote(t.UTC().Format(time.RFC3339Nano)))
