@@ -673,6 +673,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 	// Kept words and lines move down to indices k and j: each is at or
 	// before its old index, so the old entries are read before written.
 	k, j := 0, 0
+	keptBytes := 0 // of the kept words
 	blank := false
 	for i, v := range verdicts {
 		switch v {
@@ -712,6 +713,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 				wi.end += shift
 				a.words[k] = wi
 				k++
+				keptBytes += int(wi.end - wi.start)
 			}
 			lines[j] = lineSpan{start: b.Len(), end: b.Len() + len(line), w0: k0, w1: k, hash: l.hash, maxWord: l.maxWord}
 			j++
@@ -731,7 +733,10 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 		if !a.ascii {
 			a.runes = runeCount(out)
 		}
-		a.wordRunes = a.chars(0, k)
+		a.wordRunes = keptBytes
+		if !a.ascii {
+			a.wordRunes = a.chars(0, k)
+		}
 		a.stats = wordStats{}
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return a })
 	}
