@@ -235,3 +235,28 @@ func TestOpenURLWithoutExpand(t *testing.T) {
 		t.Errorf("Open(missing) = %v", err)
 	}
 }
+
+// FuzzExpandURL expands arbitrary URLs into a small bucket: no panic, and
+// every file found is an object of the bucket, named as Join names it.
+func FuzzExpandURL(f *testing.F) {
+	for _, s := range []string{"", "crawl/", "crawl/*.jsonl", "crawl/s[u]b", "crawl/sub", "c*/x", "crawl/**",
+		"crawl/[", "crawl/a.jsonl?x=1", "%zz", "crawl/../crawl/a.jsonl", "/crawl//a.jsonl", "crawl/\\*"} {
+		f.Add(s)
+	}
+	objs := map[string][]byte{}
+	for _, n := range []string{"crawl/a.jsonl", "crawl/sub/b.txt", "crawl/.h", "crawl/_SUCCESS", "other/c.parquet"} {
+		objs[n] = []byte(n)
+	}
+	putObjects(f, "mem://fuzz-expand", objs)
+	f.Fuzz(func(t *testing.T, s string) {
+		files, err := Expand([]string{"mem://fuzz-expand/" + s})
+		if err != nil {
+			return
+		}
+		for _, file := range files {
+			if file.Bucket == nil || objs[file.Name] == nil || file.Path != file.Bucket.Join(file.Name) || file.Size != int64(len(objs[file.Name])) {
+				t.Fatalf("%q: file %+v", s, file)
+			}
+		}
+	})
+}
