@@ -281,7 +281,17 @@ func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 		}
 		words = append(words, w)
 		if short {
-			st.shortASCII(x, n, nfc, e)
+			// st.shortASCII, written out: too big to inline, and this
+			// is most words.
+			if asciiLetter(x) != 0 {
+				st.alpha++
+			}
+			if stop != nil && stop.hasShort(x) {
+				st.stops++
+			}
+			if n >= 5 {
+				st.shortPhrases(x, n, nfc, e)
+			}
 		} else {
 			st.word(a, raw, w, &sc.buf)
 		}
