@@ -266,3 +266,30 @@ func BenchmarkExchange(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkIndexAdd measures adding one document's signature to the
+// index (band keys, spilling, bookkeeping), the part of Observe after the
+// signature; bytes are the signature's.
+func BenchmarkIndexAdd(b *testing.B) {
+	ix, err := NewIndex(IndexOptions{K: 112, Bands: 14, Rows: 8, Threshold: 0.8, Verify: true, Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	rng := rand.New(rand.NewPCG(1, 1))
+	sig := make([]uint32, 112)
+	for j := range sig {
+		sig[j] = rng.Uint32()
+	}
+	b.SetBytes(4 * 112)
+	b.ReportAllocs()
+	defer cpuRate(b, 4*112)()
+	i := uint64(0)
+	for b.Loop() {
+		sig[i%112]++
+		if err := ix.Add(i, 0, sig, 0); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

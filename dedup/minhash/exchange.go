@@ -133,6 +133,7 @@ func (s *Stage) LoadObserved(r io.Reader) error {
 	sigs := s.signatureLayout()
 	rec := make([]byte, 16+8*s.cfg.Bands)
 	var sig []uint32
+	bandKeys := make([]uint64, s.cfg.Bands)
 	if sigs {
 		rec, sig = make([]byte, recordSize(s.cfg.NumPerm)), make([]uint32, s.cfg.NumPerm)
 	}
@@ -148,7 +149,10 @@ func (s *Stage) LoadObserved(r io.Reader) error {
 			decodeSig(sig, rec)
 			err = ix.Add(order, key, sig, binary.LittleEndian.Uint64(rec[16:]))
 		} else {
-			err = ix.add(order, key, rec[16:], nil, 0)
+			for b := range bandKeys {
+				bandKeys[b] = binary.LittleEndian.Uint64(rec[16+8*b:])
+			}
+			err = ix.add(order, key, bandKeys, nil, 0)
 		}
 		if err != nil {
 			return err

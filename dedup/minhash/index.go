@@ -118,16 +118,17 @@ func BandKey(sig []uint32, b, rows int, scope uint64) uint64 {
 // Add records one document: its place in input order, its priority key
 // (see keep.Policy) and its signature. It is safe for concurrent use.
 func (ix *Index) Add(order uint64, key int64, sig []uint32, scope uint64) error {
-	bandKeys := make([]byte, 0, 8*ix.bands)
+	var stack [32]uint64 // the usual band counts need no heap allocation
+	bandKeys := stack[:0]
 	for b := range ix.bands {
-		bandKeys = binary.LittleEndian.AppendUint64(bandKeys, BandKey(sig, b, ix.rows, scope))
+		bandKeys = append(bandKeys, BandKey(sig, b, ix.rows, scope))
 	}
 	return ix.add(order, key, bandKeys, sig, scope)
 }
 
-// add records one document with its band keys (8 B each) and, when the
-// index keeps signatures, its signature.
-func (ix *Index) add(order uint64, key int64, bandKeys []byte, sig []uint32, scope uint64) error {
+// add records one document with its band keys and, when the index keeps
+// signatures, its signature.
+func (ix *Index) add(order uint64, key int64, bandKeys []uint64, sig []uint32, scope uint64) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.err != nil {
@@ -138,7 +139,8 @@ func (ix *Index) add(order uint64, key int64, bandKeys []byte, sig []uint32, sco
 		return ix.err
 	}
 	for b, w := range ix.bandW {
-		if _, err := w.Write(bandKeys[8*b : 8*b+8]); err != nil {
+		// Encoded in the writer's own buffer: no copy, no allocation.
+		if _, err := w.Write(binary.LittleEndian.AppendUint64(w.AvailableBuffer(), bandKeys[b])); err != nil {
 			ix.err = fmt.Errorf("minhash: spilling band keys: %w", err)
 			return ix.err
 		}
