@@ -293,3 +293,30 @@ func BenchmarkIndexAdd(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkObserve measures the preparatory pass's work per document of
+// 4 KB: normalisation (through the document's memo), signature and
+// Index.Add, without the engine.
+func BenchmarkObserve(b *testing.B) {
+	c := DefaultConfig()
+	c.WorkDir = b.TempDir()
+	st, err := New(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s := benchTexts["latin"]
+	doc := &pipeline.Document{Text: s}
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	defer cpuRate(b, int64(len(s)))()
+	i := int64(0)
+	for b.Loop() {
+		doc.SetText(s) // forgets the memoised normalisation
+		doc.Record = i
+		if err := st.Observe(doc); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
