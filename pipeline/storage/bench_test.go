@@ -24,10 +24,7 @@ func benchLocations(b *testing.B) map[string]string {
 
 func benchData() []byte {
 	data := make([]byte, benchSize)
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
+	rand.NewChaCha8([32]byte{5}).Read(data)
 	return data
 }
 

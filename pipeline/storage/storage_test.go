@@ -300,10 +300,8 @@ func TestMultipart(t *testing.T) {
 	s3 := fakes3.Start(t, "bkt")
 	b := open(t, s3.URL("bkt", "big"), storage.WithPartSize(5<<20))
 	data := make([]byte, 12<<20+12345)
+	rand.NewChaCha8([32]byte{1}).Read(data)
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
 	w, err := b.Create(ctx, "shard.parquet")
 	if err != nil {
 		t.Fatal(err)
@@ -422,10 +420,7 @@ func TestResume(t *testing.T) {
 	s3 := fakes3.Start(t, "bkt")
 	b := open(t, s3.URL("bkt", ""), storage.WithRetry(3, 10*time.Millisecond))
 	data := make([]byte, 3<<20)
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
+	rand.NewChaCha8([32]byte{3}).Read(data)
 	write(t, b, "crawl.warc.gz", string(data))
 
 	s3.Cut(4, 200_000)
