@@ -132,19 +132,15 @@ func ParseMemory(s string) (Memory, error) {
 	if err != nil || n <= 0 {
 		return 0, job.UsageError("memory %q: want a positive amount", s)
 	}
-	switch strings.ToUpper(m[2]) {
-	case "K":
+	const most = 1 << 40 // MiB: a petabyte, far beyond any node
+	shift := map[string]uint{"G": 10, "T": 20}[strings.ToUpper(m[2])]
+	if strings.EqualFold(m[2], "K") {
 		n = (n + 1023) / 1024
-	case "", "M":
-	case "G":
-		n <<= 10
-	case "T":
-		n <<= 20
 	}
-	if n <= 0 || n > 1<<40 {
+	if n > most>>shift {
 		return 0, job.UsageError("memory %q is out of range", s)
 	}
-	return Memory(n), nil
+	return Memory(n << shift), nil
 }
 
 var memRE = regexp.MustCompile(`^(\d+)\s*([KkMmGgTt]?)(?:i?[Bb]?)$`)
