@@ -360,8 +360,22 @@ func TestRetry(t *testing.T) {
 	if got := names(t, b, ""); !slices.Equal(got, []string{"x"}) {
 		t.Errorf("List after throttling = %q", got)
 	}
+	s3.Throttle(0)
 	if n := s3.Throttled(); n != 9 {
 		t.Errorf("%d requests throttled, want 9 (each retried)", n)
+	}
+
+	// A multipart upload whose requests are throttled: parts are sent
+	// again from their buffers.
+	mb := open(t, s3.URL("bkt", ""), storage.WithRetry(6, 20*time.Millisecond), storage.WithPartSize(5<<20))
+	big := bytes.Repeat([]byte("0123456789abcdef"), 11<<16) // 11 MiB
+	s3.Throttle(4)
+	write(t, mb, "big", string(big))
+	if got, err := mb.ReadFile(ctx, "big"); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("multipart upload under throttling: read back %d bytes, %v", len(got), err)
+	}
+	if n := s3.Throttled(); n != 13 {
+		t.Errorf("%d requests throttled, want 13", n)
 	}
 
 	// Past the attempts, the error reaches the caller, naming the object.
