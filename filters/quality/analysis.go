@@ -4,9 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
+	"weak"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -204,12 +206,44 @@ const keyAnalysis memoKey = 0
 // counted for the document's language.
 func analyse(doc *pipeline.Document) *analysis {
 	return doc.Memo(keyAnalysis, func(d *pipeline.Document) any {
+		a := spareFor(d)
 		// ASCII text is its own NFC: one check serves both.
 		if text.IsASCII(d.Text) {
-			return newASCIIAnalysis(d.Text, true, stopWordsFor(d.Lang))
+			a.fill(d.Text, true, stopWordsFor(d.Lang))
+		} else {
+			a.fill(text.DocNFC(d), false, stopWordsFor(d.Lang))
 		}
-		return newASCIIAnalysis(text.DocNFC(d), false, stopWordsFor(d.Lang))
+		return a
 	}).(*analysis)
+}
+
+// spares holds, for each document, the analysis last made for it, whose
+// memory the document's next analysis reuses: the words of a text take
+// more memory than the text, and allocating them afresh for every
+// document cost a fifth of the four quality families' time, in the
+// allocator and the collector. The engine reuses its documents, so an
+// analysis is made in place of the one before, which nothing can use any
+// more: it was memoised for a text the document no longer has (the memo
+// is cleared with the text), and stages see one document at a time.
+// Keys are weak, so the map does not keep documents alive; an entry
+// goes with its document (runtime.AddCleanup).
+var spares sync.Map // weak.Pointer[pipeline.Document] → *analysis
+
+// spareFor returns the analysis to fill for doc.
+func spareFor(doc *pipeline.Document) *analysis {
+	key := weak.Make(doc)
+	if v, ok := spares.Load(key); ok {
+		a := v.(*analysis)
+		// Memory sized for an exceptional document is let go.
+		if cap(a.words) > maxPooledSlots || cap(a.lines) > maxPooledSlots {
+			a.words, a.lines = nil, nil
+		}
+		return a
+	}
+	a := new(analysis)
+	spares.Store(key, a)
+	runtime.AddCleanup(doc, func(k weak.Pointer[pipeline.Document]) { spares.Delete(k) }, key)
+	return a
 }
 
 // maxAnalysedBytes bounds the text an analysis indexes with 32-bit
@@ -221,9 +255,8 @@ const maxAnalysedBytes = 1<<31 - 2
 // through the shared []string view: building that slice (16 bytes a
 // word, grown as it fills) cost more than the scan itself in
 // BenchmarkAnalysis, and these stages need offsets and hashes, not
-// strings. Words are collected in pooled scratch space and copied out at
-// their exact size: an estimate sized for the densest text would
-// allocate a third more than most texts need.
+// strings. A document's analysis reuses the memory of the one before
+// (see spares).
 func newAnalysis(nfc string) *analysis { return newAnalysisFor(nfc, nil) }
 
 // newAnalysisFor is newAnalysis counting the stop words of stop as well
@@ -234,10 +267,22 @@ func newAnalysisFor(nfc string, stop *stopSet) *analysis {
 
 // newASCIIAnalysis is newAnalysisFor for a text known to be ASCII or not.
 func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
+	a := new(analysis)
+	a.fill(nfc, ascii, stop)
+	return a
+}
+
+// fill makes a the analysis of nfc, which is ASCII or not as ascii
+// says, reusing a's memory.
+func (a *analysis) fill(nfc string, ascii bool, stop *stopSet) {
 	if len(nfc) > maxAnalysedBytes {
 		nfc = nfc[:maxAnalysedBytes]
 	}
-	a := &analysis{nfc: nfc, runes: len(nfc), ascii: ascii}
+	words, lines := a.words[:0], a.lines[:0]
+	if words == nil {
+		words = make([]wordInfo, 0, len(nfc)/5+8)
+	}
+	*a = analysis{nfc: nfc, runes: len(nfc), ascii: ascii}
 	if !a.ascii {
 		a.runes = runeCount(nfc)
 	}
@@ -246,7 +291,6 @@ func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 	}
 	st := wordStats{ok: true, stop: stop}
 	sc := getScratch()
-	words := sc.words[:0]
 	// raw views the text as bytes, without copying, for 8-byte loads.
 	raw := unsafe.Slice(unsafe.StringData(nfc), len(nfc))
 	// Lines ending at "\n" only — nearly all texts — are split here as
@@ -254,7 +298,7 @@ func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 	var lb lineBuilder
 	byLine := strings.IndexByte(nfc, '\r') < 0
 	if byLine {
-		lb.reset(nfc, sc.lines[:0])
+		lb.reset(nfc, lines)
 	}
 	var ws text.WordScanner
 	ws.Reset(nfc)
@@ -296,15 +340,10 @@ func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 			st.word(a, raw, w, &sc.buf)
 		}
 	}
-	// Nothing tells when an analysis is dropped with its document's
-	// text, so its words cannot be recycled: they are copied out of the
-	// scratch space at their exact size (see newAnalysis).
-	a.words = append([]wordInfo(nil), words...)
-	sc.words = words
+	a.words, a.lines = words, lines
 	if byLine {
 		lb.closeBefore(len(nfc)+1, len(words))
-		a.lines, a.linesOnce = append([]lineSpan(nil), lb.lines...), true
-		sc.lines = lb.lines
+		a.lines, a.linesOnce = lb.lines, true
 	}
 	putScratch(sc)
 	a.stats = st
@@ -315,7 +354,6 @@ func newASCIIAnalysis(nfc string, ascii bool, stop *stopSet) *analysis {
 			a.wordRunes += a.wordLen(i)
 		}
 	}
-	return a
 }
 
 // packWord returns the n ≤ 8 bytes at raw[s:] packed little-endian into
@@ -587,13 +625,11 @@ func (t *hashTable) lookup(h uint64) uint32 {
 
 // scratch is per-call working memory, pooled.
 type scratch struct {
-	words []wordInfo
 	table hashTable
 	walk  hashTable
 	grams []uint64
 	cand  []int32
 	slots []int32 // n-gram positions found repeated
-	lines []lineSpan
 	strs  []string
 	buf   []byte
 	marks []uint8
@@ -604,9 +640,6 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(s *scratch) {
-	if cap(s.words) > maxPooledSlots {
-		s.words = nil
-	}
 	if cap(s.table.slots) > maxPooledSlots {
 		s.table = hashTable{}
 	}
@@ -615,9 +648,6 @@ func putScratch(s *scratch) {
 	}
 	if cap(s.cand) > maxPooledSlots {
 		s.cand, s.slots = nil, nil
-	}
-	if cap(s.lines) > maxPooledSlots {
-		s.lines = nil
 	}
 	if cap(s.grams) > maxPooledSlots {
 		s.grams = nil

@@ -22,8 +22,10 @@
 // Stages are language-aware through Document.Lang: stop words and
 // terminal punctuation per language, and word counting that works for
 // scripts written without spaces (filters/text gives one word per
-// ideograph or Thai letter). The document is segmented once: the words
-// come from the shared view text.DocWords, and this package memoises one
-// analysis (word hashes, lengths, line spans) on the document for all its
-// stages.
+// ideograph or Thai letter). The document is segmented once, with the
+// segmentation of the shared view text.DocWords: this package memoises
+// one analysis on the document for all its stages — the words with their
+// hashes, the lines with their word ranges, and what the stages count
+// over the words (letters, stop words, c4's phrases), gathered in the
+// same pass.
 package quality
