@@ -5,7 +5,6 @@ import (
 	"compress/bzip2"
 	"errors"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -175,7 +174,7 @@ const storedBufSize = 256 << 10
 
 // openStream opens path and returns its decoded contents.
 func openStream(path string, c *codec) (*stream, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path) // a local file or an object-storage URL (storage.go)
 	if err != nil {
 		return nil, err
 	}
