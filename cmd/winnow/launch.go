@@ -223,6 +223,13 @@ finished but some inputs were damaged. --dry-run prints the scripts instead.`,
 				return nil
 			}
 			if err := launch.WaitSlurm(ctx, launch.Exec{}, subs, poll); err != nil {
+				if ctx.Err() != nil {
+					ids := make([]string, len(subs))
+					for i, s := range subs {
+						ids[i] = s.JobID
+					}
+					fmt.Fprintf(stderr, "winnow: stopped waiting; the jobs go on (scancel %s stops them)\n", strings.Join(ids, " "))
+				}
 				return err
 			}
 			left, err = p.c.Unfinished(ctx, p.plan)
@@ -360,6 +367,16 @@ rerunning the same command resumes.`,
 			p, err := lf.prepare(cmd, args, max(cores/parallel, 1))
 			if err != nil {
 				return err
+			}
+			if p.configPath == "" && !lf.dryRun {
+				// OUT is on object storage: the tasks share this machine,
+				// so the config file can live here for the launch.
+				dir, err := os.MkdirTemp("", "winnow-launch-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				p.scriptsDir, p.configPath = dir, filepath.Join(dir, launch.ConfigName)
 			}
 			if err := p.writeConfig(lf.dryRun); err != nil {
 				return err

@@ -51,6 +51,21 @@ func TestLaunchSlurm(t *testing.T) {
 	if code != 0 || stdout != "" || !strings.Contains(stderr, "nothing submitted") {
 		t.Errorf("relaunch: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
+
+	// Lose write task 2: the relaunch submits an array of that task alone
+	// (SLURM_ARRAY_TASK_MIN is then 2, not 0) and the answer is the same.
+	if err := os.Remove(filepath.Join(out, "_tasks", "write", "00002.done")); err != nil {
+		t.Fatal(err)
+	}
+	lost, _ := filepath.Glob(filepath.Join(out, "lang=*", "part-00002-*.parquet"))
+	for _, f := range lost {
+		os.Remove(f)
+	}
+	code, stdout, stderr = winnowCLI(t, args...)
+	if code != 0 || !strings.HasSuffix(stdout, "\twrite\t1 task(s)\n") || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("relaunch after losing a task: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	sameAnswer(t, "resumed on slurm", want, kept(t, out), wantStats, countsOf(t, out))
 }
 
 // A failing task: the steps after it are cancelled rather than left
