@@ -20,8 +20,14 @@ var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 32); return &s }
 // id, url and one buffer holding every passed-through field value; field
 // names are interned.
 func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) error {
+	// A text at one top-level name, the common case, is unescaped while
+	// it is validated.
+	capture := ""
+	if len(m.text) == 1 && len(m.text[0].segs) == 1 {
+		capture = m.text[0].full
+	}
 	sp := spanPool.Get().(*[]span)
-	spans, notObject, err := scanObject(raw, (*sp)[:0])
+	spans, notObject, err := scanObject(raw, (*sp)[:0], capture)
 	defer func() {
 		// Drop the names, and do not keep the scratch of a record with
 		// an extraordinary number of members.
@@ -40,22 +46,26 @@ func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) e
 	r := record{raw: raw, spans: spans}
 
 	// Text: the string values at the text paths, joined.
-	var partsBuf [8][]byte
-	parts, found := partsBuf[:0], false
-	for _, p := range m.text {
-		v, ok := r.resolve(p)
-		if !ok {
-			continue
+	if i := r.topIndex(capture); capture != "" && i >= 0 && spans[i].captured {
+		doc.Text = spans[i].text
+	} else {
+		var partsBuf [8][]byte
+		parts, found := partsBuf[:0], false
+		for _, p := range m.text {
+			v, ok := r.resolve(p)
+			if !ok {
+				continue
+			}
+			var ok2 bool
+			if parts, ok2 = appendTextParts(parts, v); ok2 {
+				found = true
+			}
 		}
-		var ok2 bool
-		if parts, ok2 = appendTextParts(parts, v); ok2 {
-			found = true
+		if !found {
+			return recordError(name, "missing_text", nil)
 		}
+		doc.Text = joinStrings(parts)
 	}
-	if !found {
-		return recordError(name, "missing_text", nil)
-	}
-	doc.Text = joinStrings(parts)
 
 	if v, ok := r.resolve(m.id); ok {
 		switch {
@@ -105,13 +115,25 @@ func (r *record) key(s span) []byte { return r.raw[s.k0+1 : s.k1-1] }
 // top returns the value of the last member named name (the last one wins
 // on duplicates, as in encoding/json).
 func (r *record) top(name string) ([]byte, bool) {
-	for i := len(r.spans) - 1; i >= 0; i-- {
-		s := r.spans[i]
-		if keyEquals(r.key(s), s.kesc, name) {
-			return r.raw[s.v0:s.v1], true
-		}
+	if i := r.topIndex(name); i >= 0 {
+		return r.raw[r.spans[i].v0:r.spans[i].v1], true
 	}
 	return nil, false
+}
+
+// topIndex returns the index of the span of the last member named name, or
+// -1.
+func (r *record) topIndex(name string) int {
+	for i := len(r.spans) - 1; i >= 0; i-- {
+		s := &r.spans[i]
+		if !s.kesc && s.k1-s.k0-2 != len(name) {
+			continue // the common rejection, without a call
+		}
+		if keyEquals(r.key(*s), s.kesc, name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // resolve returns the value at p: the member named p.full, else the

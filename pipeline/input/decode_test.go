@@ -74,6 +74,14 @@ func TestDecode(t *testing.T) {
 			fields: `messages=[{"role":"user","content":"Hi?"},{"role":"assistant","content":"Hello!"}]`},
 		{name: "empty conversation is empty text", opts: chat, line: `{"messages":[]}`, text: "", fields: "messages=[]"},
 		{name: "list of strings", line: `{"text":["p1","p2"]}`, text: "p1\n\np2"},
+		// The text is unescaped while it is scanned; these check that the
+		// member that wins is the one whose text is kept.
+		{name: "duplicate text, escaped key last", line: `{"text":"one","te\u0078t":"two"}`, text: "two"},
+		{name: "duplicate text, list last", line: `{"text":"one","text":["two","three"]}`, text: "two\n\nthree"},
+		{name: "duplicate text, string after list", line: `{"text":["one"],"text":"two"}`, text: "two"},
+		{name: "escaped quote early in a long text", line: `{"text":"\"` + strings.Repeat("x", 5000) + `\"","f":"` + strings.Repeat("y", 9000) + `"}`,
+			text: `"` + strings.Repeat("x", 5000) + `"`, fields: `f="` + strings.Repeat("y", 9000) + `"`},
+		{name: "surrogate pair and lone surrogate", line: `{"text":"\ud83d\ude00\ud83d\u0041"}`, text: "😀\uFFFDA"},
 		{name: "text from second path when first absent", opts: Options{TextFields: []string{"title", "body"}}, line: `{"body":"b"}`, text: "b", fields: `body="b"`},
 	}
 	for _, tc := range tests {

@@ -138,6 +138,67 @@ func scanString(b []byte, i int) (end int, escaped bool, err error) {
 	}
 }
 
+// scanStringText is scanString that also returns the string's contents,
+// unescaped, in the same pass: for the text, most of a record, it saves
+// reading it once more, and each run is copied while it is in cache.
+func scanStringText(b []byte, i int) (text string, end int, err error) {
+	var sb strings.Builder
+	j := i + 1
+	q := -1 // the next '"' at or after j, unless escaped
+	for {
+		if q < j {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return "", 0, errAt("unterminated string", i)
+			}
+			q = j + k
+			if sb.Cap() == 0 {
+				// The string ends at q unless that quote is escaped.
+				// Records are mostly their text, so when the rest of
+				// the record is not much longer, size for it and
+				// never regrow.
+				n := q - j
+				if rest := len(b) - j; rest <= 2*n+4096 {
+					n = rest
+				}
+				sb.Grow(n)
+			}
+		}
+		e := q
+		if k := bytes.IndexByte(b[j:q], '\\'); k >= 0 {
+			e = j + k
+		}
+		if !controlFree(b[j:e]) {
+			for b[j] >= 0x20 {
+				j++
+			}
+			return "", 0, errAt("control character in string", j)
+		}
+		sb.Write(b[j:e])
+		if e == q {
+			return sb.String(), q + 1, nil
+		}
+		if e+1 >= len(b) {
+			return "", 0, errAt("unterminated string", i)
+		}
+		switch c := b[e+1]; c {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			sb.WriteByte(simpleEscapes[c])
+			j = e + 2
+		case 'u':
+			if e+6 > len(b) || hex4(b[e+2:e+6]) < 0 {
+				return "", 0, errAt("invalid \\u escape", e)
+			}
+			var tmp [4]byte
+			n, used := unescapeOne(&tmp, b[e:])
+			sb.Write(tmp[:n])
+			j = e + used
+		default:
+			return "", 0, errAt("invalid escape", e)
+		}
+	}
+}
+
 // hex4 decodes four hex digits, or returns -1.
 func hex4(b []byte) rune {
 	var r rune
@@ -356,12 +417,18 @@ type span struct {
 	v0, v1 int
 	kesc   bool   // key holds an escape
 	name   string // unescaped key, set when fields are collected
+	// text is the unescaped string value of a member scanObject was asked
+	// to capture, when captured is set.
+	text     string
+	captured bool
 }
 
 // scanObject validates that b is exactly one JSON object (with optional
 // surrounding whitespace) and appends the spans of its members to spans.
-// notObject reports a valid JSON value that is not an object.
-func scanObject(b []byte, spans []span) (out []span, notObject bool, err error) {
+// notObject reports a valid JSON value that is not an object. The string
+// value of a member named capture (a key without escapes) is unescaped as
+// it is validated, into the span's text.
+func scanObject(b []byte, spans []span, capture string) (out []span, notObject bool, err error) {
 	i := skipWS(b, 0)
 	if i >= len(b) {
 		return spans, false, errAt("empty record", i)
@@ -396,7 +463,13 @@ func scanObject(b []byte, spans []span) (out []span, notObject bool, err error) 
 			}
 			i = skipWS(b, i+1)
 			s.v0 = i
-			if i, err = skipValue(b, i); err != nil {
+			if capture != "" && !s.kesc && i < len(b) && b[i] == '"' && string(b[s.k0+1:s.k1-1]) == capture {
+				s.text, i, err = scanStringText(b, i)
+				s.captured = err == nil
+			} else {
+				i, err = skipValue(b, i)
+			}
+			if err != nil {
 				return spans, false, err
 			}
 			s.v1 = i
