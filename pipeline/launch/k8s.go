@@ -15,7 +15,8 @@ import (
 
 // KubernetesOptions shape the manifests of a Kubernetes launch.
 type KubernetesOptions struct {
-	// Name prefixes every object's name (a DNS-1123 label).
+	// Name prefixes every object's name (a DNS-1123 label of at most 30
+	// characters).
 	Name string
 	// Namespace, when set, is written into every object.
 	Namespace string
@@ -73,8 +74,9 @@ func k8sName(s string) string { return strings.ReplaceAll(s, "_", "-") }
 // per step of plan — followed by apply.sh, which applies them in order,
 // each Job once the one before has completed.
 func KubernetesManifests(c job.Config, plan []job.Step, o KubernetesOptions) ([]Script, error) {
-	if !dnsLabel.MatchString(o.Name) || len(o.Name) > 40 {
-		return nil, job.UsageError("--name %q: want lower-case letters, digits and '-', at most 40 characters", o.Name)
+	// A pod's hostname is <name>-<step>-<index>, at most 63 characters.
+	if !dnsLabel.MatchString(o.Name) || len(o.Name) > 30 {
+		return nil, job.UsageError("--name %q: want lower-case letters, digits and '-', at most 30 characters", o.Name)
 	}
 	if o.Image == "" {
 		return nil, job.UsageError("--image is required: an image with winnow on its PATH")
