@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/winnow-data/winnow/pipeline/storage"
 )
@@ -55,4 +56,14 @@ func (s bucketStorage) Rename(oldname, newname string) error {
 	return s.b.Rename(s.ctx, oldname, newname)
 }
 
-func (s bucketStorage) Remove(name string) error { return s.b.Remove(s.ctx, name) }
+// removeTimeout bounds one delete made while cleaning up.
+const removeTimeout = time.Minute
+
+// Remove deletes name even when ctx is cancelled: the writer removes its
+// files on Abort, which is most often called because the run was
+// cancelled, and nothing of an aborted run may stay visible.
+func (s bucketStorage) Remove(name string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), removeTimeout)
+	defer cancel()
+	return s.b.Remove(ctx, name)
+}

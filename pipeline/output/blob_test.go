@@ -227,3 +227,26 @@ func ExampleOpen() {
 	// mem://example-bucket/run-1/lang=de/part-00000-00000.parquet
 	// mem://example-bucket/run-1/lang=en/part-00000-00000.parquet
 }
+
+// TestAbortAfterCancel cancels the run's context, as an interrupted run
+// does, then aborts: the shards already written are removed all the same.
+func TestAbortAfterCancel(t *testing.T) {
+	s3 := fakes3.Start(t, "bkt")
+	loc := s3.URL("bkt", "cancelled")
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := Open(ctx, loc, Options{MaxShardBytes: 30_000, RowGroupBytes: 8_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(manyDocs(200, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if len(listNames(t, loc)) == 0 {
+		t.Fatal("no temporary shard written; the test needs some")
+	}
+	cancel()
+	w.Abort()
+	if got := listNames(t, loc); len(got) != 0 {
+		t.Errorf("after cancel and Abort the bucket holds %q", got)
+	}
+}
