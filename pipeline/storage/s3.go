@@ -31,8 +31,8 @@ const defaultS3Region = "us-east-1"
 // The returned function goes in blob.WriterOptions.BeforeWrite: it
 // replaces gocloud's transfer manager with one that starts a multipart
 // upload once a part is full (the SDK's threshold is a fixed 16 MiB,
-// read whole into memory first), so an open writer holds at most
-// (concurrency+1) parts.
+// read whole into memory first), so an open writer holds the first part
+// and a pool of concurrency+1 parts: (concurrency+2) × part size.
 func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.Bucket, func(func(any) bool) error, error) {
 	var (
 		load                  []func(*config.LoadOptions) error

@@ -35,7 +35,7 @@ const (
 	DefaultPartSize = 8 << 20
 	// DefaultConcurrency is how many parts of one upload are in flight
 	// at once. An output run may have one shard open per language, so
-	// memory per open Writer (about concurrency × part size) is kept
+	// memory per open Writer ((concurrency+2) × part size on S3) is kept
 	// modest.
 	DefaultConcurrency = 2
 	// DefaultMaxAttempts is how many times an S3 request is tried before
