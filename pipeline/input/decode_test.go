@@ -81,6 +81,7 @@ func TestDecode(t *testing.T) {
 		{name: "duplicate text, string after list", line: `{"text":["one"],"text":"two"}`, text: "two"},
 		{name: "escaped quote early in a long text", line: `{"text":"\"` + strings.Repeat("x", 5000) + `\"","f":"` + strings.Repeat("y", 9000) + `"}`,
 			text: `"` + strings.Repeat("x", 5000) + `"`, fields: `f="` + strings.Repeat("y", 9000) + `"`},
+		{name: "escaped backslashes before the closing quote", line: `{"text":"a\\\"b\\\\","f":1}`, text: `a\"b\\`, fields: "f=1"},
 		{name: "surrogate pair and lone surrogate", line: `{"text":"\ud83d\ude00\ud83d\u0041"}`, text: "😀\uFFFDA"},
 		{name: "text from second path when first absent", opts: Options{TextFields: []string{"title", "body"}}, line: `{"body":"b"}`, text: "b", fields: `body="b"`},
 	}

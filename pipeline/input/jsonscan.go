@@ -153,15 +153,13 @@ func scanStringText(b []byte, i int) (text string, end int, err error) {
 			}
 			q = j + k
 			if sb.Cap() == 0 {
-				// The string ends at q unless that quote is escaped.
-				// Records are mostly their text, so when the rest of
-				// the record is not much longer, size for it and
-				// never regrow.
-				n := q - j
-				if rest := len(b) - j; rest <= 2*n+4096 {
-					n = rest
+				// Size the buffer once, for the escaped contents: an
+				// upper bound of the unescaped ones.
+				end := closingQuote(b, j, q)
+				if end < 0 {
+					return "", 0, errAt("unterminated string", i)
 				}
-				sb.Grow(n)
+				sb.Grow(end - j)
 			}
 		}
 		e := q
@@ -196,6 +194,27 @@ func scanStringText(b []byte, i int) (text string, end int, err error) {
 		default:
 			return "", 0, errAt("invalid escape", e)
 		}
+	}
+}
+
+// closingQuote returns the index of the quote that ends the string whose
+// contents start at b[j], given the first quote q at or after j, or -1. A
+// quote ends the string unless an odd run of backslashes precedes it; the
+// runs are disjoint, so this is linear.
+func closingQuote(b []byte, j, q int) int {
+	for {
+		k := q - 1
+		for k >= j && b[k] == '\\' {
+			k--
+		}
+		if (q-1-k)%2 == 0 {
+			return q
+		}
+		next := bytes.IndexByte(b[q+1:], '"')
+		if next < 0 {
+			return -1
+		}
+		q += 1 + next
 	}
 }
 
