@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,7 +98,7 @@ func openS3(ctx context.Context, bucket string, q url.Values, o options) (*blob.
 	}
 	// Third-party stores often reject the SDK's default CRC checksums on
 	// uploads; send them only when the operation requires one.
-	if checksum == "" && (endpoint != "" || cfg.BaseEndpoint != nil) {
+	if checksum == "" && (endpoint != "" || cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "") {
 		checksum = "when_required"
 	}
 	rcc := aws.RequestChecksumCalculationWhenSupported

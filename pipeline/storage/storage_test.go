@@ -507,3 +507,15 @@ func TestOpenClouds(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestEndpointFromEnvironment reaches an S3-compatible store named by
+// AWS_ENDPOINT_URL_S3 rather than by the URL.
+func TestEndpointFromEnvironment(t *testing.T) {
+	s3 := fakes3.Start(t, "bkt")
+	t.Setenv("AWS_ENDPOINT_URL_S3", s3.Endpoint())
+	b := open(t, "s3://bkt/env?use_path_style=true")
+	write(t, b, "x", "via the environment")
+	if got, err := open(t, s3.URL("bkt", "env")).ReadFile(context.Background(), "x"); err != nil || string(got) != "via the environment" {
+		t.Errorf("read back %q, %v", got, err)
+	}
+}

@@ -102,6 +102,9 @@ func (s *Server) URL(bucket, prefix string) string {
 	return u + "?endpoint=" + s.srv.URL + "&use_path_style=true"
 }
 
+// Endpoint returns the server's base URL (http://127.0.0.1:port).
+func (s *Server) Endpoint() string { return s.srv.URL }
+
 // Throttle makes the next n requests fail with 503 SlowDown, as S3 does
 // when a prefix is read or written too fast.
 func (s *Server) Throttle(n int) {
