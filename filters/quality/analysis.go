@@ -625,14 +625,15 @@ func (t *hashTable) lookup(h uint64) uint32 {
 
 // scratch is per-call working memory, pooled.
 type scratch struct {
-	table hashTable
-	walk  hashTable
-	grams []uint64
-	cand  []int32
-	slots []int32 // n-gram positions found repeated
-	strs  []string
-	buf   []byte
-	marks []uint8
+	table  hashTable
+	walk   hashTable
+	grams  []uint64
+	cand   []int32
+	slots  []int32 // n-gram positions found repeated
+	filter []uint8 // n-gram counters (see GopherRepetition.ngrams)
+	strs   []string
+	buf    []byte
+	marks  []uint8
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -648,6 +649,9 @@ func putScratch(s *scratch) {
 	}
 	if cap(s.cand) > maxPooledSlots {
 		s.cand, s.slots = nil, nil
+	}
+	if cap(s.filter) > 8*maxPooledSlots {
+		s.filter = nil
 	}
 	if cap(s.grams) > maxPooledSlots {
 		s.grams = nil

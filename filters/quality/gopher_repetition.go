@@ -24,6 +24,7 @@ package quality
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -311,7 +312,24 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 	for n := minN; n <= maxN; n++ {
 		st.reset()
 		if n == minN {
-			t.reset(m)
+			// Most n-grams occur once, and only repeated ones matter. A
+			// first pass counts the hashes, up to two, in a table of
+			// small counters indexed by their top bits, without a
+			// branch; an n-gram whose counter stays at one occurs once.
+			// The others — the repeated ones and the few that share a
+			// counter with another — are counted exactly, in order.
+			// Counting every n-gram in the hash table took a fifth of
+			// the stage's time, most of it in mispredicted probes.
+			fbits := min(max(10, bits.Len(uint(8*m))), 22)
+			shift := 64 - fbits
+			f := sc.filter[:0]
+			if cap(f) < 1<<fbits {
+				f = make([]uint8, 1<<fbits)
+			} else {
+				f = f[:1<<fbits]
+				clear(f)
+			}
+			sc.filter = f
 			// The hash rolls from one position to the next: drop the
 			// first word's term (its hash times M^(n-1)), shift, add
 			// the next word; the same value as summing afresh.
@@ -328,8 +346,18 @@ func (s *GopherRepetition) ngrams(a *analysis, sc *scratch, sig *RepetitionSigna
 				}
 				h = h*ngramMul + words[i+minN-1].hash
 				g = append(g, h)
-				if sl := &t.slots[t.add(h, i)]; sl.count > 1 {
-					st.repeat(sl, i)
+				c := &f[h>>shift]
+				*c += *c>>1 ^ 1 // 0 → 1 → 2 → 2
+			}
+			for i, h := range g {
+				if f[h>>shift] > 1 {
+					cand = append(cand, int32(i))
+				}
+			}
+			t.reset(len(cand))
+			for _, i := range cand {
+				if sl := &t.slots[t.add(g[i], int(i))]; sl.count > 1 {
+					st.repeat(sl, int(i))
 				}
 			}
 		} else {
