@@ -175,7 +175,7 @@ finished but some inputs were damaged. --dry-run prints the scripts instead.`,
 				return err
 			}
 			o := launch.SlurmOptions{
-				Winnow: exe, Dir: wd, ConfigPath: p.configPath, LogDir: logDir,
+				Winnow: exe, Output: p.c.Output.Dir, Dir: wd, ConfigPath: p.configPath, LogDir: logDir,
 				CPUs: lf.cpus, Mem: mem, Time: timeLimit, Partition: part, Account: account,
 				Throttle: lf.throttle, Extra: extra,
 			}
@@ -199,6 +199,13 @@ finished but some inputs were damaged. --dry-run prints the scripts instead.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			queued, err := launch.QueuedSlurm(ctx, launch.Exec{}, p.c.Output.Dir)
+			if err != nil {
+				return err
+			}
+			if len(queued) > 0 {
+				return fmt.Errorf("jobs %s of this run (output %s) are still queued or running: wait for them, or scancel them, before relaunching", strings.Join(queued, " "), p.c.Output.Dir)
+			}
 			left, err := p.c.Unfinished(ctx, p.plan)
 			if err != nil {
 				return err

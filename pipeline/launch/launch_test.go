@@ -65,7 +65,7 @@ func TestSlurmScriptsGolden(t *testing.T) {
 		o    SlurmOptions
 	}{
 		{"full", SlurmOptions{
-			Winnow: "/opt/winnow/bin/winnow", Dir: "/shared/work", ConfigPath: "/shared/out/_launch/job.yaml", LogDir: "/shared/out/_launch/logs",
+			Winnow: "/opt/winnow/bin/winnow", Output: "/shared/out", Dir: "/shared/work", ConfigPath: "/shared/out/_launch/job.yaml", LogDir: "/shared/out/_launch/logs",
 			CPUs: 8, Mem: 16 << 10, Time: "4:00:00", Partition: "cpu", Account: "curation", Throttle: 2,
 			Extra: []string{"--qos=high"},
 		}},
@@ -278,6 +278,14 @@ func TestWaitSlurm(t *testing.T) {
 	}
 	if n := len(f.calls); n != 5 || !strings.HasPrefix(f.calls[n-1], "squeue") {
 		t.Errorf("calls %q: want four polls and a scancel", f.calls)
+	}
+}
+
+func TestQueuedSlurmFindsTheRunsJobs(t *testing.T) {
+	f := &fakeSlurm{queues: []string{"101 winnow /shared/out\n101 winnow /shared/out\n102 winnow /shared/out2\n103 \n104 winnow /shared/out\n"}}
+	ids, err := QueuedSlurm(context.Background(), f, "/shared/out")
+	if err != nil || !slices.Equal(ids, []string{"101", "104"}) {
+		t.Errorf("%v %v", ids, err)
 	}
 }
 

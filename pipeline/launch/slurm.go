@@ -22,6 +22,9 @@ type SlurmOptions struct {
 	// ConfigPath is the run's config file (ConfigName) as the nodes see
 	// it: on a filesystem every node mounts.
 	ConfigPath string
+	// Output is the run's output; the jobs carry it as their comment
+	// (see QueuedSlurm).
+	Output string
 	// Dir is the directory the tasks run in: the launch's, where
 	// relative input paths are found.
 	Dir string
@@ -113,6 +116,9 @@ func slurmScript(i, n int, s job.Step, tasks int, o SlurmOptions) string {
 	}
 	if o.LogDir != "" {
 		opt("output", filepath.Join(o.LogDir, "%x-%A_%a.log"))
+	}
+	if o.Output != "" {
+		opt("comment", slurmComment(o.Output))
 	}
 	// Without this, the steps after a failed task would wait forever for
 	// a dependency that can no longer be met.
@@ -231,6 +237,27 @@ func SubmitSlurm(ctx context.Context, cmd Commander, dir string, scripts []Scrip
 		subs = append(subs, Submitted{Step: sc.Step, JobID: id, Tasks: idx})
 	}
 	return subs, nil
+}
+
+// slurmComment marks the jobs of the run writing to out.
+func slurmComment(out string) string { return "winnow " + out }
+
+// QueuedSlurm returns the ids of this user's queued or running jobs of
+// the run writing to out (by their comment, which SlurmScripts sets): a
+// relaunch while they are there would run their tasks twice.
+func QueuedSlurm(ctx context.Context, cmd Commander, out string) ([]string, error) {
+	q, err := cmd.Run(ctx, "squeue", "--me", "--noheader", "--format=%F %k")
+	if err != nil {
+		return nil, fmt.Errorf("listing queued jobs: %w", err)
+	}
+	var ids []string
+	for line := range strings.Lines(string(q)) {
+		id, comment, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+		if comment == slurmComment(out) && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // WaitSlurm polls squeue every poll until none of the submitted jobs is
