@@ -81,6 +81,9 @@ func KubernetesManifests(c job.Config, plan []job.Step, o KubernetesOptions) ([]
 	if o.Image == "" {
 		return nil, job.UsageError("--image is required: an image with winnow on its PATH")
 	}
+	if o.PVC != "" && !path.IsAbs(c.Output.Dir) {
+		return nil, job.UsageError("--pvc mounts the claim at the output's path, and %s is not one", c.Output.Dir)
+	}
 	if o.PVC == "" && !IsRemote(c.Output.Dir) {
 		return nil, job.UsageError("output %s is a path: give --pvc CLAIM to mount it in the pods, or write to object storage (-o s3://...)", c.Output.Dir)
 	}

@@ -134,6 +134,7 @@ func TestKubernetesManifestsNeedAPlaceForTheOutput(t *testing.T) {
 		{"bad name", KubernetesOptions{Name: "Crawl_1", Image: "i", PVC: "p"}, "/data/clean"},
 		{"path without pvc", KubernetesOptions{Name: "w", Image: "i"}, "/data/clean"},
 		{"relative input", KubernetesOptions{Name: "w", Image: "i", PVC: "p"}, "relative"},
+		{"pvc for object storage", KubernetesOptions{Name: "w", Image: "i", PVC: "p"}, "s3://clean/v1"},
 	} {
 		c.Output.Dir = tc.out
 		if tc.out == "relative" {
