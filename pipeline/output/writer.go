@@ -456,7 +456,13 @@ func (w *Writer) Abort() error {
 	w.err = errors.Join(w.err, errClosed)
 	for _, p := range w.order {
 		if p.shard != nil {
-			p.shard.file.Close()
+			// An upload to object storage is abandoned, not completed
+			// only to be deleted.
+			if a, ok := p.shard.file.(interface{ Abort() error }); ok {
+				a.Abort()
+			} else {
+				p.shard.file.Close()
+			}
 			p.shard = nil
 		}
 		p.reset()
