@@ -29,39 +29,27 @@ func (s *jsonlSource) Decode(raw []byte, doc *pipeline.Document) error {
 // Records yields the file's non-blank lines, without their line ending.
 func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
 	return func(yield func(pipeline.Record, error) bool) {
-		name := s.Name()
+		name, max := s.Name(), s.in.fields.maxRecordBytes
 		st, err := openStream(name, s.in.codec)
 		if err != nil {
 			yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
 			return
 		}
 		defer st.Close()
-		lr := newLineReader(st, s.in.fields.maxRecordBytes)
-		defer lr.release()
 		done := ctx.Done()
 		var index int64
-		for {
+		// handle yields one line; it returns false when iteration stops.
+		handle := func(line []byte, off int64, tooLong bool) bool {
 			select {
 			case <-done:
-				return
+				return false
 			default:
-			}
-			line, off, tooLong, err := lr.next()
-			if err != nil {
-				if err == io.EOF {
-					return
-				}
-				yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: lr.damageOffset(), Records: index, Err: err})
-				return
 			}
 			if tooLong {
 				rerr := &pipeline.RecordError{File: name, Index: index, Offset: off, Reason: "record_too_large",
-					Err: fmt.Errorf("line longer than %d bytes", s.in.fields.maxRecordBytes)}
+					Err: fmt.Errorf("line longer than %d bytes", max)}
 				index++
-				if !yield(pipeline.Record{}, rerr) {
-					return
-				}
-				continue
+				return yield(pipeline.Record{}, rerr)
 			}
 			if off == 0 && bytes.HasPrefix(line, utf8BOM) {
 				line, off = line[len(utf8BOM):], off+int64(len(utf8BOM))
@@ -70,14 +58,106 @@ func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, er
 				line = line[:len(line)-1]
 			}
 			if blank(line) {
-				continue
+				return true
 			}
 			rec := pipeline.Record{Index: index, Offset: off, StoredOffset: st.stored.n.Load(), Raw: line}
 			index++
-			if !yield(rec, nil) {
+			return yield(rec, nil)
+		}
+		if wt, ok := st.Reader.(io.WriterTo); ok {
+			// A decompressor that writes from its own buffer: lines
+			// are split there, and only those crossing its writes are
+			// copied.
+			sp := &lineSplitter{max: max, line: handle}
+			_, err := wt.WriteTo(sp)
+			switch {
+			case sp.stopped:
+			case err != nil:
+				yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: sp.off + sp.n, Records: index, Err: err})
+			default:
+				sp.flush()
+			}
+			return
+		}
+		lr := newLineReader(st, max)
+		defer lr.release()
+		for {
+			l, off, tooLong, err := lr.next()
+			if err != nil {
+				if err != io.EOF {
+					yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: lr.damageOffset(), Records: index, Err: err})
+				}
+				return
+			}
+			if !handle(l, off, tooLong) {
 				return
 			}
 		}
+	}
+}
+
+// lineSplitter is the writer side of lineReader: it splits what it is
+// written into lines and hands each to line, in place when it lies within
+// one write, else assembled in carry (up to max bytes; past that it is
+// only measured, and reported too long).
+type lineSplitter struct {
+	max     int64
+	line    func(line []byte, off int64, tooLong bool) bool
+	off     int64  // stream offset of the line being assembled
+	n       int64  // its bytes so far
+	carry   []byte // its bytes, unless too long
+	stopped bool   // line returned false
+}
+
+var errStopped = errors.New("iteration stopped")
+
+func (s *lineSplitter) Write(p []byte) (int, error) {
+	total := len(p)
+	for {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.n += int64(len(p))
+			if s.n <= s.max {
+				s.carry = append(s.carry, p...)
+			} else {
+				s.carry = s.carry[:0]
+			}
+			return total, nil
+		}
+		seg := p[:i]
+		p = p[i+1:]
+		if !s.emit(seg) {
+			s.stopped = true
+			return total - len(p), errStopped
+		}
+	}
+}
+
+// emit ends the current line with seg and hands it on.
+func (s *lineSplitter) emit(seg []byte) bool {
+	n, off := s.n+int64(len(seg)), s.off
+	s.off += n + 1
+	s.n = 0
+	var line []byte
+	tooLong := n > s.max
+	switch {
+	case tooLong:
+	case len(s.carry) == 0:
+		line = seg
+	default:
+		s.carry = append(s.carry, seg...)
+		line = s.carry
+	}
+	ok := s.line(line, off, tooLong)
+	s.carry = s.carry[:0]
+	return ok
+}
+
+// flush hands on a last line without '\n' at the end of the stream.
+func (s *lineSplitter) flush() {
+	if s.n > 0 {
+		s.emit(nil)
+		s.off-- // no '\n' was consumed
 	}
 }
 
