@@ -67,6 +67,9 @@ type Exchanger interface {
 	SavePrepared(w io.Writer) error
 	// LoadPrepared restores that state into a newly built stage, which
 	// then processes documents as if it had observed them itself.
+	//
+	// After an error from LoadObserved or LoadPrepared the stage's state
+	// is undefined (a merge cannot be undone halfway): discard the stage.
 	LoadPrepared(r io.Reader) error
 }
 
