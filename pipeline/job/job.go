@@ -299,15 +299,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 	if err != nil {
 		return stats, err
 	}
-	out, err := openOutput(ctx, c.Output.Dir)
-	if err != nil {
-		return stats, err
-	}
-	defer out.Close()
-	if err := out.WriteFile(ctx, "stats.json", encodeStats(stats)); err != nil {
-		return stats, fmt.Errorf("stats: %w", err)
-	}
-	return stats, nil
+	return stats, writeStats(ctx, c.Output.Dir, stats)
 }
 
 // sources opens the input files of task c.Task, with their indexes in the

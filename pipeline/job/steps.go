@@ -243,24 +243,20 @@ func (c Config) observe(ctx context.Context, out outputDir, stage string, ro Run
 	h := head(stages)
 	opts := pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Prepared: true}
 	var sources []pipeline.Source
+	if h == 0 || at == h {
+		// The first pass over the input (or every pass, when no stage
+		// comes before the first Preparer).
+		var indexes []int
+		var total int64
+		if sources, indexes, total, err = c.sources(); err != nil {
+			return nil, err
+		}
+		opts.Stages, opts.FileIndexes = stages[:at], indexes
+		opts.Progress = ro.progress(total)
+	}
 	switch {
 	case h == 0:
-		// No stage before the first Preparer: read the input each time.
-		var indexes []int
-		var total int64
-		if sources, indexes, total, err = c.sources(); err != nil {
-			return nil, err
-		}
-		opts.Stages, opts.FileIndexes = stages[:at], indexes
-		opts.Progress = ro.progress(total)
 	case at == h:
-		var indexes []int
-		var total int64
-		if sources, indexes, total, err = c.sources(); err != nil {
-			return nil, err
-		}
-		opts.Stages, opts.FileIndexes = stages[:at], indexes
-		opts.Progress = ro.progress(total)
 		w, err := out.Create(ctx, spillName(c.Task))
 		if err != nil {
 			return nil, fmt.Errorf("spill: %w", err)
@@ -422,15 +418,20 @@ func MergeStatsTo(ctx context.Context, outDir string, tasks int) (*pipeline.Stat
 	if err != nil {
 		return stats, err
 	}
+	return stats, writeStats(ctx, outDir, stats)
+}
+
+// writeStats writes OUT/stats.json.
+func writeStats(ctx context.Context, outDir string, stats *pipeline.Stats) error {
 	out, err := openOutput(ctx, outDir)
 	if err != nil {
-		return stats, err
+		return err
 	}
 	defer out.Close()
 	if err := out.WriteFile(ctx, "stats.json", encodeStats(stats)); err != nil {
-		return stats, fmt.Errorf("stats: %w", err)
+		return fmt.Errorf("stats: %w", err)
 	}
-	return stats, nil
+	return nil
 }
 
 func decodeStats(b []byte) (*pipeline.Stats, error) {
