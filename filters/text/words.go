@@ -262,7 +262,12 @@ func (sc *WordScanner) Next() bool {
 				i++
 			}
 		run:
-			if i < len(s) && byteKind[s[i]] != kSep {
+			// A comma or full stop after a word — the commonest case
+			// after a separator — joins only a letter or digit or a
+			// character beyond ASCII (WB6/7, WB11/12), so one ASCII
+			// byte after it tells that the word ends.
+			if i < len(s) && byteKind[s[i]] != kSep &&
+				!(byteKind[s[i]] == kMid && (i+1 == len(s) || byteKind[s[i+1]] <= kMid || byteKind[s[i+1]] == kUnder)) {
 				last := clsLetter
 				if s[i-1] <= '9' {
 					last = clsNumeric
