@@ -130,13 +130,19 @@ type Detector struct {
 
 	uni     *unigrams
 	scratch sync.Pool // *[]float64 for unigrams.rank
+
+	// preload loads the screen's models before the first detection, not
+	// at construction: a process that builds the stage but never runs it
+	// (a later step of a cluster job, which replays the first pass) pays
+	// neither the seconds nor the memory.
+	preload sync.Once
 }
 
 const maxCachedDetectors = 4096
 
-// NewDetector builds a detector. Unless opts.Lazy is set it loads the
-// trigram models of all candidates (about 4 s and 150 MB for lingua's 75
-// languages).
+// NewDetector builds a detector. Unless opts.Lazy is set, its first
+// detection loads the trigram models of all candidates (about 4 s and
+// 150 MB for lingua's 75 languages).
 func NewDetector(opts Options) *Detector {
 	opts.defaults()
 	if len(opts.Languages) == 0 {
@@ -158,13 +164,18 @@ func NewDetector(opts Options) *Detector {
 		}
 		d.groups[sc] = group{langs: in}
 	}
-	if !opts.Lazy && len(opts.Languages) >= 2 {
-		// Lingua keeps models in package-level maps shared by all its
-		// detectors: building one preloaded detector loads the trigram
-		// models every screen uses.
-		lingua.NewLanguageDetectorBuilder().FromLanguages(opts.Languages...).WithLowAccuracyMode().WithPreloadedLanguageModels().Build()
-	}
 	return d
+}
+
+// loadModels preloads, once, the trigram models every screen uses.
+func (d *Detector) loadModels() {
+	d.preload.Do(func() {
+		if !d.opts.Lazy && len(d.opts.Languages) >= 2 {
+			// Lingua keeps models in package-level maps shared by all its
+			// detectors: building one preloaded detector loads them.
+			lingua.NewLanguageDetectorBuilder().FromLanguages(d.opts.Languages...).WithLowAccuracyMode().WithPreloadedLanguageModels().Build()
+		}
+	})
 }
 
 // detectorKey names a cached lingua detector: its languages and mode.
@@ -199,6 +210,7 @@ func (d *Detector) detector(langs []lingua.Language, low bool) lingua.LanguageDe
 // Detect identifies the language of s, which should be in NFC (see
 // text.NFC): decomposed text splits lingua's words at every accent.
 func (d *Detector) Detect(s string) Result {
+	d.loadModels()
 	r, g, total, done := d.byScript(s)
 	if done {
 		return r
@@ -305,6 +317,7 @@ func (d *Detector) shortlist(s string, g *group) []lingua.Language {
 // prefers that language to the document's, and without the screen:
 // lines are short, so lingua's full detector runs on the shortlist.
 func (d *Detector) DetectLine(s string, lang lingua.Language) Result {
+	d.loadModels()
 	r, g, total, done := d.byScript(s)
 	if done {
 		return r
