@@ -139,7 +139,9 @@ type parser struct {
 }
 
 func newParser(name string, stream decodedStream, opts Options) *parser {
-	return &parser{name: name, opts: opts, stream: stream, in: newBufReader(stream, 64<<10)}
+	// A small buffer: headers are read through it, while blocks, most of
+	// the bytes, are read past it straight into their own memory.
+	return &parser{name: name, opts: opts, stream: stream, in: newBufReader(stream, 16<<10)}
 }
 
 func (p *parser) storedOffset() int64 { return p.stream.storedOffset() }
