@@ -153,6 +153,45 @@ func (r *rawReader) index(pat []byte) bool {
 	}
 }
 
+// indexRecordStart returns the offset of the first "WARC/<digit>" in b,
+// or -1: junk that merely holds "WARC/" does not make a gzip file plain.
+func indexRecordStart(b []byte) int {
+	for from := 0; ; {
+		i := bytes.Index(b[from:], []byte("WARC/"))
+		if i < 0 {
+			return -1
+		}
+		if isVersion(b[from+i:]) {
+			return from + i
+		}
+		from += i + 1
+	}
+}
+
+// gzipRecordIn reports whether b holds, among its first gzip headers, a
+// member whose output starts a WARC record: then a "WARC/" before them is
+// junk, not a plain file's first record. (The first member may be the
+// damaged one.)
+func gzipRecordIn(b []byte) bool {
+	var zr gzip.Reader
+	for tries := 0; tries < 64; tries++ {
+		g := bytes.Index(b, gzipMagic)
+		if g < 0 {
+			return false
+		}
+		if zr.Reset(bytes.NewReader(b[g:])) == nil {
+			zr.Multistream(false)
+			var head [32]byte
+			n, _ := io.ReadAtLeast(&zr, head[:], 16)
+			if startsRecord(head[:n]) {
+				return true
+			}
+		}
+		b = b[g+1:]
+	}
+	return false
+}
+
 // damageError is returned once by a decompressing stream at the point
 // where its output was cut by damage to the stored bytes. Reading goes on
 // after it with the data of the next intact member, unless Final is set.
@@ -473,8 +512,8 @@ func openStream(raw *rawReader, maxWindow uint64) (decodedStream, error) {
 		for raw.end-raw.pos < 1<<20 && raw.fill() {
 		}
 		head = raw.buf[raw.pos:raw.end]
-		w, g := bytes.Index(head, []byte("WARC/")), bytes.Index(head, gzipMagic)
-		if g >= 0 && (w < 0 || g < w) {
+		w, g := indexRecordStart(head), bytes.Index(head, gzipMagic)
+		if g >= 0 && (w < 0 || g < w || gzipRecordIn(head[g:])) {
 			return newGzipStream(raw), nil
 		}
 	}
