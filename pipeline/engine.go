@@ -41,15 +41,15 @@ type Options struct {
 	// default a source's index is its position in the slice.
 	FileIndexes []int
 	// SpillDir is where a run with preparatory passes keeps the first
-	// pass's documents for the later passes (about a third of the
-	// input's text, zstd-compressed; removed at the end). Empty means the
+	// pass's documents for the later passes (about half the
+	// input's text, S2-compressed; removed at the end). Empty means the
 	// system's temporary directory.
 	SpillDir string
 	// NoSpill makes every pass read the sources and run the stages again
 	// instead (slower; no temporary file).
 	NoSpill bool
 	// Spill, for Observe, receives what the pass made of every document
-	// (the stages' results and outcomes; zstd-compressed), for later
+	// (the stages' results and outcomes; S2-compressed), for later
 	// passes to replay. Replay, for Observe and for Run with Prepared,
 	// is such a spill, read instead of the sources; Stages are then the
 	// stages after those of the pass that wrote it, and Run's stats are

@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/compress/s2"
 )
 
 // The spill keeps the first pass's work for the passes after it. Without
@@ -21,20 +21,19 @@ import (
 // order, with its outcome and, when it will be written, its document —
 // and the later passes read the batches back instead of the sources,
 // running only the stages after the first Preparer. The file is
-// zstd-compressed (about a third of the text) and removed when the run
-// ends.
+// S2-compressed (about half the text) and removed when the run ends.
 type spillWriter struct {
-	zw  *zstd.Encoder
+	zw  *s2.Writer
 	bw  *bufio.Writer
 	buf []byte
 	err error
 }
 
 func newSpillWriter(w io.Writer) (*spillWriter, error) {
-	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("spill: %w", err)
-	}
+	// S2, not zstd: the spill is written and read once, so compressing
+	// must cost far less than redoing the work it saves (zstd at its
+	// fastest took as long as decoding the input again).
+	zw := s2.NewWriter(w, s2.WriterConcurrency(1), s2.WriterBlockSize(1<<20))
 	return &spillWriter{zw: zw, bw: bufio.NewWriterSize(zw, 256<<10)}, nil
 }
 
@@ -96,7 +95,7 @@ type tempSpill struct {
 }
 
 func newTempSpill(dir string) (*tempSpill, error) {
-	f, err := os.CreateTemp(dir, "winnow-spill-*.zst")
+	f, err := os.CreateTemp(dir, "winnow-spill-*.s2")
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
@@ -164,20 +163,17 @@ func appendDoc(p []byte, d *Document) []byte {
 
 // spillReader reads the batches back.
 type spillReader struct {
-	zr  *zstd.Decoder
+	zr  *s2.Reader
 	br  *bufio.Reader
 	buf []byte
 }
 
 func newSpillReader(r io.Reader) (*spillReader, error) {
-	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
-	if err != nil {
-		return nil, fmt.Errorf("spill: %w", err)
-	}
+	zr := s2.NewReader(r, s2.ReaderMaxBlockSize(1<<20))
 	return &spillReader{zr: zr, br: bufio.NewReaderSize(zr, 256<<10)}, nil
 }
 
-func (s *spillReader) close() { s.zr.Close() }
+func (s *spillReader) close() {}
 
 // errSpill marks a spill that does not read back as written.
 var errSpill = errors.New("spill damaged")

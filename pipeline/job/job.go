@@ -49,8 +49,8 @@ type Config struct {
 	// {langid: {min_score: 0.5}}.
 	Stages map[string]map[string]any `yaml:"stages"`
 	// SpillDir is where a run whose pipeline has corpus-wide stages
-	// keeps the documents of its first pass for the later ones (about a
-	// third of the input's text); empty means the system's temporary
+	// keeps the documents of its first pass for the later ones (about
+	// half of the input's text); empty means the system's temporary
 	// directory ($TMPDIR).
 	SpillDir string `yaml:"spill_dir"`
 	// Workers is the number of goroutines running stages; 0 means all

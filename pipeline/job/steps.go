@@ -219,7 +219,7 @@ func head(stages []pipeline.Stage) int {
 	return 0
 }
 
-func spillName(task int) string { return fmt.Sprintf("_work/spill/%05d.zst", task) }
+func spillName(task int) string { return fmt.Sprintf("_work/spill/%05d.s2", task) }
 
 // firstStep is the step whose markers hold the first pass's accounting.
 func firstStep(stages []pipeline.Stage) string {
