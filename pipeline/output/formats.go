@@ -164,7 +164,7 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 	}
 	s.seen = s.seen[:0]
 	for _, sg := range p.sigs[d.sigs.lo:d.sigs.hi] {
-		if !s.claim(sg.Name) {
+		if !s.claim(sg.Name, p.rejected) {
 			continue
 		}
 		b = append(b, ',')
@@ -173,7 +173,7 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 		b = appendJSONFloat(b, sg.Value)
 	}
 	for _, f := range p.flds[d.flds.lo:d.flds.hi] {
-		if !s.claim(f.name) {
+		if !s.claim(f.name, p.rejected) {
 			continue
 		}
 		b = append(b, ',')
@@ -186,8 +186,8 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 
 // claim reports whether name may be written in the current line: not a
 // canonical key and not written before.
-func (s *jsonlShard) claim(name string) bool {
-	if isCanonical(name) {
+func (s *jsonlShard) claim(name string, rejected bool) bool {
+	if isCanonical(name, rejected) {
 		return false
 	}
 	for _, n := range s.seen {

@@ -49,12 +49,12 @@ func expected(t *testing.T, d *pipeline.Document, reason string) map[string]any 
 		m["reason"] = reason
 	}
 	for _, s := range d.Signals {
-		if _, dup := m[s.Name]; !dup && !isCanonical(s.Name) {
+		if _, dup := m[s.Name]; !dup && !isCanonical(s.Name, reason != "") {
 			m[s.Name] = s.Value
 		}
 	}
 	for _, f := range d.Fields {
-		if _, dup := m[f.Name]; dup || isCanonical(f.Name) {
+		if _, dup := m[f.Name]; dup || isCanonical(f.Name, reason != "") {
 			continue
 		}
 		var v any

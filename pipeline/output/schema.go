@@ -241,10 +241,16 @@ var canonical = []string{"id", "text", "url", "lang", "lang_score", "source"}
 // reasonColumn is the extra column of rejected shards.
 const reasonColumn = "reason"
 
-func isCanonical(name string) bool {
+// isCanonical reports whether name is a column winnow writes itself: a
+// signal or field of that name gives way to it. "reason" is one only in
+// rejected shards, so a record's own reason field (common in fine-tuning
+// data) passes through to the kept ones.
+func isCanonical(name string, rejected bool) bool {
 	switch name {
-	case "id", "text", "url", "lang", "lang_score", "source", reasonColumn:
+	case "id", "text", "url", "lang", "lang_score", "source":
 		return true
+	case reasonColumn:
+		return rejected
 	}
 	return false
 }
@@ -287,7 +293,7 @@ func (s *schema) canonicalCount() int {
 
 // absorbSignal adds signal name when new; a field of that name gives way.
 func (s *schema) absorbSignal(name string, in *inferrer) {
-	if isCanonical(name) {
+	if isCanonical(name, s.rejected) {
 		return
 	}
 	if _, ok := s.sigIndex[name]; ok {
@@ -312,7 +318,7 @@ func (s *schema) fieldType(name string, in *inferrer) *jtype {
 	if i, ok := s.fldIndex[name]; ok {
 		return s.fields[i].t
 	}
-	if isCanonical(name) || name == "" {
+	if isCanonical(name, s.rejected) || name == "" {
 		return nil
 	}
 	if _, ok := s.sigIndex[name]; ok {

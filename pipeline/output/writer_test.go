@@ -167,8 +167,11 @@ func TestRejected(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kept := doc("k", "kept", "en", nil)
-			r1 := doc("r1", "short", "en", sig("q.words", 1.0), "meta", `{"x":1}`)
+			// A record's own "reason" field (fine-tuning data has them)
+			// passes through to kept shards; in rejected ones winnow's
+			// reason takes the name.
+			kept := doc("k", "kept", "en", nil, "reason", `"because the sky is blue"`)
+			r1 := doc("r1", "short", "en", sig("q.words", 1.0), "meta", `{"x":1}`, "reason", `"mine"`)
 			r2 := doc("r2", "dup", "", nil)
 			if err := w.Write([]*pipeline.Document{kept}); err != nil {
 				t.Fatal(err)
@@ -183,6 +186,10 @@ func TestRejected(t *testing.T) {
 			wantFiles := []string{"lang=en/part-00007-00000" + ext, "rejected/part-00007-00000" + ext}
 			if got := listFiles(t, dir); !reflect.DeepEqual(got, wantFiles) {
 				t.Fatalf("files %v, want %v", got, wantFiles)
+			}
+			compareRows(t, "kept", readAny(t, filepath.Join(dir, wantFiles[0])), []map[string]any{expected(t, kept, "")})
+			if row := readAny(t, filepath.Join(dir, wantFiles[0])); len(row) != 1 || row[0]["reason"] != "because the sky is blue" {
+				t.Errorf("kept row %v lost its own reason field", row)
 			}
 			got := readAny(t, filepath.Join(dir, wantFiles[1]))
 			compareRows(t, "rejected", got, []map[string]any{
