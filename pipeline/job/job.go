@@ -295,7 +295,11 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		}
 		return res.Stats, err
 	}
-	stats, err := c.write(ctx, false, ro)
+	stages, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	stats, err := c.write(ctx, stages, nil, ro)
 	if err != nil {
 		return stats, err
 	}
@@ -330,27 +334,13 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 	return sources, indexes, total, nil
 }
 
-// write runs every stage over task c.Task's share and writes its shards.
-// With prepared, the Preparers load the state the prepare steps saved
-// instead of making their own preparatory passes.
-func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipeline.Stats, error) {
-	var (
-		stages []pipeline.Stage
-		out    outputDir
-		err    error
-	)
-	if prepared {
-		if out, err = openOutput(ctx, c.Output.Dir); err != nil {
-			return nil, err
-		}
-		defer out.Close()
-		stages, err = c.stagesFor(ctx, out, -1)
-	} else {
-		stages, err = c.BuildStages()
-	}
-	if err != nil {
-		return nil, err
-	}
+// write runs stages over task c.Task's share and writes its shards; it
+// closes the stages. With out (the write step of a cluster run), the
+// Preparers hold the state the prepare steps saved and make no
+// preparatory passes, and a spill of the first observe step is replayed
+// instead of the input.
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (*pipeline.Stats, error) {
+	prepared := out != nil
 	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
@@ -363,7 +353,7 @@ func (c Config) write(ctx context.Context, prepared bool, ro RunOptions) (*pipel
 		return nil, err
 	}
 	if prepared && head(stages) > 0 {
-		return c.writeReplayed(ctx, out, stages, sink, ro)
+		return c.writeReplayed(ctx, *out, stages, sink, ro)
 	}
 	sources, indexes, total, err := c.sources()
 	if err != nil {

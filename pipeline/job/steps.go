@@ -48,7 +48,12 @@ func (c Config) Plan() ([]Step, error) {
 		return nil, err
 	}
 	defer closeStages(stages)
-	tasks := max(c.Tasks, 1)
+	return planOf(stages, c.Tasks)
+}
+
+// planOf is the plan of a built pipeline split over tasks.
+func planOf(stages []pipeline.Stage, tasks int) ([]Step, error) {
+	tasks = max(tasks, 1)
 	var steps []Step
 	for _, st := range stages {
 		if _, ok := st.(pipeline.Preparer); !ok {
@@ -102,7 +107,20 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	if err := c.validateStep(step); err != nil {
 		return nil, err
 	}
-	plan, err := c.Plan()
+	// Built once: the plan, the state each step loads and the pass all
+	// use these stages. The write step hands them to the engine, which
+	// closes them; otherwise they are closed here.
+	stages, err := c.BuildStages()
+	if err != nil {
+		return nil, err
+	}
+	handed := false
+	defer func() {
+		if !handed {
+			closeStages(stages)
+		}
+	}()
+	plan, err := planOf(stages, c.Tasks)
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +159,17 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	var stats *pipeline.Stats
 	switch {
 	case strings.HasPrefix(step, "observe-"):
-		stats, err = c.observe(ctx, out, s.Stage, ro)
+		at := indexOf(stages, s.Stage)
+		if err = loadPrepared(ctx, out, stages[:at]); err == nil {
+			stats, err = c.observe(ctx, out, stages, at, ro)
+		}
 	case strings.HasPrefix(step, "prepare-"):
-		stats, err = c.prepare(ctx, out, s.Stage)
+		stats, err = c.prepare(ctx, out, stages[indexOf(stages, s.Stage)].(pipeline.Exchanger))
 	case step == StepWrite:
-		stats, err = c.write(ctx, true, ro)
+		if err = loadPrepared(ctx, out, stages); err == nil {
+			handed = true
+			stats, err = c.write(ctx, stages, &out, ro)
+		}
 	case step == StepMerge:
 		stats, err = MergeStatsTo(ctx, c.Output.Dir, c.Tasks)
 	}
@@ -171,31 +195,19 @@ func (c Config) validateStep(step string) error {
 	return nil
 }
 
-// stagesFor builds the pipeline and loads the prepared state of its
-// Preparers before index upto (all of them when upto < 0).
-func (c Config) stagesFor(ctx context.Context, out outputDir, upto int) ([]pipeline.Stage, error) {
-	stages, err := c.BuildStages()
-	if err != nil {
-		return nil, err
-	}
-	for i, st := range stages {
-		if upto >= 0 && i >= upto {
-			break
-		}
+// loadPrepared loads the state the prepare steps saved into the
+// Exchangers among stages (planOf has refused other Preparers).
+func loadPrepared(ctx context.Context, out outputDir, stages []pipeline.Stage) error {
+	for _, st := range stages {
 		ex, ok := st.(pipeline.Exchanger)
 		if !ok {
-			if _, prep := st.(pipeline.Preparer); prep {
-				closeStages(stages)
-				return nil, usageErr("stage %s needs the whole corpus but cannot be split over tasks", st.Name())
-			}
 			continue
 		}
 		if err := loadInto(ctx, out, preparedName(st.Name()), ex.LoadPrepared); err != nil {
-			closeStages(stages)
-			return nil, fmt.Errorf("stage %s: prepared state (run prepare-%s first): %w", st.Name(), st.Name(), err)
+			return fmt.Errorf("stage %s: prepared state (run prepare-%s first): %w", st.Name(), st.Name(), err)
 		}
 	}
-	return stages, nil
+	return nil
 }
 
 func indexOf(stages []pipeline.Stage, name string) int {
@@ -226,23 +238,16 @@ func firstStep(stages []pipeline.Stage) string {
 	return "observe-" + stages[head(stages)].Name()
 }
 
-// observe is one task of observe-<stage>.
-func (c Config) observe(ctx context.Context, out outputDir, stage string, ro RunOptions) (*pipeline.Stats, error) {
-	all, err := c.BuildStages()
-	if err != nil {
-		return nil, err
-	}
-	at := indexOf(all, stage)
-	closeStages(all)
-	stages, err := c.stagesFor(ctx, out, at)
-	if err != nil {
-		return nil, err
-	}
-	defer closeStages(stages)
+// observe is one task of observe-<stage>, the stage at index at; the
+// stages before it hold their prepared state.
+func (c Config) observe(ctx context.Context, out outputDir, stages []pipeline.Stage, at int, ro RunOptions) (*pipeline.Stats, error) {
 	ex := stages[at].(pipeline.Exchanger)
 	h := head(stages)
 	opts := pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Prepared: true}
-	var sources []pipeline.Source
+	var (
+		sources []pipeline.Source
+		err     error
+	)
 	if h == 0 || at == h {
 		// The first pass over the input (or every pass, when no stage
 		// comes before the first Preparer).
@@ -305,23 +310,22 @@ func (ro RunOptions) progress(total int64) func(pipeline.Progress) {
 // Preparer and joins the accounting of both passes.
 func (c Config) writeReplayed(ctx context.Context, out outputDir, stages []pipeline.Stage, sink pipeline.Sink, ro RunOptions) (*pipeline.Stats, error) {
 	h := head(stages)
-	rec, err := out.ReadFile(ctx, markerName(firstStep(stages), c.Task))
-	if err != nil {
-		closeStages(stages)
-		sink.Abort()
-		return nil, fmt.Errorf("the first pass's accounting (run %s first): %w", firstStep(stages), err)
-	}
-	first, err := decodeStats(rec)
-	if err != nil {
+	fail := func(err error) (*pipeline.Stats, error) {
 		closeStages(stages)
 		sink.Abort()
 		return nil, err
 	}
+	rec, err := out.ReadFile(ctx, markerName(firstStep(stages), c.Task))
+	if err != nil {
+		return fail(fmt.Errorf("the first pass's accounting (run %s first): %w", firstStep(stages), err))
+	}
+	first, err := decodeStats(rec)
+	if err != nil {
+		return fail(err)
+	}
 	r, err := out.NewReader(ctx, spillName(c.Task))
 	if err != nil {
-		closeStages(stages)
-		sink.Abort()
-		return nil, fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err)
+		return fail(fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err))
 	}
 	defer r.Close()
 	opts := pipeline.Options{Stages: stages[h:], Workers: c.Workers, Logger: ro.Logger, Prepared: true, Replay: r}
@@ -336,13 +340,8 @@ func (c Config) writeReplayed(ctx context.Context, out outputDir, stages []pipel
 }
 
 // prepare is the one task of prepare-<stage>.
-func (c Config) prepare(ctx context.Context, out outputDir, stage string) (*pipeline.Stats, error) {
-	stages, err := c.BuildStages()
-	if err != nil {
-		return nil, err
-	}
-	defer closeStages(stages)
-	ex := stages[indexOf(stages, stage)].(pipeline.Exchanger)
+func (c Config) prepare(ctx context.Context, out outputDir, ex pipeline.Exchanger) (*pipeline.Stats, error) {
+	stage := ex.Name()
 	for t := range max(c.Tasks, 1) {
 		if err := loadInto(ctx, out, observedName(stage, t), ex.LoadObserved); err != nil {
 			return nil, fmt.Errorf("stage %s: observations of task %d (run observe-%s first): %w", stage, t, stage, err)
