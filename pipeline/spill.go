@@ -278,7 +278,10 @@ func (d *decoder) float() float64 {
 		d.err = errSpill
 		return 0
 	}
-	v := binary.LittleEndian.Uint64([]byte(d.str[d.pos : d.pos+8]))
+	var v uint64
+	for i := 7; i >= 0; i-- { // little-endian, read from the string as it is
+		v = v<<8 | uint64(d.str[d.pos+i])
+	}
 	d.pos += 8
 	return math.Float64frombits(v)
 }
