@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/winnow-data/winnow/pipeline"
 )
 
@@ -231,12 +233,86 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// referenceNormalized is the definition AppendNormalized implements,
+// written plainly: each code point is decomposed by the norm package (NFD
+// of the code point alone; the order of the marks it drops does not
+// matter), then classified by the unicode package's tables.
+func referenceNormalized(s string) string {
+	var out []string // tokens
+	var tok []rune
+	inDigits := false
+	flush := func() {
+		if len(tok) > 0 {
+			out = append(out, string(tok))
+			tok = tok[:0]
+		}
+		inDigits = false
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == utf8.RuneError && n <= 1 {
+			flush()
+			continue
+		}
+		for _, d := range norm.NFD.String(string(r)) {
+			switch {
+			case unicode.In(d, unicode.Mn, unicode.Me), d == '\u200C', d == '\u200D':
+			case unicode.IsDigit(d):
+				if !inDigits {
+					tok = append(tok, '0')
+					inDigits = true
+				}
+			case unicode.IsLetter(d), unicode.In(d, unicode.Mc, unicode.Nl, unicode.No):
+				tok = append(tok, unicode.ToLower(d))
+				inDigits = false
+			default:
+				flush()
+			}
+		}
+	}
+	flush()
+	return strings.Join(out, " ")
+}
+
+// TestNormalizeEveryCodePoint checks the lookup tables against the
+// definition for every BMP code point and a sample of the others, alone
+// and between letters, digits and spaces.
+func TestNormalizeEveryCodePoint(t *testing.T) {
+	bad := 0
+	check := func(r rune) {
+		c := string(r)
+		for _, s := range []string{c, "a" + c + "b", "1" + c + "2", " " + c + " ", c + c, "x" + c + "1"} {
+			if got, want := Normalize(s), referenceNormalized(s); got != want {
+				if bad++; bad <= 20 {
+					t.Errorf("Normalize(%q) = %q, want %q (U+%04X)", s, got, want, r)
+				}
+			}
+		}
+	}
+	for r := rune(0); r < 0x10000; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		check(r)
+	}
+	for r := rune(0x10000); r <= unicode.MaxRune; r += 97 {
+		check(r)
+	}
+	for _, r := range []rune{0x1D7CE, 0x1F44D, 0x20000, 0x1D15E, 0x1F100, 0xE0001} {
+		check(r)
+	}
+}
+
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"Hello, World", "Café 123", "\xff\xfe", "한국어", "e\u0301\u0327"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Normalize(s)
+		if want := referenceNormalized(s); got != want {
+			t.Fatalf("Normalize(%q) = %q, want %q", s, got, want)
+		}
 		if !utf8.ValidString(got) {
 			t.Fatalf("Normalize(%q) = %q: invalid UTF-8", s, got)
 		}

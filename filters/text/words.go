@@ -34,37 +34,32 @@ func init() {
 	}
 }
 
-// bmpInfo caches, for every code point of the Basic Multilingual Plane,
-// its word class (low nibble) and normalisation class (high nibble). It is
-// built on first use of a non-Latin character (about 30 ms, 64 KiB), as a
-// lookup in the unicode package's tables costs several binary searches.
+// bmpClass caches the word class of every code point of the Basic
+// Multilingual Plane. It is built on first use of a non-Latin character
+// (about 30 ms, 64 KiB), as a lookup in the unicode package's tables
+// costs several binary searches.
 var (
-	bmpOnce sync.Once
-	bmpInfo *[0x10000]uint8
+	bmpOnce  sync.Once
+	bmpClass *[0x10000]uint8
 )
 
 func buildBMP() {
 	t := new([0x10000]uint8)
 	for r := rune(0); r < 0x10000; r++ {
-		t[r] = classifySlow(r) | normClassSlow(r)<<4
+		t[r] = classifySlow(r)
 	}
-	bmpInfo = t
-}
-
-// info returns the packed classes of r (see bmpInfo).
-func info(r rune) uint8 {
-	if r < 0x10000 {
-		bmpOnce.Do(buildBMP)
-		return bmpInfo[r]
-	}
-	return classifySlow(r) | normClassSlow(r)<<4
+	bmpClass = t
 }
 
 func classOf(r rune) uint8 {
-	if r < rune(len(latinClass)) {
+	switch {
+	case r < rune(len(latinClass)):
 		return latinClass[r]
+	case r < 0x10000:
+		bmpOnce.Do(buildBMP)
+		return bmpClass[r]
 	}
-	return info(r) & 0xf
+	return classifySlow(r)
 }
 
 var complexScripts = []*unicode.RangeTable{unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tai_Tham, unicode.Tai_Viet}
