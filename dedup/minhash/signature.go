@@ -86,42 +86,8 @@ func packedHash(v uint64, n int) uint64 {
 // than hashing n words of bytes again. A text of fewer than n words is
 // one shingle.
 func (h *Hasher) Signature(dst []uint32, normalized string) bool {
-	words := h.words[:0]
-	// The normalisation leaves words separated by single spaces, except
-	// runs of scripts written without spaces. One loop finds an ASCII
-	// word's end and packs its first 8 bytes (as wordHash does); only
-	// words with non-ASCII bytes go through the slower word scanner, which
-	// splits those runs.
-	s := normalized
-	for i := 0; i < len(s); {
-		if s[i] == ' ' {
-			i++
-			continue
-		}
-		start := i
-		var v uint64
-		var high byte
-		for ; i < len(s) && s[i] != ' '; i++ {
-			c := s[i]
-			high |= c
-			if i-start < 8 {
-				v |= uint64(c) << (8 * (i - start))
-			}
-		}
-		w := s[start:i]
-		switch {
-		case high >= 0x80:
-			h.sc.Reset(w)
-			for h.sc.Next() {
-				words = append(words, wordHash(h.sc.Word()))
-			}
-		case len(w) <= 8:
-			words = append(words, packedHash(v, len(w)))
-		default:
-			words = append(words, xxhash.Sum64String(w))
-		}
-	}
-	h.words = words
+	h.words = h.appendWords(h.words[:0], normalized)
+	words := h.words
 	if len(words) == 0 {
 		return false
 	}
@@ -154,6 +120,107 @@ func (h *Hasher) Signature(dst []uint32, normalized string) bool {
 	}
 	densify(dst, bins)
 	return true
+}
+
+// Masks of the SWAR word scan: a byte of ones, the high bit of each byte,
+// and the spaces of a word.
+const (
+	lows   = 0x0101010101010101
+	highs  = 0x8080808080808080
+	spaces = 0x2020202020202020
+)
+
+// appendWords appends the hash of every word of normalized to dst. The
+// normalisation leaves words separated by single spaces, except runs of
+// scripts written without spaces. Eight bytes are read at a time: the
+// first space among them ends an ASCII word of up to 8 bytes (most
+// words), whose bytes packed are its hash's input (as wordHash does);
+// longer words end at the next space; only words with non-ASCII bytes go
+// through the slower word scanner, which splits those runs.
+func (h *Hasher) appendWords(dst []uint64, s string) []uint64 {
+	i := 0
+	for i+8 <= len(s) {
+		x := text.Load64(s[i:])
+		z := x ^ spaces
+		// The lowest byte of z that is zero (a space in x) gets its high
+		// bit set; bytes above it may too, and do not matter.
+		t := (z - lows) &^ z & highs
+		if t != 0 {
+			n := bits.TrailingZeros64(t) >> 3
+			if n == 0 {
+				i++
+				continue
+			}
+			v := x & (1<<(8*n) - 1)
+			if v&highs != 0 {
+				dst = h.scanWords(dst, s[i:i+n])
+			} else {
+				dst = append(dst, packedHash(v, n))
+			}
+			i += n + 1
+			continue
+		}
+		// A word of more than eight bytes: eight more at a time.
+		high := x & highs
+		end := i + 8
+		for end+8 <= len(s) {
+			y := text.Load64(s[end:])
+			z := y ^ spaces
+			if t := (z - lows) &^ z & highs; t != 0 {
+				n := bits.TrailingZeros64(t) >> 3
+				high |= y & (1<<(8*n) - 1) & highs
+				end += n
+				break
+			}
+			high |= y & highs
+			end += 8
+		}
+		if end+8 > len(s) {
+			for ; end < len(s) && s[end] != ' '; end++ {
+				high |= uint64(s[end])
+			}
+		}
+		w := s[i:end]
+		switch {
+		case high&highs != 0:
+			dst = h.scanWords(dst, w)
+		case len(w) == 8:
+			dst = append(dst, packedHash(x, 8))
+		default:
+			dst = append(dst, xxhash.Sum64String(w))
+		}
+		i = end + 1
+	}
+	// The last few bytes, one at a time.
+	for i < len(s) {
+		if s[i] == ' ' {
+			i++
+			continue
+		}
+		start := i
+		var v uint64
+		var high byte
+		for ; i < len(s) && s[i] != ' '; i++ {
+			high |= s[i]
+			v |= uint64(s[i]) << (8 * (i - start))
+		}
+		if high >= 0x80 {
+			dst = h.scanWords(dst, s[start:i])
+		} else {
+			dst = append(dst, packedHash(v, i-start))
+		}
+	}
+	return dst
+}
+
+// scanWords appends the hashes of the words text.WordScanner finds in w,
+// a space-free run holding non-ASCII bytes.
+func (h *Hasher) scanWords(dst []uint64, w string) []uint64 {
+	h.sc.Reset(w)
+	for h.sc.Next() {
+		dst = append(dst, wordHash(h.sc.Word()))
+	}
+	return dst
 }
 
 // densify copies bins into dst, filling every empty bin i from the first
