@@ -262,7 +262,7 @@ func AppendNormalized(dst []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, rs := utf8.DecodeRuneInString(s[i:])
+		r, rs := decodeRune(s[i:])
 		i += rs
 		if r == utf8.RuneError && rs <= 1 {
 			n.sep()
