@@ -284,6 +284,13 @@ func (ix *Index) Build() error {
 				hi++
 			}
 			group := entries[lo:hi]
+			if sameComponent(uf, group) {
+				// Every link would be a no-op: a near-duplicate pair meets
+				// in most bands, and only the first needs its signatures
+				// read. The components are the same either way.
+				lo = hi
+				continue
+			}
 			err := linkBucket(len(group), ix.verify, ix.threshold,
 				func(j int, dst []uint32) error { return ix.readSig(dst, group[j].id) },
 				func(j, i int) { uf.union(group[j].id, group[i].id) }, sigs)
@@ -297,6 +304,21 @@ func (ix *Index) Build() error {
 
 	ix.finish(uf.find)
 	return nil
+}
+
+// sameComponent reports whether the members of a bucket (two or more)
+// are already all linked.
+func sameComponent(uf unionFind, group []bandEntry) bool {
+	if len(group) < 2 {
+		return true
+	}
+	root := uf.find(group[0].id)
+	for _, e := range group[1:] {
+		if uf.find(e.id) != root {
+			return false
+		}
+	}
+	return true
 }
 
 // finish numbers documents by input order and describes each cluster at
