@@ -502,6 +502,11 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 				if rec.Doc != nil {
 					copyDoc(&it.doc, rec.Doc)
 				} else {
+					if b.arena == nil {
+						// Sized once for a full batch rather than grown
+						// by doubling from nothing in every new run.
+						b.arena = make([]byte, 0, r.opts.BatchBytes+r.opts.BatchBytes/8)
+					}
 					start := len(b.arena)
 					b.arena = append(b.arena, rec.Raw...)
 					it.raw = b.arena[start:len(b.arena):len(b.arena)]

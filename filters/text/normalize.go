@@ -239,17 +239,19 @@ func AppendNormalized(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		o := asciiNorm[s[i]]
 		if o > '0' {
-			// The last letters, one at a time.
+			// A run of ASCII letters, copied in one loop on a local
+			// slice (the normalizer's own lives in memory).
 			n.space()
 			n.digits = false
-			n.dst = append(n.dst, o)
+			d := append(n.dst, o)
 			for i++; i < len(s); i++ {
 				o = asciiNorm[s[i]]
 				if o <= '0' {
 					break
 				}
-				n.dst = append(n.dst, o)
+				d = append(d, o)
 			}
+			n.dst = d
 			continue
 		}
 		switch o {
