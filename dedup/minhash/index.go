@@ -22,8 +22,9 @@ import (
 // signatures are spilled to files in a temporary directory:
 //
 //	while adding   order 8 B + priority key 8 B              = 16 B/doc
-//	Build (peak)   + union-find parent 4 B + one band's
-//	               (key, id) pairs 16 B, sorted in place     = 36 B/doc
+//	Build (peak)   + id by rank and rank by id 8 B
+//	               + union-find parent 4 B + one band's
+//	               (key, rank) pairs 16 B, sorted in place   = 44 B/doc
 //	after Build    order 8 B + cluster 4 B + size 4 B
 //	               + kept member 4 B                         = 20 B/doc
 //
@@ -244,6 +245,15 @@ func (ix *Index) Build() error {
 		}
 	}
 	n := len(ix.orders)
+	// Documents are numbered by rank in input order for the rest of
+	// Build: a band's buckets then sort on (key, rank) without looking
+	// anything up, and the union-find's roots are the clusters' first
+	// members.
+	byOrder := ix.byInputOrder()
+	rank := make([]uint32, n)
+	for r, id := range byOrder {
+		rank[id] = uint32(r)
+	}
 	uf := newUnionFind(n)
 	sigs := newSigBufs(ix.k)
 	entries := make([]bandEntry, n)
@@ -259,21 +269,19 @@ func (ix *Index) Build() error {
 				return fmt.Errorf("minhash: reading band %d at document %d: %w", b, i, err)
 			}
 			for j := range m {
-				entries[i+j] = bandEntry{binary.LittleEndian.Uint64(raw[8*j:]), uint32(i + j)}
+				entries[i+j] = bandEntry{binary.LittleEndian.Uint64(raw[8*j:]), rank[i+j]}
 			}
 			i += m
 		}
 		slices.SortFunc(entries, func(x, y bandEntry) int {
-			if x.key != y.key {
-				if x.key < y.key {
-					return -1
-				}
-				return 1
-			}
-			ox, oy := ix.orders[x.id], ix.orders[y.id]
-			if ox < oy {
+			switch {
+			case x.key < y.key:
 				return -1
-			} else if ox > oy {
+			case x.key > y.key:
+				return 1
+			case x.id < y.id:
+				return -1
+			case x.id > y.id:
 				return 1
 			}
 			return 0
@@ -284,83 +292,51 @@ func (ix *Index) Build() error {
 				hi++
 			}
 			group := entries[lo:hi]
-			if sameComponent(uf, group) {
-				// Every link would be a no-op: a near-duplicate pair meets
-				// in most bands, and only the first needs its signatures
-				// read. The components are the same either way.
-				lo = hi
-				continue
-			}
 			err := linkBucket(len(group), ix.verify, ix.threshold,
-				func(j int, dst []uint32) error { return ix.readSig(dst, group[j].id) },
-				func(j, i int) { uf.union(group[j].id, group[i].id) }, sigs)
+				func(j int, dst []uint32) error { return ix.readSig(dst, byOrder[group[j].id]) },
+				func(j, i int) { uf.union(group[j].id, group[i].id) },
+				func(j, i int) bool { return uf.find(group[j].id) == uf.find(group[i].id) }, sigs)
 			if err != nil {
 				return err
 			}
 			lo = hi
 		}
 	}
-	entries = nil
+	entries, rank = nil, nil
 
-	ix.finish(uf.find)
+	ix.finish(byOrder, uf.find)
 	return nil
 }
 
-// sameComponent reports whether the members of a bucket (two or more)
-// are already all linked.
-func sameComponent(uf unionFind, group []bandEntry) bool {
-	if len(group) < 2 {
-		return true
-	}
-	root := uf.find(group[0].id)
-	for _, e := range group[1:] {
-		if uf.find(e.id) != root {
-			return false
-		}
-	}
-	return true
-}
-
-// finish numbers documents by input order and describes each cluster at
-// its first member, given the union-find's find.
-func (ix *Index) finish(find func(uint32) uint32) {
-	n := len(ix.orders)
-	// Number documents by input order and describe each cluster at its
-	// first member.
-	byOrder := make([]uint32, n)
+// byInputOrder returns the ids of the documents (their place in Add
+// order) sorted by input order.
+func (ix *Index) byInputOrder() []uint32 {
+	byOrder := make([]uint32, len(ix.orders))
 	for i := range byOrder {
 		byOrder[i] = uint32(i)
 	}
-	slices.SortFunc(byOrder, func(a, b uint32) int {
-		oa, ob := ix.orders[a], ix.orders[b]
-		if oa < ob {
-			return -1
-		} else if oa > ob {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(byOrder, func(a, b uint32) int { return cmpU64(ix.orders[a], ix.orders[b]) })
+	return byOrder
+}
+
+// finish numbers documents by input order and describes each cluster at
+// its first member, given the ids in input order and the union-find over
+// ranks in that order, whose roots are the clusters' first members.
+func (ix *Index) finish(byOrder []uint32, find func(rank uint32) uint32) {
+	n := len(byOrder)
 	ix.sorted = make([]uint64, n)
 	ix.cluster = make([]uint32, n)
 	ix.size = make([]uint32, n)
 	ix.best = make([]uint32, n)
-	// firstRank[root] is the rank of the root's first member; ranks are
-	// visited in increasing order, so the first one seen is the smallest.
-	const unset = ^uint32(0)
-	firstRank := make([]uint32, n)
-	for i := range firstRank {
-		firstRank[i] = unset
-	}
 	for rank, id := range byOrder {
 		ix.sorted[rank] = ix.orders[id]
-		root := find(id)
-		if firstRank[root] == unset {
-			firstRank[root] = uint32(rank)
-			ix.best[rank] = uint32(rank)
-		}
-		c := firstRank[root]
+		c := find(uint32(rank))
 		ix.cluster[rank] = c
 		ix.size[c]++
+		if c == uint32(rank) {
+			ix.best[c] = c
+			continue
+		}
 		bid := byOrder[ix.best[c]]
 		if keep.Less(ix.keys[id], ix.orders[id], ix.keys[bid], ix.orders[bid]) {
 			ix.best[c] = uint32(rank)
@@ -443,33 +419,54 @@ func newSigBufs(k int) *sigBufs {
 // member, or failing verification to its predecessor j−1. The decision
 // depends on the bucket alone — not on links found in other bands — so
 // bands can be processed apart, in any order, by different tasks, and
-// give the same clusters (the staged mode relies on it). Each member's
-// signature is read once.
-func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uint32) error, link func(j, i int), b *sigBufs) error {
+// give the same clusters (the staged mode relies on it).
+//
+// linked, when not nil, tells whether two members are already in one
+// cluster: a member linked to both the first and its predecessor can
+// only make links that change nothing, so it is passed over without
+// reading its signature. A near-duplicate pair meets in most of the
+// bands and only the first needs their signatures. Signatures are read
+// when needed, each at most once.
+func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uint32) error, link func(j, i int), linked func(j, i int) bool, b *sigBufs) error {
 	if n < 2 {
 		return nil
 	}
 	if !verify {
 		for j := 1; j < n; j++ {
-			link(j, 0)
+			if linked == nil || !linked(j, 0) {
+				link(j, 0)
+			}
 		}
 		return nil
 	}
-	if err := sig(0, b.first); err != nil {
-		return err
-	}
-	copy(b.prev, b.first)
+	firstRead, prevAt := false, -1 // b.prev holds member prevAt's signature
 	for j := 1; j < n; j++ {
+		if linked != nil && linked(j, 0) && (j == 1 || linked(j, j-1)) {
+			continue
+		}
+		if !firstRead {
+			if err := sig(0, b.first); err != nil {
+				return err
+			}
+			firstRead = true
+		}
 		if err := sig(j, b.cur); err != nil {
 			return err
 		}
-		switch {
-		case Similarity(b.cur, b.first) >= threshold:
+		if Similarity(b.cur, b.first) >= threshold {
 			link(j, 0)
-		case j > 1 && Similarity(b.cur, b.prev) >= threshold:
-			link(j, j-1)
+		} else if j > 1 {
+			if prevAt != j-1 {
+				if err := sig(j-1, b.prev); err != nil {
+					return err
+				}
+			}
+			if Similarity(b.cur, b.prev) >= threshold {
+				link(j, j-1)
+			}
 		}
 		b.cur, b.prev = b.prev, b.cur
+		prevAt = j
 	}
 	return nil
 }

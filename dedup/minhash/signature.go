@@ -27,6 +27,7 @@ type Hasher struct {
 	k       int
 	shingle int
 	bins    []uint64
+	walk    []uint16 // see densify
 	words   []uint64
 	sc      text.WordScanner
 }
@@ -34,7 +35,7 @@ type Hasher struct {
 // NewHasher returns a Hasher for k bins (the signature length) and
 // shingles of n words.
 func NewHasher(k, n int) *Hasher {
-	return &Hasher{k: k, shingle: n, bins: make([]uint64, k)}
+	return &Hasher{k: k, shingle: n, bins: make([]uint64, k), walk: newWalk(k)}
 }
 
 const empty = math.MaxUint64
@@ -118,7 +119,7 @@ func (h *Hasher) Signature(dst []uint32, normalized string) bool {
 		x = (x-words[i-n]*pow)*shinglePrime + words[i]
 		add(x)
 	}
-	densify(dst, bins)
+	densify(dst, bins, h.walk)
 	return true
 }
 
@@ -223,23 +224,62 @@ func (h *Hasher) scanWords(dst []uint64, w string) []uint64 {
 	return dst
 }
 
+// walkSteps is how many steps of each bin's densification walk a Hasher
+// keeps in a table; a walk that goes further (a text with very few
+// shingles) computes the rest.
+const walkSteps = 32
+
+// walkStep returns step attempt (from 1) of empty bin i's walk among k
+// bins.
+func walkStep(i, attempt, k uint64) uint64 {
+	j, _ := bits.Mul64(fmix64(i<<32|attempt), k)
+	return j
+}
+
+// newWalk tabulates the first walkSteps steps of every bin's walk; nil
+// for more bins than a uint16 names.
+func newWalk(k int) []uint16 {
+	if k > 1<<16 {
+		return nil
+	}
+	w := make([]uint16, k*walkSteps)
+	for i := range k {
+		for a := range walkSteps {
+			w[i*walkSteps+a] = uint16(walkStep(uint64(i), uint64(a+1), uint64(k)))
+		}
+	}
+	return w
+}
+
 // densify copies bins into dst, filling every empty bin i from the first
 // non-empty bin met by a pseudo-random walk seeded by i (optimal
 // densification): the walk depends only on i, so two documents fill a
 // bin from the same source bin whenever both have it, which keeps the
 // collision probability of a bin equal to the Jaccard similarity.
 // The stored value is the low 32 bits of the minimum: the high bits only
-// name the bin.
-func densify(dst []uint32, bins []uint64) {
+// name the bin. walk holds the walks' first steps (see newWalk): short
+// texts leave most bins empty, and hashing every step was a tenth of the
+// time on a corpus of paragraphs.
+func densify(dst []uint32, bins []uint64, walk []uint16) {
 	k := uint64(len(bins))
+next:
 	for i, v := range bins {
 		if v != empty {
 			dst[i] = uint32(v)
 			continue
 		}
-		for attempt := uint64(1); ; attempt++ {
-			j, _ := bits.Mul64(fmix64(uint64(i)<<32|attempt), k)
-			if bins[j] != empty {
+		attempt := uint64(1)
+		if walk != nil {
+			for _, j := range walk[i*walkSteps : (i+1)*walkSteps] {
+				if bins[j] != empty {
+					dst[i] = uint32(bins[j])
+					continue next
+				}
+			}
+			attempt = walkSteps + 1
+		}
+		for ; ; attempt++ {
+			if j := walkStep(uint64(i), attempt, k); bins[j] != empty {
 				dst[i] = uint32(bins[j])
 				break
 			}

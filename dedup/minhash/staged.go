@@ -297,7 +297,7 @@ func (s Staged) Buckets(bandTask, bandTasks int) error {
 					if _, err := w.Write(p[:]); err != nil && werr == nil {
 						werr = err
 					}
-				}, bufs)
+				}, nil, bufs)
 			if err = errors.Join(err, werr); err != nil {
 				return fail(err)
 			}
@@ -334,18 +334,12 @@ func (s Staged) Clusters(bandTasks int) error {
 		}
 	}
 	closeAll(files)
-	// id of an order: ranks by order, found by binary search.
-	byOrder := make([]uint32, len(ix.orders))
-	for i := range byOrder {
-		byOrder[i] = uint32(i)
-	}
-	slices.SortFunc(byOrder, func(a, b uint32) int { return cmpU64(ix.orders[a], ix.orders[b]) })
-	idOf := func(o uint64) (uint32, bool) {
+	// rank of an order, found by binary search; the union-find is over
+	// ranks, as Index.Build's.
+	byOrder := ix.byInputOrder()
+	rankOf := func(o uint64) (uint32, bool) {
 		i, ok := slices.BinarySearchFunc(byOrder, o, func(id uint32, o uint64) int { return cmpU64(ix.orders[id], o) })
-		if !ok {
-			return 0, false
-		}
-		return byOrder[i], true
+		return uint32(i), ok
 	}
 	uf := newUnionFind(len(ix.orders))
 	for b := range bandTasks {
@@ -358,16 +352,15 @@ func (s Staged) Clusters(bandTasks int) error {
 			return fmt.Errorf("minhash: %s: truncated", name)
 		}
 		for p := 0; p < len(data); p += 16 {
-			a, okA := idOf(binary.LittleEndian.Uint64(data[p:]))
-			c, okC := idOf(binary.LittleEndian.Uint64(data[p+8:]))
+			a, okA := rankOf(binary.LittleEndian.Uint64(data[p:]))
+			c, okC := rankOf(binary.LittleEndian.Uint64(data[p+8:]))
 			if !okA || !okC {
 				return fmt.Errorf("minhash: %s: byte %d: a pair names a document without signature", name, p)
 			}
 			uf.union(a, c)
 		}
 	}
-	byOrder = nil
-	ix.finish(uf.find)
+	ix.finish(byOrder, uf.find)
 	final := filepath.Join(s.Dir, "clusters.bin")
 	out, err := os.Create(final + ".tmp")
 	if err != nil {
