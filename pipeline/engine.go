@@ -306,6 +306,7 @@ type item struct {
 // stageCount is one stage's accounting within one batch.
 type stageCount struct {
 	in, out, errored int64
+	rewritten        int64
 	dropped          []reasonCount
 	nanos            int64
 }
@@ -703,6 +704,7 @@ func (r *run) runStages(b *batch, it *item) {
 	for si, st := range r.stages {
 		c := &b.counts[si]
 		c.in++
+		before := d.Text
 		t0 := time.Now()
 		reason, err := st.Process(d)
 		c.nanos += int64(time.Since(t0))
@@ -718,6 +720,9 @@ func (r *run) runStages(b *batch, it *item) {
 			return
 		}
 		c.out++
+		if d.Text != before { // the same string compares without reading it
+			c.rewritten++
+		}
 	}
 	if r.observe != nil {
 		if err := r.observe.Observe(d); err != nil {
@@ -782,6 +787,7 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		st.DocsIn += c.in
 		st.DocsOut += c.out
 		st.Errored += c.errored
+		st.Rewritten += c.rewritten
 		st.Seconds += float64(c.nanos) / 1e9
 		for _, rc := range c.dropped {
 			st.Dropped[rc.reason] += rc.n

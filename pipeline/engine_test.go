@@ -169,6 +169,29 @@ func TestRunAccountsForEveryDocument(t *testing.T) {
 	}
 }
 
+// copyText sets every text to a copy of itself: the same text in another
+// string, which is not a rewrite.
+type copyText struct{}
+
+func (copyText) Name() string { return "copy_text" }
+func (copyText) Process(d *Document) (string, error) {
+	d.SetText(strings.Clone(d.Text))
+	return "", nil
+}
+
+func TestRunCountsRewrittenDocuments(t *testing.T) {
+	src := &lineSource{name: "a.jsonl", lines: []string{"1	lower", "2	UPPER", "3	Mixed", "4	drop me"}}
+	stats, err := Run(context.Background(), []Source{src}, &recSink{}, Options{Stages: []Stage{copyText{}, wordFilter{"drop"}, upper{}}, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{0, 0, 2} { // "UPPER" is already upper case
+		if got := stats.Stages[i].Rewritten; got != want {
+			t.Errorf("stage %s rewrote %d documents, want %d", stats.Stages[i].Name, got, want)
+		}
+	}
+}
+
 // The property at the heart of the engine: for any input, any worker
 // count and any batch size, nothing is lost, input order is kept, and the
 // sink sees the same calls.

@@ -55,6 +55,9 @@ type StageStats struct {
 	DocsOut int64            `json:"docs_out"`
 	Dropped map[string]int64 `json:"dropped"`
 	Errored int64            `json:"errored"`
+	// Rewritten counts the documents the stage kept with a changed text
+	// (line_dedup cutting lines, pii masking addresses, ...).
+	Rewritten int64 `json:"rewritten"`
 	// Seconds is the time spent in the stage, summed over workers.
 	Seconds float64 `json:"seconds"`
 }
@@ -139,6 +142,7 @@ func (s *Stats) Merge(o *Stats) error {
 		a.DocsIn += b.DocsIn
 		a.DocsOut += b.DocsOut
 		a.Errored += b.Errored
+		a.Rewritten += b.Rewritten
 		a.Seconds += b.Seconds
 		if a.Dropped == nil {
 			a.Dropped = map[string]int64{}
@@ -176,6 +180,9 @@ func (s *Stats) Summary(w io.Writer) {
 		fmt.Fprintf(w, "  %-20s %9d in %9d out", st.Name, st.DocsIn, st.DocsOut)
 		if len(st.Dropped) > 0 {
 			fmt.Fprintf(w, "   dropped: %s", countsString(st.Dropped))
+		}
+		if st.Rewritten > 0 {
+			fmt.Fprintf(w, "   rewritten: %d", st.Rewritten)
 		}
 		fmt.Fprintln(w)
 	}
