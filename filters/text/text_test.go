@@ -446,3 +446,37 @@ func TestDecodeRune(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerNext compares the scanner's inline decoding and lookup with
+// decoding by the utf8 package and classOf, on every BMP code point and
+// on invalid and truncated sequences.
+func TestScannerNext(t *testing.T) {
+	check := func(s string) {
+		var sc WordScanner
+		sc.Reset(s)
+		c, n := sc.next(0)
+		wr, wn := utf8.DecodeRuneInString(s)
+		want := uint8(clsOther)
+		if wr != utf8.RuneError || wn > 1 {
+			want = classifySlow(wr)
+		}
+		if c != want || n != wn {
+			t.Fatalf("next(%q) = class %d, %d bytes; want class %d, %d bytes", s, c, n, want, wn)
+		}
+	}
+	for r := rune(0x80); r < 0x10000; r++ {
+		if utf8.ValidRune(r) {
+			check(string(r) + "a")
+			check(string(r))
+		}
+	}
+	for c0 := 0x80; c0 < 0x100; c0++ {
+		for c1 := 0; c1 < 0x100; c1++ {
+			check(string([]byte{byte(c0)}))
+			check(string([]byte{byte(c0), byte(c1)}))
+			for _, c2 := range []byte{0x00, 0x41, 0x80, 0xBF, 0xC0, 0xFF} {
+				check(string([]byte{byte(c0), byte(c1), c2}))
+			}
+		}
+	}
+}

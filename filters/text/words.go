@@ -23,10 +23,11 @@ const (
 	clsComplex         // Thai, Lao, Khmer, Myanmar (Line_Break=SA): one word per character
 )
 
-// asciiClass and latinClass cache the class of the first 0x250 code
-// points (ASCII, Latin-1, Latin Extended-A/B), which make up nearly all
-// of Latin-script text.
-var latinClass [0x250]uint8
+// latinClass caches the class of the code points written in one or two
+// UTF-8 bytes (U+0000–U+07FF: the Latin, Greek, Cyrillic, Armenian,
+// Hebrew, Arabic and Syriac alphabets), built at start-up in well under a
+// millisecond.
+var latinClass [0x800]uint8
 
 func init() {
 	for r := rune(0); r < rune(len(latinClass)); r++ {
@@ -199,13 +200,30 @@ func (sc *WordScanner) Word() string { return sc.s[sc.start:sc.end] }
 // Span returns the byte offsets of the current word in the scanned string.
 func (sc *WordScanner) Span() (start, end int) { return sc.start, sc.end }
 
-// next decodes the class and size of the rune at i.
+// next decodes the class and size of the rune at i. The two- and
+// three-byte forms are decoded here and looked up in latinClass and
+// bmpClass directly: this is the scanner's inner step on non-Latin text.
 func (sc *WordScanner) next(i int) (uint8, int) {
-	c := sc.s[i]
-	if c < utf8.RuneSelf {
+	s := sc.s
+	c := s[i]
+	switch {
+	case c < utf8.RuneSelf:
 		return latinClass[c], 1
+	case c < 0xC2:
+	case c < 0xE0:
+		if i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			return latinClass[rune(c&0x1F)<<6|rune(s[i+1]&0x3F)], 2
+		}
+	case c < 0xF0:
+		if i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// Overlong forms and surrogates are invalid.
+			if r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				bmpOnce.Do(buildBMP)
+				return bmpClass[r], 3
+			}
+		}
 	}
-	r, size := decodeRune(sc.s[i:])
+	r, size := utf8.DecodeRuneInString(s[i:])
 	if r == utf8.RuneError && size == 1 {
 		return clsOther, 1
 	}
@@ -215,7 +233,7 @@ func (sc *WordScanner) next(i int) (uint8, int) {
 // decodeRune is utf8.DecodeRuneInString for s starting with a non-ASCII
 // byte, with the two- and three-byte forms (every script of the BMP)
 // decoded inline: the utf8 package's out-of-line path was a fifth of the
-// time of scanning and normalising non-Latin text.
+// time of normalising non-Latin text.
 func decodeRune(s string) (rune, int) {
 	c := s[0]
 	switch {
