@@ -264,7 +264,23 @@ func AppendNormalized(dst []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, rs := decodeRune(s[i:])
+		// The two- and three-byte forms (every script of the BMP) are
+		// decoded here: the utf8 package's out-of-line path was a fifth
+		// of the time on non-Latin text.
+		var r rune
+		rs := 0
+		switch c := s[i]; {
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			r, rs = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+		case c >= 0xE0 && c < 0xF0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			// Overlong forms and surrogates are invalid.
+			if r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				rs = 3
+			}
+		}
+		if rs == 0 {
+			r, rs = utf8.DecodeRuneInString(s[i:])
+		}
 		i += rs
 		if r == utf8.RuneError && rs <= 1 {
 			n.sep()

@@ -421,26 +421,20 @@ func TestNonAlnum(t *testing.T) {
 	}
 }
 
-// TestDecodeRune compares the inline decoder with the utf8 package's on
-// every sequence of three bytes that starts beyond ASCII, and on their
-// prefixes.
-func TestDecodeRune(t *testing.T) {
-	var b [3]byte
+// TestNormalizeBrokenUTF8 compares the normalisation's inline decoding
+// with the definition on invalid and truncated sequences after a letter.
+func TestNormalizeBrokenUTF8(t *testing.T) {
 	for c0 := 0x80; c0 < 0x100; c0++ {
 		for c1 := 0; c1 < 0x100; c1++ {
-			b[0], b[1] = byte(c0), byte(c1)
-			for _, s := range []string{string(b[:1]), string(b[:2])} {
-				r, n := decodeRune(s)
-				if wr, wn := utf8.DecodeRuneInString(s); r != wr || n != wn {
-					t.Fatalf("decodeRune(%q) = %U, %d; want %U, %d", s, r, n, wr, wn)
-				}
-			}
-			for c2 := 0; c2 < 0x100; c2++ {
-				b[2] = byte(c2)
-				s := string(b[:])
-				r, n := decodeRune(s)
-				if wr, wn := utf8.DecodeRuneInString(s); r != wr || n != wn {
-					t.Fatalf("decodeRune(%q) = %U, %d; want %U, %d", s, r, n, wr, wn)
+			for _, s := range []string{
+				string([]byte{'a', byte(c0)}),
+				string([]byte{'a', byte(c0), byte(c1)}),
+				string([]byte{'a', byte(c0), byte(c1), 0x80}),
+				string([]byte{'a', byte(c0), byte(c1), 0xBF, 'b'}),
+				string([]byte{'a', byte(c0), byte(c1), 'b'}),
+			} {
+				if got, want := Normalize(s), referenceNormalized(s); got != want {
+					t.Fatalf("Normalize(%q) = %q, want %q", s, got, want)
 				}
 			}
 		}

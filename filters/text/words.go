@@ -230,24 +230,6 @@ func (sc *WordScanner) next(i int) (uint8, int) {
 	return classOf(r), size
 }
 
-// decodeRune is utf8.DecodeRuneInString for s starting with a non-ASCII
-// byte, with the two- and three-byte forms (every script of the BMP)
-// decoded inline: the utf8 package's out-of-line path was a fifth of the
-// time of normalising non-Latin text.
-func decodeRune(s string) (rune, int) {
-	c := s[0]
-	switch {
-	case c >= 0xC2 && c < 0xE0 && len(s) > 1 && s[1]&0xC0 == 0x80:
-		return rune(c&0x1F)<<6 | rune(s[1]&0x3F), 2
-	case c >= 0xE0 && c < 0xF0 && len(s) > 2 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80:
-		// Overlong forms and surrogates are invalid.
-		if r := rune(c&0x0F)<<12 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
-			return r, 3
-		}
-	}
-	return utf8.DecodeRuneInString(s)
-}
-
 // skipExtend returns the offset after the Extend/Format characters at i.
 func (sc *WordScanner) skipExtend(i int) int {
 	for i < len(sc.s) && sc.s[i] >= utf8.RuneSelf {
