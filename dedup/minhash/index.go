@@ -295,7 +295,7 @@ func (ix *Index) Build() error {
 			err := linkBucket(len(group), ix.verify, ix.threshold,
 				func(j int, dst []uint32) error { return ix.readSig(dst, byOrder[group[j].id]) },
 				func(j, i int) { uf.union(group[j].id, group[i].id) },
-				func(j, i int) bool { return uf.find(group[j].id) == uf.find(group[i].id) }, sigs)
+				func(j int) uint32 { return uf.find(group[j].id) }, sigs)
 			if err != nil {
 				return err
 			}
@@ -421,28 +421,48 @@ func newSigBufs(k int) *sigBufs {
 // bands can be processed apart, in any order, by different tasks, and
 // give the same clusters (the staged mode relies on it).
 //
-// linked, when not nil, tells whether two members are already in one
-// cluster: a member linked to both the first and its predecessor can
+// root, when not nil, names the cluster a member is in so far: a member
+// already in the cluster of both the first member and its predecessor can
 // only make links that change nothing, so it is passed over without
-// reading its signature. A near-duplicate pair meets in most of the
-// bands and only the first needs their signatures. Signatures are read
-// when needed, each at most once.
-func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uint32) error, link func(j, i int), linked func(j, i int) bool, b *sigBufs) error {
+// reading its signature. A near-duplicate pair meets in most of the bands
+// and only the first needs their signatures. Roots are asked once a
+// member, again only after a link. Signatures are read when needed, each
+// at most once.
+func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uint32) error, link func(j, i int), root func(j int) uint32, b *sigBufs) error {
 	if n < 2 {
 		return nil
 	}
+	const unknown = ^uint32(0)
 	if !verify {
+		r0 := unknown
 		for j := 1; j < n; j++ {
-			if linked == nil || !linked(j, 0) {
-				link(j, 0)
+			if root != nil {
+				if r0 == unknown {
+					r0 = root(0)
+				}
+				if root(j) == r0 {
+					continue
+				}
+				r0 = unknown
 			}
+			link(j, 0)
 		}
 		return nil
 	}
 	firstRead, prevAt := false, -1 // b.prev holds member prevAt's signature
+	r0, rPrev := unknown, unknown  // roots of the first member and of j−1
 	for j := 1; j < n; j++ {
-		if linked != nil && linked(j, 0) && (j == 1 || linked(j, j-1)) {
-			continue
+		rj := unknown
+		if root != nil {
+			if r0 == unknown {
+				r0 = root(0)
+			}
+			if rPrev == unknown {
+				rPrev = root(j - 1)
+			}
+			if rj = root(j); rj == r0 && rj == rPrev {
+				continue // rPrev stays right for j+1: rj equals it
+			}
 		}
 		if !firstRead {
 			if err := sig(0, b.first); err != nil {
@@ -453,8 +473,10 @@ func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uin
 		if err := sig(j, b.cur); err != nil {
 			return err
 		}
+		linked := false
 		if Similarity(b.cur, b.first) >= threshold {
 			link(j, 0)
+			linked = true
 		} else if j > 1 {
 			if prevAt != j-1 {
 				if err := sig(j-1, b.prev); err != nil {
@@ -463,10 +485,16 @@ func linkBucket(n int, verify bool, threshold float64, sig func(j int, dst []uin
 			}
 			if Similarity(b.cur, b.prev) >= threshold {
 				link(j, j-1)
+				linked = true
 			}
 		}
 		b.cur, b.prev = b.prev, b.cur
 		prevAt = j
+		if linked {
+			r0, rPrev = unknown, unknown // roots change with a link
+		} else {
+			rPrev = rj
+		}
 	}
 	return nil
 }

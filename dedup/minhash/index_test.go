@@ -2,11 +2,12 @@ package minhash
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
 // TestLinkBucketSkipsOnlyNoOps: passing over members already linked (the
-// linked callback) reads fewer signatures and gives the same clusters as
+// root callback) reads fewer signatures and gives the same clusters as
 // deciding every member, over many bands of random buckets whose members
 // are near-duplicates, borderline or unrelated.
 func TestLinkBucketSkipsOnlyNoOps(t *testing.T) {
@@ -51,17 +52,17 @@ func TestLinkBucketSkipsOnlyNoOps(t *testing.T) {
 			buckets = append(buckets, byKey[key])
 		}
 	}
-	run := func(skip bool) (roots []uint32, reads int) {
+	run := func(skip, verify bool) (roots []uint32, reads int) {
 		uf := newUnionFind(docs)
 		bufs := newSigBufs(k)
 		for _, g := range buckets {
-			var linked func(j, i int) bool
+			var root func(j int) uint32
 			if skip {
-				linked = func(j, i int) bool { return uf.find(g[j]) == uf.find(g[i]) }
+				root = func(j int) uint32 { return uf.find(g[j]) }
 			}
-			err := linkBucket(len(g), true, 0.8,
+			err := linkBucket(len(g), verify, 0.8,
 				func(j int, dst []uint32) error { reads++; copy(dst, sigs[g[j]]); return nil },
-				func(j, i int) { uf.union(g[j], g[i]) }, linked, bufs)
+				func(j, i int) { uf.union(g[j], g[i]) }, root, bufs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,8 +72,13 @@ func TestLinkBucketSkipsOnlyNoOps(t *testing.T) {
 		}
 		return roots, reads
 	}
-	all, readsAll := run(false)
-	some, readsSome := run(true)
+	unverified, _ := run(false, false)
+	unverifiedSkip, _ := run(true, false)
+	if !slices.Equal(unverified, unverifiedSkip) {
+		t.Errorf("without verification, passing over linked members changes the clusters")
+	}
+	all, readsAll := run(false, true)
+	some, readsSome := run(true, true)
 	links := 0
 	for i := range docs {
 		if all[i] != some[i] {
@@ -103,13 +109,13 @@ func TestLinkBucketChain(t *testing.T) {
 	for _, skip := range []bool{false, true} {
 		uf := newUnionFind(len(sigs))
 		for _, g := range [][]uint32{{0, 1, 3}, {0, 2, 3}} {
-			var linked func(j, i int) bool
+			var root func(j int) uint32
 			if skip {
-				linked = func(j, i int) bool { return uf.find(g[j]) == uf.find(g[i]) }
+				root = func(j int) uint32 { return uf.find(g[j]) }
 			}
 			err := linkBucket(len(g), true, 0.8,
 				func(j int, dst []uint32) error { copy(dst, sigs[g[j]]); return nil },
-				func(j, i int) { uf.union(g[j], g[i]) }, linked, newSigBufs(10))
+				func(j, i int) { uf.union(g[j], g[i]) }, root, newSigBufs(10))
 			if err != nil {
 				t.Fatal(err)
 			}
