@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -25,6 +26,8 @@ import (
 //	Build (peak)   + id by rank and rank by id 8 B
 //	               + union-find parent 4 B + one band's
 //	               (key, rank) pairs 16 B, sorted in place   = 44 B/doc
+//	               + the next band's pairs, sorted meanwhile
+//	               when there is more than one core          = 60 B/doc
 //	after Build    order 8 B + cluster 4 B + size 4 B
 //	               + kept member 4 B                         = 20 B/doc
 //
@@ -256,36 +259,51 @@ func (ix *Index) Build() error {
 	}
 	uf := newUnionFind(n)
 	sigs := newSigBufs(ix.k)
-	entries := make([]bandEntry, n)
-	raw := make([]byte, 64<<10)
-	for b, f := range ix.bandF {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("minhash: band %d: %w", b, err)
+	// One goroutine reads and sorts the bands while this one links their
+	// buckets, one band ahead when there is more than one core: a band's
+	// pairs more in memory (16 B/doc) for a Build about a third shorter.
+	// Linking stays in band order on this goroutine.
+	buffers := 1
+	if runtime.GOMAXPROCS(0) > 1 && len(ix.bandF) > 1 {
+		buffers = 2
+	}
+	free := make(chan []bandEntry, buffers)
+	for range buffers {
+		free <- make([]bandEntry, n)
+	}
+	type sortedBand struct {
+		entries []bandEntry
+		err     error
+	}
+	ready := make(chan sortedBand)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(ready)
+		raw := make([]byte, 64<<10)
+		for b, f := range ix.bandF {
+			var entries []bandEntry
+			select {
+			case entries = <-free:
+			case <-done:
+				return
+			}
+			err := readBand(b, f, entries, rank, raw)
+			select {
+			case ready <- sortedBand{entries, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		r := bufio.NewReaderSize(f, 1<<20)
-		for i := 0; i < n; {
-			m := min(len(raw)/8, n-i)
-			if _, err := io.ReadFull(r, raw[:8*m]); err != nil {
-				return fmt.Errorf("minhash: reading band %d at document %d: %w", b, i, err)
-			}
-			for j := range m {
-				entries[i+j] = bandEntry{binary.LittleEndian.Uint64(raw[8*j:]), rank[i+j]}
-			}
-			i += m
+	}()
+	for band := range ready {
+		if band.err != nil {
+			return band.err
 		}
-		slices.SortFunc(entries, func(x, y bandEntry) int {
-			switch {
-			case x.key < y.key:
-				return -1
-			case x.key > y.key:
-				return 1
-			case x.id < y.id:
-				return -1
-			case x.id > y.id:
-				return 1
-			}
-			return 0
-		})
+		entries := band.entries
 		for lo := 0; lo < n; {
 			hi := lo + 1
 			for hi < n && entries[hi].key == entries[lo].key {
@@ -301,10 +319,47 @@ func (ix *Index) Build() error {
 			}
 			lo = hi
 		}
+		free <- entries // never blocks: the buffer came from free
 	}
-	entries, rank = nil, nil
+	close(free)
+	rank = nil
 
 	ix.finish(byOrder, uf.find)
+	return nil
+}
+
+// readBand reads band b's spilled keys from f into entries, one per
+// document with its rank in input order, and sorts them by key, then
+// rank, so each bucket's members are consecutive and in input order.
+func readBand(b int, f *os.File, entries []bandEntry, rank []uint32, raw []byte) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("minhash: band %d: %w", b, err)
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	n := len(entries)
+	for i := 0; i < n; {
+		m := min(len(raw)/8, n-i)
+		if _, err := io.ReadFull(r, raw[:8*m]); err != nil {
+			return fmt.Errorf("minhash: reading band %d at document %d: %w", b, i, err)
+		}
+		for j := range m {
+			entries[i+j] = bandEntry{binary.LittleEndian.Uint64(raw[8*j:]), rank[i+j]}
+		}
+		i += m
+	}
+	slices.SortFunc(entries, func(x, y bandEntry) int {
+		switch {
+		case x.key < y.key:
+			return -1
+		case x.key > y.key:
+			return 1
+		case x.id < y.id:
+			return -1
+		case x.id > y.id:
+			return 1
+		}
+		return 0
+	})
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package minhash
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -153,5 +155,34 @@ func TestDensifyTable(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBuildDamagedSpill: a band file cut short makes Build fail with the
+// band named, whichever band it is, without hanging the reader.
+func TestBuildDamagedSpill(t *testing.T) {
+	for _, band := range []int{0, 5, 13} {
+		ix, err := NewIndex(IndexOptions{K: 112, Bands: 14, Rows: 8, Threshold: 0.8, Verify: true, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := make([]uint32, 112)
+		for i := range 1000 {
+			sig[i%112]++
+			if err := ix.Add(uint64(i), 0, sig, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := ix.bandW[band].Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.bandF[band].Truncate(8 * 500); err != nil {
+			t.Fatal(err)
+		}
+		err = ix.Build()
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("band %d ", band)) {
+			t.Errorf("band %d cut short: Build error %v", band, err)
+		}
+		ix.Close()
 	}
 }
