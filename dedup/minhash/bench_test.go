@@ -11,8 +11,10 @@ import (
 
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/winnow-data/winnow/dedup/internal/memio"
 	"github.com/winnow-data/winnow/filters/text"
@@ -134,11 +136,36 @@ func BenchmarkIndexMemory(b *testing.B) {
 			}
 		}
 		added := heap() - before
-		if err := ix.Build(); err != nil {
+		// The peak: live heap objects sampled every millisecond during
+		// Build (allocated minus freed; garbage not yet swept counts too,
+		// so this bounds the live peak from above).
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		stop := make(chan struct{})
+		peak := make(chan float64)
+		go func() {
+			var most float64
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					peak <- most
+					return
+				case <-tick.C:
+					metrics.Read(sample)
+					most = max(most, float64(sample[1].Value.Uint64()))
+				}
+			}
+		}()
+		err = ix.Build()
+		close(stop)
+		peakHeap := <-peak - before
+		if err != nil {
 			b.Fatal(err)
 		}
 		built := heap() - before
 		b.ReportMetric(added/n, "B/doc_added")
+		b.ReportMetric(peakHeap/n, "B/doc_peak")
 		b.ReportMetric(built/n, "B/doc_built")
 		ix.Close()
 	}

@@ -281,6 +281,7 @@ func (ix *Index) Build() error {
 	go func() {
 		defer close(ready)
 		raw := make([]byte, 64<<10)
+		br := bufio.NewReaderSize(nil, 1<<20) // one for all bands: 1 MiB each was garbage
 		for b, f := range ix.bandF {
 			var entries []bandEntry
 			select {
@@ -288,7 +289,7 @@ func (ix *Index) Build() error {
 			case <-done:
 				return
 			}
-			err := readBand(b, f, entries, rank, raw)
+			err := readBand(b, f, br, entries, rank, raw)
 			select {
 			case ready <- sortedBand{entries, err}:
 			case <-done:
@@ -323,19 +324,24 @@ func (ix *Index) Build() error {
 	}
 	close(free)
 	rank = nil
+	// The bands' pairs (16–32 B/doc) and ranks are garbage now; collected
+	// before finish allocates its 20 B/doc, the heap's peak stays at what
+	// is live instead of adding the two (a few milliseconds a million
+	// documents).
+	runtime.GC()
 
 	ix.finish(byOrder, uf.find)
 	return nil
 }
 
-// readBand reads band b's spilled keys from f into entries, one per
+// readBand reads band b's spilled keys from f, through r, into entries, one per
 // document with its rank in input order, and sorts them by key, then
 // rank, so each bucket's members are consecutive and in input order.
-func readBand(b int, f *os.File, entries []bandEntry, rank []uint32, raw []byte) error {
+func readBand(b int, f *os.File, r *bufio.Reader, entries []bandEntry, rank []uint32, raw []byte) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("minhash: band %d: %w", b, err)
 	}
-	r := bufio.NewReaderSize(f, 1<<20)
+	r.Reset(f)
 	n := len(entries)
 	for i := 0; i < n; {
 		m := min(len(raw)/8, n-i)
