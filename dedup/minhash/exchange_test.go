@@ -2,6 +2,7 @@ package minhash
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/winnow-data/winnow/dedup/internal/memio"
 	"github.com/winnow-data/winnow/dedup/internal/xchgtest"
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 var _ pipeline.Exchanger = (*Stage)(nil)
@@ -134,6 +136,70 @@ func TestSaveIndexAndAgainst(t *testing.T) {
 	}
 }
 
+// TestSaveIndexAndAgainstURL: save_index and against take storage URLs
+// as well as directories, with the same index and the same answer.
+func TestSaveIndexAndAgainstURL(t *testing.T) {
+	files := nearDupCorpus(4, 30, 3)
+	second := nearDupCorpus(3, 30, 4)
+	for i, f := range second {
+		for j := range f.Docs {
+			if j%2 == 0 {
+				f.Docs[j].Text = editWords(rand.New(rand.NewPCG(uint64(i), uint64(j))), files[i].Docs[j].Text, 0.02)
+			}
+		}
+	}
+	run := func(loc string) (saved []byte, against map[string]string) {
+		c := DefaultConfig()
+		c.SaveIndex = loc
+		xchgtest.Single(t, freshStage(c), files)
+		b, err := storage.Open(context.Background(), loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if saved, err = b.ReadFile(context.Background(), "signatures-00000.bin"); err != nil {
+			t.Fatal(err)
+		}
+		a := DefaultConfig()
+		a.Against = loc
+		return saved, xchgtest.Single(t, freshStage(a), second)
+	}
+	dirSaved, dirOut := run(t.TempDir())
+	urlSaved, urlOut := run("mem://minhash-against/runs/1")
+	if !bytes.Equal(dirSaved, urlSaved) {
+		t.Errorf("the index saved at a URL (%d bytes) differs from the one in a directory (%d bytes)", len(urlSaved), len(dirSaved))
+	}
+	if fmt.Sprint(dirOut) != fmt.Sprint(urlOut) {
+		t.Errorf("against a URL removes other documents than against a directory")
+	}
+	removed := 0
+	for _, o := range urlOut {
+		if strings.Contains(o, "near_duplicate") {
+			removed++
+		}
+	}
+	if removed == 0 {
+		t.Errorf("against removed nothing: %v", urlOut)
+	}
+
+	// An empty location and a truncated index are refused by name.
+	st := freshStage(Config{Threshold: 0.8, NumPerm: 112, ShingleWords: 5, Verify: true, Keep: "first", Against: "mem://minhash-against/none"})(t)
+	if _, err := pipeline.Run(context.Background(), []pipeline.Source{second[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "no saved signatures") {
+		t.Errorf("against an empty location: %v", err)
+	}
+	b, err := storage.Open(context.Background(), "mem://minhash-against/cut")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteFile(context.Background(), "signatures-00000.bin", urlSaved[:len(urlSaved)-5]); err != nil {
+		t.Fatal(err)
+	}
+	st = freshStage(Config{Threshold: 0.8, NumPerm: 112, ShingleWords: 5, Verify: true, Keep: "first", Against: "mem://minhash-against/cut"})(t)
+	if _, err := pipeline.Run(context.Background(), []pipeline.Source{second[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("against a truncated index: %v", err)
+	}
+}
+
 func TestExchangeRefuses(t *testing.T) {
 	files := nearDupCorpus(3, 8, 1)
 	c := DefaultConfig()
@@ -234,4 +300,56 @@ func FuzzLoadPrepared(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSaveIndexDeterministic: the saved index is the same bytes whatever
+// the workers and however it is sorted; a location holding two indexes of
+// one run is refused rather than answered differently by file order.
+func TestSaveIndexDeterministic(t *testing.T) {
+	defer func(n int) { sortRun = n }(sortRun)
+	files := nearDupCorpus(4, 60, 5)
+	var first []byte
+	for _, v := range []struct{ workers, run int }{{1, 1 << 20}, {4, 1 << 20}, {3, 17}} {
+		sortRun = v.run
+		c := DefaultConfig()
+		c.SaveIndex, c.WorkDir = t.TempDir(), t.TempDir()
+		st, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs := make([]pipeline.Source, len(files))
+		for i, f := range files {
+			srcs[i] = f
+		}
+		if _, err := pipeline.Run(context.Background(), srcs, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}, Workers: v.workers, BatchRecords: 7}); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		saved, err := os.ReadFile(filepath.Join(c.SaveIndex, "signatures-00000.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = saved
+		} else if !bytes.Equal(saved, first) {
+			t.Errorf("%d workers, runs of %d: the saved index differs", v.workers, v.run)
+		}
+	}
+
+	dir := t.TempDir()
+	for _, name := range []string{"signatures-00000.bin", "signatures-00001.bin"} {
+		if err := os.WriteFile(filepath.Join(dir, name), first, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := DefaultConfig()
+	a.Against, a.WorkDir = dir, t.TempDir()
+	st, err := New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := pipeline.Run(context.Background(), []pipeline.Source{files[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "added twice") {
+		t.Errorf("against two copies of one index: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package minhash
 
 import (
 	"bufio"
+	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -253,6 +254,13 @@ func (ix *Index) Build() error {
 	// anything up, and the union-find's roots are the clusters' first
 	// members.
 	byOrder := ix.byInputOrder()
+	for r := 1; r < n; r++ {
+		if o := ix.orders[byOrder[r]]; o == ix.orders[byOrder[r-1]] {
+			// Ranks, and so the clusters, would depend on the order of
+			// Add: two indexes of one earlier run under against.
+			return fmt.Errorf("minhash: document order %#x added twice (against holds two indexes of the same run?)", o)
+		}
+	}
 	rank := make([]uint32, n)
 	for r, id := range byOrder {
 		rank[id] = uint32(r)
@@ -367,6 +375,148 @@ func readBand(b int, f *os.File, r *bufio.Reader, entries []bandEntry, rank []ui
 		return 0
 	})
 	return nil
+}
+
+// sortRun is how many records eachRecordInOrder sorts in memory at
+// once (64 MiB with 112 bins); a variable for tests.
+var sortRun = 64 << 20 / recordSize(112)
+
+// eachRecordInOrder calls fn with every document's record in the staged
+// format (order, key, scope, signature) in input order. The signatures
+// were spilled in the order documents were added, which the workers
+// interleave: runs of sortRun records are sorted in memory and, when
+// there are several, written to the spill directory and merged. fn must
+// not keep rec. It must not run concurrently with Add, and only before
+// Build.
+func (ix *Index) eachRecordInOrder(fn func(rec []byte) error) error {
+	size := recordSize(ix.k)
+	chunk := make([]byte, 0, min(ix.Len(), sortRun)*size)
+	var runs []*os.File
+	defer func() {
+		for _, f := range runs {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// sorted returns chunk's records sorted by order.
+	sorted := func() [][]byte {
+		recs := make([][]byte, 0, len(chunk)/size)
+		for p := 0; p < len(chunk); p += size {
+			recs = append(recs, chunk[p:p+size])
+		}
+		slices.SortFunc(recs, func(a, b []byte) int {
+			return cmpU64(binary.LittleEndian.Uint64(a), binary.LittleEndian.Uint64(b))
+		})
+		return recs
+	}
+	spill := func() error {
+		f, err := os.CreateTemp(ix.dir, "run-*")
+		if err != nil {
+			return fmt.Errorf("minhash: %w", err)
+		}
+		runs = append(runs, f)
+		w := bufio.NewWriterSize(f, 1<<20)
+		for _, rec := range sorted() {
+			w.Write(rec)
+		}
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("minhash: sorting the index: %w", err)
+		}
+		chunk = chunk[:0]
+		return nil
+	}
+	err := ix.Each(false, func(order uint64, key int64, _, sig []byte) error {
+		if len(chunk) == cap(chunk) {
+			if err := spill(); err != nil {
+				return err
+			}
+		}
+		chunk = binary.LittleEndian.AppendUint64(chunk, order)
+		chunk = binary.LittleEndian.AppendUint64(chunk, uint64(key))
+		chunk = append(chunk, sig...) // scope, signature
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		for _, rec := range sorted() {
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(chunk) > 0 {
+		if err := spill(); err != nil {
+			return err
+		}
+	}
+	chunk = nil
+	// Merge the runs, smallest head first.
+	h := make(runHeap, 0, len(runs))
+	for _, f := range runs {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("minhash: sorting the index: %w", err)
+		}
+		r := &sortedRun{r: bufio.NewReaderSize(f, 256<<10), rec: make([]byte, size)}
+		if ok, err := r.next(); err != nil {
+			return err
+		} else if ok {
+			h = append(h, r)
+		}
+	}
+	heap.Init(&h)
+	for len(h) > 0 {
+		r := h[0]
+		if err := fn(r.rec); err != nil {
+			return err
+		}
+		ok, err := r.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+		}
+	}
+	return nil
+}
+
+// sortedRun is one sorted run of eachRecordInOrder, at its current record.
+type sortedRun struct {
+	r   *bufio.Reader
+	rec []byte
+}
+
+// next reads the run's next record and reports whether there was one.
+func (r *sortedRun) next() (bool, error) {
+	switch _, err := io.ReadFull(r.r, r.rec); err {
+	case nil:
+		return true, nil
+	case io.EOF:
+		return false, nil
+	default:
+		return false, fmt.Errorf("minhash: sorting the index: %w", err)
+	}
+}
+
+// runHeap orders runs by the order field of their current record.
+type runHeap []*sortedRun
+
+func (h runHeap) Len() int { return len(h) }
+func (h runHeap) Less(i, j int) bool {
+	return binary.LittleEndian.Uint64(h[i].rec) < binary.LittleEndian.Uint64(h[j].rec)
+}
+func (h runHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)   { *h = append(*h, x.(*sortedRun)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return r
 }
 
 // byInputOrder returns the ids of the documents (their place in Add

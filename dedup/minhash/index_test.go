@@ -1,8 +1,10 @@
 package minhash
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -182,6 +184,46 @@ func TestBuildDamagedSpill(t *testing.T) {
 		err = ix.Build()
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("band %d ", band)) {
 			t.Errorf("band %d cut short: Build error %v", band, err)
+		}
+		ix.Close()
+	}
+}
+
+// TestEachRecordInOrder: records come out in input order whatever the
+// order they were added in, sorted in memory or merged from runs.
+func TestEachRecordInOrder(t *testing.T) {
+	defer func(n int) { sortRun = n }(sortRun)
+	for _, run := range []int{1, 7, 64, 1000} {
+		sortRun = run
+		ix, err := NewIndex(IndexOptions{K: 8, Bands: 2, Rows: 4, Threshold: 0.8, Signatures: true, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(6, 6))
+		for _, o := range rng.Perm(300) {
+			sig := []uint32{uint32(o), 1, 2, 3, 4, 5, 6, uint32(o * 7)}
+			if err := ix.Add(uint64(o)<<20, int64(-o), sig, uint64(o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []uint64
+		err = ix.eachRecordInOrder(func(rec []byte) error {
+			o := binary.LittleEndian.Uint64(rec)
+			key, scope, first := int64(binary.LittleEndian.Uint64(rec[8:])), binary.LittleEndian.Uint64(rec[16:]), binary.LittleEndian.Uint32(rec[24:])
+			if key != -int64(o>>20) || scope != o>>20 || first != uint32(o>>20) {
+				t.Fatalf("run %d: record of order %#x holds key %d, scope %d, signature %d", run, o, key, scope, first)
+			}
+			got = append(got, o)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 300 || !slices.IsSorted(got) {
+			t.Errorf("run %d: %d records, sorted %v", run, len(got), slices.IsSorted(got))
+		}
+		if left, _ := filepath.Glob(filepath.Join(ix.dir, "run-*")); len(left) > 0 {
+			t.Errorf("run %d: sorted runs left behind: %v", run, left)
 		}
 		ix.Close()
 	}

@@ -1,13 +1,13 @@
 package minhash
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
+	"path"
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
@@ -15,6 +15,7 @@ import (
 	"github.com/winnow-data/winnow/dedup/internal/keep"
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // Name is the stage's canonical name.
@@ -47,8 +48,8 @@ var Spec = pipeline.Spec{
 		{Name: "keep", Default: "first", Doc: keep.Doc},
 		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
 		{Name: "work_dir", Default: "", Doc: "directory for the index's spill files; empty for the system's temporary directory"},
-		{Name: "save_index", Default: "", Doc: "directory to save this run's signatures in, for a later run's against"},
-		{Name: "against", Default: "", Doc: "directory of signatures saved by earlier runs (save_index, or staged signatures-*.bin): documents near-duplicating them are removed"},
+		{Name: "save_index", Default: "", Doc: "directory or storage URL to save this run's signatures in (signatures-00000.bin, in input order), for a later run's against"},
+		{Name: "against", Default: "", Doc: "directory or storage URL of signatures saved by an earlier run (save_index, or staged signatures-*.bin): documents near-duplicating them are removed"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
 		c := Config{
@@ -84,14 +85,16 @@ type Config struct {
 	PerLanguage  bool
 	WorkDir      string
 	Tag          bool
-	// SaveIndex, when set, is a directory where the run's signatures are
-	// saved (signatures-00000.bin, the staged format) for a later run's
-	// Against.
+	// SaveIndex, when set, is a directory or storage URL (see
+	// pipeline/storage) where the run's signatures are saved
+	// (signatures-00000.bin, the staged format, in input order) for a
+	// later run's Against.
 	SaveIndex string
-	// Against, when set, is a directory of signatures-*.bin saved by
-	// earlier runs: documents of this run that near-duplicate one of them
-	// are removed (the earlier document always wins), without re-reading
-	// that dataset. Their clusters count the earlier documents too.
+	// Against, when set, is a directory or storage URL of
+	// signatures-*.bin saved by an earlier run: documents of this run that
+	// near-duplicate one of them are removed (the earlier document always
+	// wins), without re-reading that dataset. Their clusters count the
+	// earlier documents too.
 	Against string
 }
 
@@ -199,12 +202,12 @@ func (s *Stage) Prepared(ctx context.Context) error {
 		return err
 	}
 	if s.cfg.SaveIndex != "" {
-		if err := s.saveIndex(ix); err != nil {
+		if err := s.saveIndex(ctx, ix); err != nil {
 			return err
 		}
 	}
 	if s.cfg.Against != "" {
-		if err := addAgainst(ix, s.cfg.Against, s.cfg.NumPerm); err != nil {
+		if err := addAgainst(ctx, ix, s.cfg.Against, s.cfg.NumPerm); err != nil {
 			return err
 		}
 	}
@@ -218,60 +221,93 @@ func (s *Stage) Prepared(ctx context.Context) error {
 	return nil
 }
 
-// saveIndex writes every signature of the index to save_index as
-// signatures-00000.bin, the staged format.
-func (s *Stage) saveIndex(ix *Index) error {
-	save, err := Staged{Dir: s.cfg.SaveIndex, Config: s.cfg, Tasks: 1}.SignatureStage(0)
+// indexFile is the name save_index writes, in the staged format.
+const indexFile = "signatures-00000.bin"
+
+// saveIndex writes every signature of the index to save_index (a
+// directory or a storage URL, see pipeline/storage) as indexFile, the
+// staged format, in input order (the same bytes whatever the workers),
+// committed only when whole.
+func (s *Stage) saveIndex(ctx context.Context, ix *Index) error {
+	b, err := storage.Open(ctx, s.cfg.SaveIndex)
 	if err != nil {
-		return err
-	}
-	rec := make([]byte, recordSize(s.cfg.NumPerm))
-	err = ix.Each(false, func(order uint64, key int64, _, sig []byte) error {
-		binary.LittleEndian.PutUint64(rec, order)
-		binary.LittleEndian.PutUint64(rec[8:], uint64(key))
-		copy(rec[16:], sig) // scope, signature
-		_, err := save.w.Write(rec)
-		return err
-	})
-	if err != nil {
-		save.abort()
 		return fmt.Errorf("minhash: save_index: %w", err)
 	}
-	return save.Close()
+	defer b.Close()
+	w, err := b.Create(ctx, indexFile)
+	if err != nil {
+		return fmt.Errorf("minhash: save_index: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	err = ix.eachRecordInOrder(func(rec []byte) error {
+		_, err := bw.Write(rec)
+		return err
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		w.Abort()
+		return fmt.Errorf("minhash: save_index %s: %w", b.Join(indexFile), err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("minhash: save_index %s: %w", b.Join(indexFile), err)
+	}
+	return nil
 }
 
-// againstOrder marks documents of an earlier run: above every
-// Document.Order of this one, so they never name a cluster of this run.
+// againstOrder marks documents of an earlier run (their order there with
+// this bit set): above every Document.Order of this one, so they never
+// name a cluster of this run.
 const againstOrder = 1 << 63
 
-// addAgainst adds the signatures saved in dir to ix as documents that
-// always win their cluster.
-func addAgainst(ix *Index, dir string, k int) error {
-	names, err := filepath.Glob(filepath.Join(dir, "signatures-*.bin"))
-	if err != nil || len(names) == 0 {
-		return fmt.Errorf("minhash: against %s: no saved signatures (signatures-*.bin)", dir)
+// addAgainst adds the signatures saved at loc (a directory or a storage
+// URL holding signatures-*.bin) to ix as documents that always win their
+// cluster.
+func addAgainst(ctx context.Context, ix *Index, loc string, k int) error {
+	b, err := storage.Open(ctx, loc)
+	if err != nil {
+		return fmt.Errorf("minhash: against: %w", err)
 	}
-	sig := make([]uint32, k)
-	seq := uint64(0)
-	for _, name := range names {
-		f, err := os.Open(name)
+	defer b.Close()
+	var objs []storage.Object
+	for o, err := range b.List(ctx, "") {
 		if err != nil {
 			return fmt.Errorf("minhash: against: %w", err)
 		}
-		if fi, err := f.Stat(); err != nil || fi.Size()%int64(recordSize(k)) != 0 {
-			f.Close()
+		if ok, _ := path.Match("signatures-*.bin", o.Name); ok {
+			objs = append(objs, o)
+		}
+	}
+	if len(objs) == 0 {
+		return fmt.Errorf("minhash: against %s: no saved signatures (signatures-*.bin)", loc)
+	}
+	sig := make([]uint32, k)
+	for _, o := range objs {
+		name := b.Join(o.Name)
+		if o.Size%int64(recordSize(k)) != 0 {
 			return fmt.Errorf("minhash: against: %s is truncated or was saved with another num_perm", name)
 		}
+		r, err := b.NewReader(ctx, o.Name)
+		if err != nil {
+			return fmt.Errorf("minhash: against: %w", err)
+		}
 		var addErr error
-		err = eachRecord(f, k, func(_ int, r []byte) {
+		err = readRecords(r, name, k, func(i int, rec []byte) {
 			if addErr != nil {
 				return
 			}
-			decodeSig(sig, r)
-			addErr = ix.Add(againstOrder|seq, math.MinInt64, sig, binary.LittleEndian.Uint64(r[16:]))
-			seq++
+			// The earlier run's own order, so that the answer does not
+			// depend on the order of the records in the files.
+			order := binary.LittleEndian.Uint64(rec)
+			if order&againstOrder != 0 {
+				addErr = fmt.Errorf("%s: record %d: document order %#x out of range", name, i, order)
+				return
+			}
+			decodeSig(sig, rec)
+			addErr = ix.Add(againstOrder|order, math.MinInt64, sig, binary.LittleEndian.Uint64(rec[16:]))
 		})
-		f.Close()
+		r.Close()
 		if err = errors.Join(err, addErr); err != nil {
 			return fmt.Errorf("minhash: against: %w", err)
 		}

@@ -197,14 +197,19 @@ func eachRecord(f *os.File, k int, fn func(i int, rec []byte)) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	r := bufio.NewReaderSize(f, 1<<20)
+	return readRecords(f, f.Name(), k, fn)
+}
+
+// readRecords reads every record of r, named name in errors, in order.
+func readRecords(r io.Reader, name string, k int, fn func(i int, rec []byte)) error {
+	br := bufio.NewReaderSize(r, 1<<20)
 	rec := make([]byte, recordSize(k))
 	for i := 0; ; i++ {
-		if _, err := io.ReadFull(r, rec); err != nil {
+		if _, err := io.ReadFull(br, rec); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			return fmt.Errorf("%s: record %d: %w", f.Name(), i, err)
+			return fmt.Errorf("%s: record %d: %w", name, i, err)
 		}
 		fn(i, rec)
 	}
