@@ -109,8 +109,8 @@ func Measure(ctx context.Context, sources []pipeline.Source, o Options) (*Report
 		return nil, err
 	}
 	cfg = mh.Config()
-	stages := append(slices.Clip(o.Before), &probe{Stage: mh, keys: map[uint64]exactValue{}})
-	s := &sink{files: make([]Rate, len(sources)), langs: map[string]*Rate{}, exact: map[xxh3.Uint128]struct{}{}, sizes: map[uint64]int{}}
+	stages := append(slices.Clip(o.Before), &probe{Stage: mh})
+	s := &sink{files: make([]Rate, len(sources)), langs: map[string]*Rate{}, sizes: clusterBins()}
 	for i, src := range sources {
 		s.files[i].Name = src.Name()
 	}
@@ -140,38 +140,43 @@ func Measure(ctx context.Context, sources []pipeline.Source, o Options) (*Report
 	slices.SortFunc(r.Languages, func(a, b Rate) int {
 		return cmp.Or(cmp.Compare(b.Documents, a.Documents), cmp.Compare(a.Name, b.Name))
 	})
-	for _, b := range [][2]int{{1, 1}, {2, 2}, {3, 5}, {6, 10}, {11, 100}, {101, 1000}, {1001, 0}} {
-		r.ClusterSizes = append(r.ClusterSizes, Bin{Min: b[0], Max: b[1]})
-	}
-	for _, size := range s.sizes {
-		for i := range r.ClusterSizes {
-			b := &r.ClusterSizes[i]
-			if size >= b.Min && (b.Max == 0 || size <= b.Max) {
-				b.Clusters++
-				b.Documents += int64(size)
-				break
-			}
-		}
-	}
+	r.ClusterSizes = s.sizes
 	r.LargestClusters = s.top
 	return r, nil
 }
 
-// probeKey memoises the exact-duplicate key on the document, computed by
-// the probe on the workers and read by the sink.
+// clusterBins returns the histogram's empty bins.
+func clusterBins() []Bin {
+	var bins []Bin
+	for _, b := range [][2]int{{1, 1}, {2, 2}, {3, 5}, {6, 10}, {11, 100}, {101, 1000}, {1001, 0}} {
+		bins = append(bins, Bin{Min: b[0], Max: b[1]})
+	}
+	return bins
+}
+
+// probeKey memoises on the document whether it is an exact duplicate of
+// an earlier one, set by the probe on the workers for the sink.
 type probeKey struct{}
 
-// probe is the minhash stage, which also finds each document's
-// exact-duplicate key on the workers, so that the single-goroutine sink
-// only looks it up. The key is computed in the preparatory pass, from the
-// normalised text minhash has just memoised on the document, and kept by
-// input order until the main pass (about 50 bytes a document): the main
-// pass reads the documents again and would otherwise normalise every
-// text a second time, a third of the measurement's time.
+// probe is the minhash stage, which also tells exact duplicates apart.
+// In the preparatory pass it takes each document's exact-duplicate key
+// from the normalised text minhash has just memoised on it (24 bytes a
+// document); Prepared sorts them and keeps the input order of every
+// document that repeats an earlier one (8 bytes a duplicate), which the
+// main pass looks up. The main pass reads the documents again and would
+// otherwise normalise every text a second time, a third of the
+// measurement's time, and the sink kept a map of every key.
 type probe struct {
 	*minhash.Stage
-	mu   sync.Mutex
-	keys map[uint64]exactValue
+	mu    sync.Mutex
+	keys  []orderKey
+	dups  []uint64 // sorted
+	ready bool
+}
+
+type orderKey struct {
+	order uint64
+	key   xxh3.Uint128
 }
 
 // Observe implements pipeline.Preparer.
@@ -179,35 +184,41 @@ func (p *probe) Observe(doc *pipeline.Document) error {
 	if err := p.Stage.Observe(doc); err != nil {
 		return err
 	}
-	ev := exactKey(doc)
+	n := text.DocNormalized(doc)
+	if n == "" {
+		return nil // no words: never an exact duplicate, as exact_dedup
+	}
+	k := orderKey{doc.Order(), exact.Hash(n, "")}
 	p.mu.Lock()
-	p.keys[doc.Order()] = ev.(exactValue)
+	p.keys = append(p.keys, k)
 	p.mu.Unlock()
 	return nil
 }
 
+// Prepared implements pipeline.Preparer.
+func (p *probe) Prepared(ctx context.Context) error {
+	slices.SortFunc(p.keys, func(a, b orderKey) int {
+		return cmp.Or(cmp.Compare(a.key.Hi, b.key.Hi), cmp.Compare(a.key.Lo, b.key.Lo), cmp.Compare(a.order, b.order))
+	})
+	for i := 1; i < len(p.keys); i++ {
+		if p.keys[i].key == p.keys[i-1].key {
+			p.dups = append(p.dups, p.keys[i].order)
+		}
+	}
+	p.keys = nil
+	slices.Sort(p.dups)
+	p.ready = true
+	return p.Stage.Prepared(ctx)
+}
+
 // Process implements pipeline.Stage.
 func (p *probe) Process(doc *pipeline.Document) (string, error) {
-	p.mu.Lock()
-	ev, ok := p.keys[doc.Order()]
-	delete(p.keys, doc.Order())
-	p.mu.Unlock()
-	if ok {
-		doc.Memo(probeKey{}, func(*pipeline.Document) any { return ev })
-	} else {
-		doc.Memo(probeKey{}, exactKey)
+	if !p.ready {
+		return "", fmt.Errorf("dupstats: Process before the preparatory pass")
 	}
+	_, dup := slices.BinarySearch(p.dups, doc.Order())
+	doc.Memo(probeKey{}, func(*pipeline.Document) any { return dup })
 	return p.Stage.Process(doc)
-}
-
-type exactValue struct {
-	h  xxh3.Uint128
-	ok bool
-}
-
-func exactKey(d *pipeline.Document) any {
-	n := text.DocNormalized(d)
-	return exactValue{exact.Hash(n, ""), n != ""}
 }
 
 // sink tallies documents in input order.
@@ -215,31 +226,26 @@ type sink struct {
 	all   Rate
 	files []Rate
 	langs map[string]*Rate
-	exact map[xxh3.Uint128]struct{}
-	// sizes holds the size of every cluster, by id; one entry per
-	// cluster, so memory is bounded by the number of documents.
-	sizes map[uint64]int
+	sizes []Bin // the cluster-size histogram, counted at each cluster's first document
 	top   []Cluster
 }
 
 func (s *sink) Write(docs []*pipeline.Document) error {
 	for _, d := range docs {
-		ev := d.Memo(probeKey{}, exactKey).(exactValue)
-		var exactDup bool
-		if ev.ok {
-			if _, seen := s.exact[ev.h]; seen {
-				exactDup = true
-			} else {
-				s.exact[ev.h] = struct{}{}
-			}
-		}
+		exactDup, _ := d.Memo(probeKey{}, func(*pipeline.Document) any { return false }).(bool)
 		id, _ := strconv.ParseUint(string(d.Field(minhash.FieldClusterID)), 10, 64)
 		size, _ := strconv.Atoi(string(d.Field(minhash.FieldClusterSize)))
 		// Clusters are named by their first document, the one keep=first
 		// keeps; the others are what a dedup would remove.
 		nearDup := id != d.Order()
 		if !nearDup {
-			s.sizes[id] = size
+			for i := range s.sizes {
+				if b := &s.sizes[i]; size >= b.Min && (b.Max == 0 || size <= b.Max) {
+					b.Clusters++
+					b.Documents += int64(size)
+					break
+				}
+			}
 			if size > 1 {
 				s.consider(Cluster{ID: id, Size: size, SampleID: d.ID, Sample: prefix(d.Text, sample)})
 			}
