@@ -23,23 +23,11 @@ func TestSampleData(t *testing.T) {
 	run := func(workers int) (*pipeline.Stats, *memio.Sink) {
 		var stages []pipeline.Stage
 		for _, name := range []string{"url_dedup", "exact_dedup", "minhash", "line_dedup"} {
-			spec, ok := pipeline.Lookup(name)
-			if !ok {
-				t.Fatalf("%s not registered", name)
-			}
 			settings := map[string]any{}
 			if name == "minhash" || name == "line_dedup" {
 				settings["work_dir"] = t.TempDir()
 			}
-			p, err := spec.NewParams(settings)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := spec.New(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stages = append(stages, st)
+			stages = append(stages, newStage(t, name, settings))
 		}
 		var sources []pipeline.Source
 		for _, f := range files {
@@ -93,7 +81,6 @@ func TestStagedPipeline(t *testing.T) {
 	}
 	names := []string{"url_dedup", "exact_dedup", "minhash", "line_dedup"}
 	build := func(t *testing.T, name string) pipeline.Exchanger {
-		spec, _ := pipeline.Lookup(name)
 		settings := map[string]any{}
 		if name == "minhash" || name == "line_dedup" {
 			settings["work_dir"] = t.TempDir()
@@ -101,14 +88,7 @@ func TestStagedPipeline(t *testing.T) {
 		if name == "line_dedup" {
 			settings["max_count"] = 2 // so that the sample data has frequent lines
 		}
-		p, err := spec.NewParams(settings)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := spec.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := newStage(t, name, settings)
 		x, ok := st.(pipeline.Exchanger)
 		if !ok {
 			t.Fatalf("%s is not an Exchanger", name)
@@ -225,4 +205,22 @@ func outcome(sinks ...*memio.Sink) map[string]string {
 		}
 	}
 	return m
+}
+
+// newStage builds the registered stage name with settings.
+func newStage(t *testing.T, name string, settings map[string]any) pipeline.Stage {
+	t.Helper()
+	spec, ok := pipeline.Lookup(name)
+	if !ok {
+		t.Fatalf("%s not registered", name)
+	}
+	p, err := spec.NewParams(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := spec.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -690,13 +689,12 @@ func (r *run) process(b *batch) {
 // outcome.
 func (r *run) runStages(b *batch, it *item) {
 	d := &it.doc
-	text0, len0 := unsafe.StringData(d.Text), len(d.Text)
+	text0 := d.Text
 	defer func() {
-		// Sinks rely on valid UTF-8 text; a stage that rewrote the text
-		// (another string, or a slice of it) is checked once more, the
-		// rest are not: strings are immutable.
-		changed := unsafe.StringData(d.Text) != text0 || len(d.Text) != len0
-		if changed && it.outcome != errored && !utf8.ValidString(d.Text) {
+		// Sinks rely on valid UTF-8 text; text a stage rewrote is checked
+		// once more, the rest is not (a string left as it was compares
+		// equal without being read).
+		if d.Text != text0 && it.outcome != errored && !utf8.ValidString(d.Text) {
 			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
 			b.repairedByStage++
 		}
@@ -720,7 +718,7 @@ func (r *run) runStages(b *batch, it *item) {
 			return
 		}
 		c.out++
-		if d.Text != before { // the same string compares without reading it
+		if d.Text != before {
 			c.rewritten++
 		}
 	}

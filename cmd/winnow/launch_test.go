@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,37 +19,13 @@ import (
 // launchers' tasks (subprocesses, Slurm jobs) run this build.
 const asCLI = "WINNOW_TEST_MAIN"
 
-// cli is run with the launch command present.
-func cli(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
-	if c, _, err := root.Find([]string{"launch"}); err == nil && c != root {
-		return run(args, stdout, stderr)
-	}
-	root.AddCommand(newLaunchCmd(stdout, stderr))
-	root.SetArgs(args)
-	err := root.Execute()
-	var ee exitError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ee):
-		return ee.code
-	case errors.Is(err, job.ErrUsage) || isFlagError(err):
-		io.WriteString(stderr, "winnow: "+err.Error()+"\n")
-		return exitUsage
-	default:
-		io.WriteString(stderr, "winnow: "+err.Error()+"\n")
-		return exitFailure
-	}
-}
-
 // winnowCLI runs the command in-process; the tasks it starts as
 // subprocesses are this test binary acting as winnow.
 func winnowCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	t.Setenv(asCLI, "1")
 	var stdout, stderr bytes.Buffer
-	code := cli(args, &stdout, &stderr)
+	code := run(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

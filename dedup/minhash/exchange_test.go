@@ -183,8 +183,7 @@ func TestSaveIndexAndAgainstURL(t *testing.T) {
 	}
 
 	// An empty location and a truncated index are refused by name.
-	st := freshStage(Config{Threshold: 0.8, NumPerm: 112, ShingleWords: 5, Verify: true, Keep: "first", Against: "mem://minhash-against/none"})(t)
-	if _, err := pipeline.Run(context.Background(), []pipeline.Source{second[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "no saved signatures") {
+	if err := againstError(t, "mem://minhash-against/none", second[0]); err == nil || !strings.Contains(err.Error(), "no saved signatures") {
 		t.Errorf("against an empty location: %v", err)
 	}
 	b, err := storage.Open(context.Background(), "mem://minhash-against/cut")
@@ -194,10 +193,18 @@ func TestSaveIndexAndAgainstURL(t *testing.T) {
 	if err := b.WriteFile(context.Background(), "signatures-00000.bin", urlSaved[:len(urlSaved)-5]); err != nil {
 		t.Fatal(err)
 	}
-	st = freshStage(Config{Threshold: 0.8, NumPerm: 112, ShingleWords: 5, Verify: true, Keep: "first", Against: "mem://minhash-against/cut"})(t)
-	if _, err := pipeline.Run(context.Background(), []pipeline.Source{second[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "truncated") {
+	if err := againstError(t, "mem://minhash-against/cut", second[0]); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("against a truncated index: %v", err)
 	}
+}
+
+// againstError runs a minhash stage against loc over src and returns the
+// run's error.
+func againstError(t *testing.T, loc string, src *memio.Source) error {
+	st := newStage(t, func(c *Config) { c.Against = loc })
+	defer st.Close()
+	_, err := pipeline.Run(context.Background(), []pipeline.Source{src}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}})
+	return err
 }
 
 func TestExchangeRefuses(t *testing.T) {
@@ -311,21 +318,11 @@ func TestSaveIndexDeterministic(t *testing.T) {
 	var first []byte
 	for _, v := range []struct{ workers, run int }{{1, 1 << 20}, {4, 1 << 20}, {3, 17}} {
 		sortRun = v.run
-		c := DefaultConfig()
-		c.SaveIndex, c.WorkDir = t.TempDir(), t.TempDir()
-		st, err := New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srcs := make([]pipeline.Source, len(files))
-		for i, f := range files {
-			srcs[i] = f
-		}
-		if _, err := pipeline.Run(context.Background(), srcs, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}, Workers: v.workers, BatchRecords: 7}); err != nil {
-			t.Fatal(err)
-		}
+		dir := t.TempDir()
+		st := newStage(t, func(c *Config) { c.SaveIndex = dir })
+		runStage(t, st, v.workers, files...)
 		st.Close()
-		saved, err := os.ReadFile(filepath.Join(c.SaveIndex, "signatures-00000.bin"))
+		saved, err := os.ReadFile(filepath.Join(dir, "signatures-00000.bin"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,14 +339,7 @@ func TestSaveIndexDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := DefaultConfig()
-	a.Against, a.WorkDir = dir, t.TempDir()
-	st, err := New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := pipeline.Run(context.Background(), []pipeline.Source{files[0]}, &memio.Sink{Discard: true}, pipeline.Options{Stages: []pipeline.Stage{st}}); err == nil || !strings.Contains(err.Error(), "added twice") {
+	if err := againstError(t, dir, files[0]); err == nil || !strings.Contains(err.Error(), "added twice") {
 		t.Errorf("against two copies of one index: %v", err)
 	}
 }

@@ -152,17 +152,6 @@ func (st *SignatureStage) Close() error {
 	return os.Rename(st.final+".tmp", st.final)
 }
 
-// abort removes an uncommitted signature file.
-func (st *SignatureStage) abort() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.f != nil {
-		st.f.Close()
-		st.f = nil
-		os.Remove(st.final + ".tmp")
-	}
-}
-
 // sigFiles opens every input task's signature file.
 func (s Staged) sigFiles(k int) ([]*os.File, []int, error) {
 	var files []*os.File

@@ -13,13 +13,30 @@ import (
 
 const benchSize = 32 << 20
 
-func benchLocations(b *testing.B) map[string]string {
-	s3 := fakes3.Start(b, "bkt")
-	return map[string]string{
-		"local": filepath.Join(b.TempDir(), "bench"),
-		"mem":   "mem://bench/" + b.Name(),
-		"s3":    s3.URL("bkt", "bench"),
+// benchBucket opens a bucket of the given kind for one benchmark (the
+// fake S3 server only for "s3"), holding data under name unless name is
+// empty.
+func benchBucket(b *testing.B, kind, name string, data []byte) *storage.Bucket {
+	var loc string
+	switch kind {
+	case "local":
+		loc = filepath.Join(b.TempDir(), "bench")
+	case "mem":
+		loc = "mem://bench/" + b.Name()
+	case "s3":
+		loc = fakes3.Start(b, "bkt").URL("bkt", "bench")
 	}
+	bkt, err := storage.Open(context.Background(), loc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { bkt.Close() })
+	if name != "" {
+		if err := bkt.WriteFile(context.Background(), name, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return bkt
 }
 
 func benchData() []byte {
@@ -37,11 +54,7 @@ func BenchmarkCreate(b *testing.B) {
 	data := benchData()
 	for _, kind := range []string{"local", "mem", "s3"} {
 		b.Run(kind, func(b *testing.B) {
-			bkt, err := storage.Open(ctx, benchLocations(b)[kind])
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bkt.Close()
+			bkt := benchBucket(b, kind, "", nil)
 			b.SetBytes(benchSize)
 			b.ResetTimer()
 			for range b.N {
@@ -70,14 +83,7 @@ func BenchmarkReader(b *testing.B) {
 	buf := make([]byte, 256<<10)
 	for _, kind := range []string{"local", "mem", "s3"} {
 		b.Run(kind, func(b *testing.B) {
-			bkt, err := storage.Open(ctx, benchLocations(b)[kind])
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bkt.Close()
-			if err := bkt.WriteFile(ctx, "crawl.jsonl.zst", data); err != nil {
-				b.Fatal(err)
-			}
+			bkt := benchBucket(b, kind, "crawl.jsonl.zst", data)
 			b.SetBytes(benchSize)
 			b.ResetTimer()
 			for range b.N {
@@ -103,14 +109,7 @@ func BenchmarkReaderAt(b *testing.B) {
 	buf := make([]byte, 4<<20)
 	for _, kind := range []string{"local", "mem", "s3"} {
 		b.Run(kind, func(b *testing.B) {
-			bkt, err := storage.Open(ctx, benchLocations(b)[kind])
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bkt.Close()
-			if err := bkt.WriteFile(ctx, "x.parquet", data); err != nil {
-				b.Fatal(err)
-			}
+			bkt := benchBucket(b, kind, "x.parquet", data)
 			b.SetBytes(benchSize)
 			b.ResetTimer()
 			for range b.N {
