@@ -10,7 +10,7 @@ import "fmt"
 type matrix interface {
 	rows() int
 	cols() int
-	addRow(x []float32, i int)          // x += row i
+	addRow(x []float32, i int)         // x += row i
 	dotRow(x []float32, i int) float32 // row i · x
 }
 
