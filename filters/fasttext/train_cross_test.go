@@ -1,0 +1,65 @@
+package fasttext
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// cliArgs renders o as `fasttext supervised` arguments.
+func cliArgs(o TrainOptions) []string {
+	return []string{"-dim", strconv.Itoa(o.Dim), "-epoch", strconv.Itoa(o.Epoch), "-lr", strconv.FormatFloat(o.LR, 'g', -1, 64),
+		"-wordNgrams", strconv.Itoa(o.WordNgrams), "-minCount", strconv.Itoa(o.MinCount), "-minn", strconv.Itoa(o.Minn),
+		"-maxn", strconv.Itoa(o.Maxn), "-bucket", strconv.Itoa(o.Bucket), "-loss", o.Loss, "-neg", strconv.Itoa(o.Neg),
+		"-thread", strconv.Itoa(o.Threads), "-seed", strconv.Itoa(o.Seed)}
+}
+
+// With one thread, training is deterministic in the reference, and
+// winnow's model is the CLI's byte for byte.
+func TestTrainOneThreadEqualsCLI(t *testing.T) {
+	bin := fasttextCLI(t)
+	dir := t.TempDir()
+	lines := corpus(11, 5, 1500)
+	train := filepath.Join(dir, "train.txt")
+	os.WriteFile(train, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	for _, c := range []struct {
+		name string
+		mod  func(*TrainOptions)
+	}{
+		{"softmax_bigrams", func(o *TrainOptions) { o.WordNgrams = 2; o.Bucket = 10000 }},
+		{"hs_subwords", func(o *TrainOptions) { o.Loss = "hs"; o.Minn, o.Maxn = 2, 4; o.Bucket = 10000 }},
+		{"ova", func(o *TrainOptions) { o.Loss = "ova"; o.WordNgrams = 3; o.Bucket = 5000; o.MinCount = 2 }},
+		{"ns", func(o *TrainOptions) { o.Loss = "ns"; o.Neg = 3; o.Seed = 7; o.LR = 0.5 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := DefaultTrainOptions()
+			o.Dim, o.Epoch, o.Threads = 10, 3, 1
+			c.mod(&o)
+			out := filepath.Join(dir, c.name)
+			runCLI(t, bin, append([]string{"supervised", "-input", train, "-output", out, "-verbose", "0"}, cliArgs(o)...)...)
+			want, err := os.ReadFile(out + ".bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Train(context.Background(), train, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := m.Save(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				n := 0
+				for n < len(want) && n < got.Len() && want[n] == got.Bytes()[n] {
+					n++
+				}
+				t.Errorf("model differs from the CLI's (%d and %d bytes) from byte %d", got.Len(), len(want), n)
+			}
+		})
+	}
+}
