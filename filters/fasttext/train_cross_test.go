@@ -63,3 +63,67 @@ func TestTrainOneThreadEqualsCLI(t *testing.T) {
 		})
 	}
 }
+
+// Quantizing a CLI-trained model gives the CLI's .ftz byte for byte
+// (one thread when retraining).
+func TestQuantizeEqualsCLI(t *testing.T) {
+	bin := fasttextCLI(t)
+	dir := t.TempDir()
+	lines := corpus(12, 300, 4000)
+	train := filepath.Join(dir, "train.txt")
+	os.WriteFile(train, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	base := filepath.Join(dir, "base")
+	runCLI(t, bin, "supervised", "-input", train, "-output", base, "-verbose", "0", "-thread", "1",
+		"-dim", "12", "-epoch", "2", "-wordNgrams", "2", "-minn", "2", "-maxn", "3", "-bucket", "5000")
+	for _, c := range []struct {
+		name string
+		args []string
+		o    func(*QuantizeOptions)
+	}{
+		{"plain", nil, func(o *QuantizeOptions) {}},
+		{"qnorm_dsub3", []string{"-qnorm", "-dsub", "3"}, func(o *QuantizeOptions) { o.Qnorm, o.Dsub = true, 3 }},
+		{"qout_cutoff", []string{"-qout", "-qnorm", "-cutoff", "3000"}, func(o *QuantizeOptions) { o.Qout, o.Qnorm, o.Cutoff = true, true, 3000 }},
+		{"retrain", []string{"-cutoff", "1000", "-retrain", "-epoch", "1", "-lr", "0.1", "-thread", "1"}, func(o *QuantizeOptions) {
+			o.Cutoff, o.Retrain, o.Epoch, o.LR, o.Threads, o.Input = 1000, true, 1, 0.1, 1, train
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, c.name)
+			raw, _ := os.ReadFile(base + ".bin")
+			os.WriteFile(out+".bin", raw, 0o644)
+			runCLI(t, bin, append([]string{"quantize", "-input", train, "-output", out, "-verbose", "0"}, c.args...)...)
+			want, err := os.ReadFile(out + ".ftz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := LoadFile(base + ".bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := DefaultQuantizeOptions()
+			c.o(&o)
+			if err := m.Quantize(context.Background(), o); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := m.Save(&got); err != nil {
+				t.Fatal(err)
+			}
+			// The reference writes the pruned index in its hash map's
+			// order; written back in key order, the files must be equal.
+			ref, err := Load(bytes.NewReader(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var norm bytes.Buffer
+			ref.Save(&norm)
+			if !bytes.Equal(got.Bytes(), norm.Bytes()) {
+				n := 0
+				for n < norm.Len() && n < got.Len() && norm.Bytes()[n] == got.Bytes()[n] {
+					n++
+				}
+				t.Errorf(".ftz differs from the CLI's (%d and %d bytes) from byte %d", got.Len(), norm.Len(), n)
+			}
+		})
+	}
+}
