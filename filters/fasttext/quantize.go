@@ -172,10 +172,10 @@ func (d *dictionary) pruneTo(idx []int32) {
 // k-means over each sub-vector with the reference's seeding, so that the
 // codes are the reference's.
 const (
-	pqNiter        = 25
-	pqEps          = float32(1e-7)
-	pqMaxPoints    = 256 * ksub
-	pqSeed         = 1234
+	pqNiter     = 25
+	pqEps       = float32(1e-7)
+	pqMaxPoints = 256 * ksub
+	pqSeed      = 1234
 )
 
 func newPQ(dim, dsub int) *pq {
