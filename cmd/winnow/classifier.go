@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/winnow-data/winnow/filters/classifier"
 	"github.com/winnow-data/winnow/filters/fasttext"
+	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/job"
 )
 
@@ -24,7 +30,169 @@ trained here loads in 'fasttext', and 'predict' prints what
 'fasttext predict-prob' prints. The classifier stage of 'winnow run' uses
 such a model to filter documents.`,
 	}
-	cmd.AddCommand(newClassifierPredictCmd(stdout), newClassifierTestCmd(stdout))
+	cmd.AddCommand(newClassifierTrainCmd(), newClassifierPredictCmd(stdout), newClassifierTestCmd(stdout), newClassifierQuantizeCmd())
+	return cmd
+}
+
+func newClassifierTrainCmd() *cobra.Command {
+	var (
+		out        string
+		labelField string
+		textFields []string
+		o          = fasttext.DefaultTrainOptions()
+	)
+	cmd := &cobra.Command{
+		Use:   "train INPUT... -o MODEL.bin [flags]",
+		Short: "Train a supervised fastText classifier, as 'fasttext supervised' does",
+		Long: `Train a classifier on INPUT and write MODEL.bin, which 'fasttext' and the
+classifier stage load. INPUT is a file in fastText format ("__label__x text"
+per line) or, with --label-field, records in any format 'winnow run' reads
+(JSONL, Parquet, ...): the label is that field (a string, a number or a
+list), the text --text-field.
+
+The flags are fastText's, with its defaults. With --threads 1 training is
+deterministic and gives the model 'fasttext supervised -thread 1' gives, byte
+for byte; more threads share the weights without locks (hogwild), as
+fastText's do.`,
+		Example: `  winnow classifier train train.txt -o quality.bin --word-ngrams 2 --epoch 10
+  winnow classifier train pos.jsonl neg.jsonl --label-field label -o quality.bin
+  winnow classifier train train.txt -o lid.bin --loss hs --minn 2 --maxn 4 --dim 16`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return job.UsageError("-o MODEL.bin is required")
+			}
+			input := args[0]
+			if labelField != "" {
+				tmp, err := os.CreateTemp("", "winnow-train-*.txt")
+				if err != nil {
+					return err
+				}
+				defer os.Remove(tmp.Name())
+				td := &classifier.TrainingData{LabelField: labelField}
+				err = writeTrainingData(cmd, td, tmp, args, textFields)
+				if cerr := tmp.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d labelled records (%d without a label left out)\n", td.Lines, td.Unlabelled)
+				input = tmp.Name()
+			} else if len(args) > 1 {
+				return job.UsageError("several inputs need --label-field (a fastText-format file is one INPUT)")
+			}
+			if cmd.Flags().Changed("lr") {
+				o.LR = float64(float32(o.LR)) // fastText reads -lr as a float
+			}
+			m, err := fasttext.Train(cmd.Context(), input, o)
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return err
+				}
+				return fmt.Errorf("%w: %w", job.ErrUsage, err)
+			}
+			if err := m.SaveFile(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d labels, dim %d\n", out, len(m.Labels()), m.Dim())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "output", "o", "", "the model file to write (MODEL.bin)")
+	f.StringVar(&labelField, "label-field", "", "records' field holding the label(s); unset: INPUT is in fastText format")
+	f.StringSliceVar(&textFields, "text-field", []string{"text"}, "with --label-field: dotted path(s) of the text")
+	f.IntVar(&o.Dim, "dim", o.Dim, "size of word vectors")
+	f.IntVar(&o.Epoch, "epoch", o.Epoch, "number of epochs")
+	f.Float64Var(&o.LR, "lr", o.LR, "learning rate")
+	f.IntVar(&o.WordNgrams, "word-ngrams", o.WordNgrams, "max length of word n-grams")
+	f.IntVar(&o.Minn, "minn", o.Minn, "min length of char n-grams")
+	f.IntVar(&o.Maxn, "maxn", o.Maxn, "max length of char n-grams (0: none)")
+	f.IntVar(&o.Bucket, "bucket", o.Bucket, "number of n-gram hash buckets")
+	f.IntVar(&o.MinCount, "min-count", o.MinCount, "minimal number of word occurrences")
+	f.IntVar(&o.MinCountLabel, "min-count-label", o.MinCountLabel, "minimal number of label occurrences")
+	f.StringVar(&o.Loss, "loss", o.Loss, "loss function: softmax, hs, ova or ns")
+	f.IntVar(&o.Neg, "neg", o.Neg, "negatives sampled (loss ns)")
+	f.IntVar(&o.Threads, "threads", o.Threads, "training threads (1: deterministic)")
+	f.IntVar(&o.Seed, "seed", o.Seed, "random seed")
+	f.IntVar(&o.LRUpdateRate, "lr-update-rate", o.LRUpdateRate, "tokens between learning-rate updates")
+	f.StringVar(&o.Label, "label", o.Label, "label prefix")
+	return cmd
+}
+
+// writeTrainingData converts labelled records of the inputs into a
+// fastText-format file.
+func writeTrainingData(cmd *cobra.Command, td *classifier.TrainingData, w io.Writer, args, textFields []string) error {
+	files, err := input.Expand(args)
+	if err != nil {
+		return fmt.Errorf("%w: %w", job.ErrUsage, err)
+	}
+	iopts := input.Options{TextFields: textFields}
+	var sources []pipeline.Source
+	for _, f := range files {
+		src, err := input.Open(f, iopts)
+		if err != nil {
+			return fmt.Errorf("opening %s: %w", f.Path, err)
+		}
+		sources = append(sources, src)
+	}
+	if err := td.Write(cmd.Context(), w, sources, 0); err != nil {
+		return err
+	}
+	if td.Stats != nil && len(td.Stats.InputErrors) > 0 {
+		return fmt.Errorf("%d input file(s) damaged: %v", len(td.Stats.InputErrors), td.Stats.InputErrors[0])
+	}
+	return nil
+}
+
+func newClassifierQuantizeCmd() *cobra.Command {
+	var (
+		out string
+		o   = fasttext.DefaultQuantizeOptions()
+	)
+	cmd := &cobra.Command{
+		Use:   "quantize MODEL.bin [-o MODEL.ftz] [flags]",
+		Short: "Compress a model to .ftz, as 'fasttext quantize' does",
+		Long: `Product-quantize MODEL.bin's vectors (and, with --qout, its classifier) into
+a .ftz file, typically 10-100x smaller. --cutoff keeps only the words and
+n-grams of largest norm; --retrain then fine-tunes them on --input. The
+result equals 'fasttext quantize' with the same flags (--threads 1 when
+retraining).`,
+		Example: `  winnow classifier quantize quality.bin
+  winnow classifier quantize quality.bin -o small.ftz --qnorm --cutoff 100000 --retrain --input train.txt`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				out = strings.TrimSuffix(args[0], ".bin") + ".ftz"
+			}
+			if o.Retrain && o.Input == "" {
+				return job.UsageError("--retrain needs --input (the training data)")
+			}
+			if cmd.Flags().Changed("lr") {
+				o.LR = float64(float32(o.LR)) // fastText reads -lr as a float
+			}
+			m, err := fasttext.LoadFile(args[0])
+			if err != nil {
+				return err
+			}
+			if err := m.Quantize(cmd.Context(), o); err != nil {
+				return fmt.Errorf("%w: %s: %w", job.ErrUsage, args[0], err)
+			}
+			return m.SaveFile(out)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "output", "o", "", "the .ftz file to write (default MODEL.ftz)")
+	f.IntVar(&o.Dsub, "dsub", o.Dsub, "size of each sub-vector")
+	f.BoolVar(&o.Qnorm, "qnorm", false, "quantize the norms separately")
+	f.BoolVar(&o.Qout, "qout", false, "quantize the classifier too (256 labels or more)")
+	f.IntVar(&o.Cutoff, "cutoff", 0, "number of words and n-grams to keep (0: all)")
+	f.BoolVar(&o.Retrain, "retrain", false, "with --cutoff: fine-tune the kept vectors on --input")
+	f.StringVar(&o.Input, "input", "", "training data for --retrain (fastText format)")
+	f.IntVar(&o.Epoch, "epoch", o.Epoch, "retraining epochs")
+	f.Float64Var(&o.LR, "lr", o.LR, "retraining learning rate")
+	f.IntVar(&o.Threads, "threads", o.Threads, "retraining threads (1: deterministic)")
 	return cmd
 }
 

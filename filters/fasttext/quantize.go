@@ -19,7 +19,7 @@ type QuantizeOptions struct {
 	Retrain bool
 	Input   string
 	Epoch   int     // 5
-	LR      float64 // 0.05, the reference's default outside `supervised`
+	LR      float64 // 0.05, the reference's default outside `supervised` (see TrainOptions.LR)
 	Threads int     // 12
 }
 
@@ -73,7 +73,7 @@ func (m *Model) Quantize(ctx context.Context, o QuantizeOptions) error {
 				return err
 			}
 			m.args.epoch = int32(o.Epoch)
-			t := &trainer{m: m, in: in, out: out, lr: float64(float32(o.LR)), threads: o.Threads, seed: 0,
+			t := &trainer{m: m, in: in, out: out, lr: o.LR, threads: o.Threads, seed: 0,
 				total: int64(m.args.epoch) * m.dict.ntokens, size: st.Size(), path: o.Input, ctx: ctx}
 			if m.args.loss == lossHS {
 				t.paths, t.codes = treePaths(m.tree, len(m.labels))

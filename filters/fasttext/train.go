@@ -16,20 +16,23 @@ import (
 // TrainOptions are the hyper-parameters of supervised training, named
 // and defaulted as the reference CLI's `fasttext supervised` arguments.
 type TrainOptions struct {
-	Dim           int     // -dim: vector size (100)
-	Epoch         int     // -epoch: passes over the data (5)
-	LR            float64 // -lr: learning rate at the start, decaying linearly to 0 (0.1)
-	WordNgrams    int     // -wordNgrams: max length of word n-grams (1)
-	MinCount      int     // -minCount: minimal number of word occurrences (1)
-	MinCountLabel int     // -minCountLabel: minimal number of label occurrences (0)
-	Minn, Maxn    int     // -minn, -maxn: char n-gram lengths (0, 0: none)
-	Bucket        int     // -bucket: number of hash buckets (2000000; 0 when there are no n-grams)
-	Loss          string  // -loss: softmax, hs, ova or ns (softmax)
-	Neg           int     // -neg: negatives sampled, for ns (5)
-	Threads       int     // -thread: hogwild workers (12); 1 is deterministic
-	Seed          int     // -seed: random seed (0)
-	LRUpdateRate  int     // -lrUpdateRate: tokens between learning-rate updates (100)
-	Label         string  // -label: label prefix ("__label__")
+	Dim   int // -dim: vector size (100)
+	Epoch int // -epoch: passes over the data (5)
+	// LR is the learning rate at the start, decaying linearly to 0
+	// (-lr, 0.1). The reference CLI reads a given -lr with std::stof:
+	// float64(float32(x)) reproduces a run that passed -lr x.
+	LR            float64
+	WordNgrams    int    // -wordNgrams: max length of word n-grams (1)
+	MinCount      int    // -minCount: minimal number of word occurrences (1)
+	MinCountLabel int    // -minCountLabel: minimal number of label occurrences (0)
+	Minn, Maxn    int    // -minn, -maxn: char n-gram lengths (0, 0: none)
+	Bucket        int    // -bucket: number of hash buckets (2000000; 0 when there are no n-grams)
+	Loss          string // -loss: softmax, hs, ova or ns (softmax)
+	Neg           int    // -neg: negatives sampled, for ns (5)
+	Threads       int    // -thread: hogwild workers (12); 1 is deterministic
+	Seed          int    // -seed: random seed (0)
+	LRUpdateRate  int    // -lrUpdateRate: tokens between learning-rate updates (100)
+	Label         string // -label: label prefix ("__label__")
 }
 
 // DefaultTrainOptions returns the reference's defaults for supervised
@@ -123,8 +126,7 @@ func Train(ctx context.Context, path string, o TrainOptions) (*Model, error) {
 	m.in, m.out = in, out
 	m.init()
 
-	// Args::parseArgs reads -lr with std::stof: the rate is a float.
-	t := &trainer{m: m, in: in, out: out, lr: float64(float32(o.LR)), threads: o.Threads, seed: o.Seed,
+	t := &trainer{m: m, in: in, out: out, lr: o.LR, threads: o.Threads, seed: o.Seed,
 		total: int64(a.epoch) * d.ntokens, size: st.Size(), path: path, ctx: ctx}
 	if a.loss == lossHS {
 		t.paths, t.codes = treePaths(m.tree, len(m.labels))

@@ -45,6 +45,7 @@ func TestTrainOneThreadEqualsCLI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			o.LR = float64(float32(o.LR)) // the CLI reads -lr as a float
 			m, err := Train(context.Background(), train, o)
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +85,7 @@ func TestQuantizeEqualsCLI(t *testing.T) {
 		{"qnorm_dsub3", []string{"-qnorm", "-dsub", "3"}, func(o *QuantizeOptions) { o.Qnorm, o.Dsub = true, 3 }},
 		{"qout_cutoff", []string{"-qout", "-qnorm", "-cutoff", "3000"}, func(o *QuantizeOptions) { o.Qout, o.Qnorm, o.Cutoff = true, true, 3000 }},
 		{"retrain", []string{"-cutoff", "1000", "-retrain", "-epoch", "1", "-lr", "0.1", "-thread", "1"}, func(o *QuantizeOptions) {
-			o.Cutoff, o.Retrain, o.Epoch, o.LR, o.Threads, o.Input = 1000, true, 1, 0.1, 1, train
+			o.Cutoff, o.Retrain, o.Epoch, o.LR, o.Threads, o.Input = 1000, true, 1, float64(float32(0.1)), 1, train
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
