@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +138,75 @@ func TestRunClassifierKeepsExactlyAboveMinScore(t *testing.T) {
 	st := readStats(t, filepath.Join(out, "stats.json"))
 	if fmt.Sprint(st) == "" {
 		t.Error("no stats")
+	}
+}
+
+// winnow classifier train with one thread writes the model the reference
+// CLI wrote (testdata/tiny.bin), byte for byte; quantize gives a .ftz that
+// predicts as the CLI's.
+func TestClassifierTrainAndQuantizeMatchTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.bin")
+	code, _, msg := winnowOut(t, "classifier", "train", ftdata+"/tiny-train.txt", "-o", model, "--threads", "1",
+		"--dim", "4", "--bucket", "300", "--minn", "2", "--maxn", "3", "--word-ngrams", "2", "--epoch", "10")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	got, _ := os.ReadFile(model)
+	want, _ := os.ReadFile(ftdata + "/tiny.bin")
+	if !bytes.Equal(got, want) {
+		t.Error("the trained model differs from the reference CLI's")
+	}
+	if code, _, msg := winnowOut(t, "classifier", "quantize", model, "--dsub", "2", "--qnorm", "--cutoff", "280"); code != 0 {
+		t.Fatalf("quantize: exit %d: %s", code, msg)
+	}
+	_, out, _ := winnowOut(t, "classifier", "predict", filepath.Join(dir, "m.ftz"), ftdata+"/tiny-test.txt", "2", "0.1")
+	golden, _ := os.ReadFile(ftdata + "/tiny.ftz.predict-prob")
+	if out != string(golden) {
+		t.Error("the quantized model predicts differently from the reference CLI's")
+	}
+}
+
+// --label-field trains on records: labels from a string, a number or a
+// list; records without one are left out.
+func TestClassifierTrainFromRecords(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "docs.jsonl")
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "{\"text\":\"good clean prose\\nabout science %d\",\"label\":\"hq\"}\n", i)
+		case 1:
+			fmt.Fprintf(&b, "{\"text\":\"buy cheap spam now %d\",\"label\":[\"lq\"]}\n", i)
+		case 2:
+			fmt.Fprintf(&b, "{\"text\":\"click here spam %d\",\"label\":0}\n", i)
+		default:
+			fmt.Fprintf(&b, "{\"text\":\"no label %d\"}\n", i)
+		}
+	}
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	model := filepath.Join(dir, "q.bin")
+	code, _, msg := winnowOut(t, "classifier", "train", in, "--label-field", "label", "-o", model, "--threads", "1", "--epoch", "20", "--dim", "8")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if !strings.Contains(msg, "150 labelled records (50 without a label left out)") {
+		t.Errorf("summary: %s", msg)
+	}
+	m, err := fasttext.LoadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := m.Labels()
+	slices.Sort(labels)
+	if got := strings.Join(labels, " "); got != "__label__0 __label__hq __label__lq" {
+		t.Errorf("labels %q", got)
+	}
+	if p := m.Predict("good clean prose about science", 1, 0); len(p) == 0 || p[0].Label != "__label__hq" {
+		t.Errorf("prediction %v", p)
+	}
+	if code, _, _ := winnowOut(t, "classifier", "train", in, "-o", model); code != exitUsage {
+		t.Errorf("JSONL without --label-field: exit %d, want 2 (no labels)", code)
 	}
 }

@@ -128,3 +128,50 @@ func TestQuantizeEqualsCLI(t *testing.T) {
 		})
 	}
 }
+
+// Hogwild training (several threads updating shared weights without
+// locks, as the reference does) reaches the CLI's precision: both models,
+// trained with two threads on the same data, are scored by the CLI's own
+// test on held-out lines.
+func TestTrainThreadsPrecisionNearCLI(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped: hogwild training races by design")
+	}
+	bin := fasttextCLI(t)
+	dir := t.TempDir()
+	lines := corpus(21, 8, 14000)
+	train, valid := filepath.Join(dir, "train.txt"), filepath.Join(dir, "valid.txt")
+	os.WriteFile(train, []byte(strings.Join(lines[:10000], "\n")+"\n"), 0o644)
+	os.WriteFile(valid, []byte(strings.Join(lines[10000:], "\n")+"\n"), 0o644)
+	for _, loss := range []string{"softmax", "hs", "ova"} {
+		o := DefaultTrainOptions()
+		o.Dim, o.Epoch, o.Threads, o.WordNgrams, o.Bucket, o.Loss = 16, 5, 2, 2, 100000, loss
+		cliModel := filepath.Join(dir, "cli-"+loss)
+		runCLI(t, bin, append([]string{"supervised", "-input", train, "-output", cliModel, "-verbose", "0"}, cliArgs(o)...)...)
+		o.LR = float64(float32(o.LR))
+		m, err := Train(context.Background(), train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := filepath.Join(dir, "ours-"+loss+".bin")
+		if err := m.SaveFile(ours); err != nil {
+			t.Fatal(err)
+		}
+		p1 := func(model string) float64 {
+			out := runCLI(t, bin, "test", model, valid)
+			for _, l := range strings.Split(out, "\n") {
+				if v, ok := strings.CutPrefix(l, "P@1\t"); ok {
+					f, _ := strconv.ParseFloat(v, 64)
+					return f
+				}
+			}
+			t.Fatalf("no P@1 in %q", out)
+			return 0
+		}
+		a, b := p1(cliModel+".bin"), p1(ours)
+		t.Logf("%s: P@1 CLI %.3f, winnow %.3f", loss, a, b)
+		if b < a-0.01 {
+			t.Errorf("%s: winnow's P@1 %.3f is more than a point below the CLI's %.3f", loss, b, a)
+		}
+	}
+}
