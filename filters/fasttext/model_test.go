@@ -159,6 +159,9 @@ func TestHashSignedChar(t *testing.T) {
 }
 
 func TestPredictAppendAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped: sync.Pool drops items under the race detector")
+	}
 	for _, name := range []string{"tiny.bin", "tiny.ftz"} {
 		m := loadTiny(t, name)
 		dst := make([]Prediction, 0, 8)
