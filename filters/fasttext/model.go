@@ -311,8 +311,6 @@ func max32(a, b float32) float32 {
 // stdLog is loss.cc's std_log: log(x + 1e-5) in double, rounded to float.
 func stdLog(x float32) float32 { return float32(math.Log(float64(x) + 1e-5)) }
 
-// expf is std::exp on a float.
-func expf(x float32) float32 { return float32(math.Exp(float64(x))) }
 
 const (
 	sigmoidTableSize = 512
