@@ -311,7 +311,6 @@ func max32(a, b float32) float32 {
 // stdLog is loss.cc's std_log: log(x + 1e-5) in double, rounded to float.
 func stdLog(x float32) float32 { return float32(math.Log(float64(x) + 1e-5)) }
 
-
 const (
 	sigmoidTableSize = 512
 	maxSigmoid       = 8
