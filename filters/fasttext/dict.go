@@ -36,8 +36,13 @@ type dictionary struct {
 	label                          string // the label prefix (args.label)
 }
 
-// maxWordLen bounds one dictionary entry in a model file.
-const maxWordLen = 1 << 20
+// Bounds on what a model file may declare, so a small hostile file cannot
+// make the loader allocate much more than its own size: one dictionary
+// entry, and the preallocation of tables before their entries are read.
+const (
+	maxWordLen = 1 << 16
+	prealloc   = 1 << 14
+)
 
 // readDictionary reads Dictionary::save's layout and builds the lookup
 // tables; every count and index is checked so predict cannot go out of
@@ -58,7 +63,7 @@ func readDictionary(r *binReader, a *args) (*dictionary, error) {
 	if d.pruneSize < -1 || d.pruneSize > 1<<31 {
 		return nil, fmt.Errorf("offset %d: bad pruned-index size %d", r.off, d.pruneSize)
 	}
-	d.words = make([]entry, 0, min(int(size), chunk))
+	d.words = make([]entry, 0, min(int(size), prealloc))
 	for i := int32(0); i < size; i++ {
 		var e entry
 		e.word = r.cstring(maxWordLen)
@@ -77,7 +82,7 @@ func readDictionary(r *binReader, a *args) (*dictionary, error) {
 		d.words = append(d.words, e)
 	}
 	if d.pruneSize > 0 {
-		d.prune = make(map[int32]int32, min(d.pruneSize, chunk))
+		d.prune = make(map[int32]int32, min(d.pruneSize, prealloc))
 		for i := int64(0); i < d.pruneSize; i++ {
 			from, to := r.i32(), r.i32()
 			if r.err != nil {

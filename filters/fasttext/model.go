@@ -84,7 +84,9 @@ func load(r *binReader) (*Model, error) {
 	if version == 11 {
 		a.maxn = 0 // FastText::loadModel: old supervised models have no char n-grams
 	}
-	if a.dim <= 0 || a.dim > 1<<20 || a.minn < 0 || a.maxn < 0 || a.bucket < 0 || a.wordNgrams < 0 {
+	// maxn bounds the n-grams of a word (a word of n bytes has up to
+	// n·maxn); fastText's own use 0 to 6.
+	if a.dim <= 0 || a.dim > 1<<20 || a.minn < 0 || a.maxn < 0 || a.maxn > 64 || a.bucket < 0 || a.wordNgrams < 0 {
 		return nil, fmt.Errorf("offset %d: bad arguments (dim %d, minn %d, maxn %d, bucket %d, wordNgrams %d)",
 			r.off, a.dim, a.minn, a.maxn, a.bucket, a.wordNgrams)
 	}

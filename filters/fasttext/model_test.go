@@ -2,6 +2,7 @@ package fasttext
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"strings"
@@ -265,5 +266,21 @@ func TestLoadHugeClaim(t *testing.T) {
 	}
 	if grew := ms2.total - ms1.total; grew > 64<<20 {
 		t.Errorf("loading allocated %d bytes", grew)
+	}
+}
+
+// A file declaring absurd n-gram lengths is refused rather than left to
+// expand every word quadratically.
+func TestLoadRefusesHugeMaxn(t *testing.T) {
+	data, err := os.ReadFile("testdata/tiny.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), data...)
+	// args start at offset 8: dim ws epoch minCount neg wordNgrams loss
+	// model bucket minn maxn, each an int32; maxn is the eleventh.
+	binary.LittleEndian.PutUint32(bad[8+10*4:], 1<<30)
+	if _, err := Load(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "maxn") {
+		t.Errorf("maxn 2^30: %v", err)
 	}
 }
