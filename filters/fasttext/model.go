@@ -177,7 +177,9 @@ func (m *Model) init() {
 	}
 	dim, osz := int(m.args.dim), m.out.rows()
 	m.pool.New = func() any {
-		return &state{hidden: make([]float32, dim), output: make([]float32, osz)}
+		s := &state{hidden: make([]float32, dim), output: make([]float32, osz)}
+		s.in, s.sum = m.in, s.hidden // prediction sums rows as it finds them
+		return s
 	}
 }
 
@@ -222,25 +224,25 @@ func (m *Model) PredictAppend(dst []Prediction, text string, k int, threshold fl
 	return dst
 }
 
-// appendResults runs the classifier over s.ids and appends the
-// predictions (FastText::predictLine).
+// appendResults runs the classifier over the line dict.line summed into
+// s.hidden and appends the predictions (FastText::predictLine).
 func (m *Model) appendResults(dst []Prediction, s *state, k int, threshold float32) []Prediction {
-	if len(s.ids) == 0 {
+	if s.nids == 0 {
 		return dst
 	}
 	if k <= 0 {
 		k = m.out.rows() // Model::predict's kUnlimitedPredictions
 	}
-	m.predictIDs(s, k, threshold)
+	m.average(s.hidden, s.nids)
+	m.predictHidden(s, k, threshold)
 	for _, p := range s.heap {
 		dst = append(dst, Prediction{Label: m.labels[p.id], Prob: expf(p.score)})
 	}
 	return dst
 }
 
-// predictIDs is Model::predict: the hidden vector, then the loss's top-k.
-func (m *Model) predictIDs(s *state, k int, threshold float32) {
-	m.computeHidden(s.ids, s.hidden)
+// predictHidden is Model::predict after computeHidden: the loss's top-k.
+func (m *Model) predictHidden(s *state, k int, threshold float32) {
 	s.heap = s.heap[:0]
 	if m.args.loss == lossHS {
 		m.dfs(s, k, threshold, int32(len(m.tree)-1), 0)
@@ -269,7 +271,12 @@ func (m *Model) computeHidden(ids []int32, hidden []float32) {
 	for _, id := range ids {
 		m.in.addRow(hidden, int(id))
 	}
-	inv := float32(1.0 / float64(len(ids)))
+	m.average(hidden, len(ids))
+}
+
+// average divides the sum of n rows as Vector::mul(1.0 / n) does.
+func (m *Model) average(hidden []float32, n int) {
+	inv := float32(1.0 / float64(n))
 	for j := range hidden {
 		hidden[j] *= inv
 	}

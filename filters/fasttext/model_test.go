@@ -284,3 +284,23 @@ func TestLoadRefusesHugeMaxn(t *testing.T) {
 		t.Errorf("maxn 2^30: %v", err)
 	}
 }
+
+// Prediction sums rows as it finds them: a document that is one 4 MB
+// token (a base64 blob in a crawl) under a char n-gram model costs the
+// token's copy, not 4 bytes per n-gram (about 10 million of them here).
+func TestPredictMemoryIndependentOfNgrams(t *testing.T) {
+	m := loadTiny(t, "tiny.bin") // minn 2, maxn 3
+	blob := strings.Repeat("QUJDRA", 700000)
+	var before, after runtimeMem
+	before.read()
+	got := m.Predict(blob, 1, 0) // a fresh model: no scratch kept yet
+	after.read()
+	if grew := after.total - before.total; grew > 16<<20 {
+		t.Errorf("predicting a 4 MB token allocated %d MB", grew>>20)
+	}
+	var want bytes.Buffer
+	m.WritePredictions(&want, strings.NewReader(blob+"\n"), 1, 0, false)
+	if len(got) != 1 || got[0].Label+"\n" != want.String() {
+		t.Errorf("Predict %v, predict %q", got, want.String())
+	}
+}
