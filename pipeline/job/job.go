@@ -22,6 +22,7 @@ import (
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/output"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // Config holds every setting of a run. Its YAML form is the config file;
@@ -246,6 +247,13 @@ func (c Config) Validate() error {
 		return usageErr("--workers must not be negative")
 	case len(c.Fields.Text) == 0:
 		return usageErr("--text-field needs at least one field")
+	}
+	// Before anything repeats a location (messages, the launchers' job
+	// files and queue comments), refuse one holding credentials.
+	for _, loc := range append([]string{c.Output.Dir, c.Against}, c.Inputs...) {
+		if err := storage.CheckLocation(loc); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
 	}
 	switch c.Mode {
 	case "", "filter", "tag":
