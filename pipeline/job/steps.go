@@ -176,7 +176,11 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	if err != nil {
 		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: %w", step, c.Task, err)
 	}
-	if err := out.WriteFile(ctx, marker, encodeStats(stats)); err != nil {
+	rec := encodeStats(stats)
+	if step == StepWrite {
+		rec = encodeMarker(stats, c.Tasks)
+	}
+	if err := out.WriteFile(ctx, marker, rec); err != nil {
 		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: marker: %w", step, c.Task, err)
 	}
 	return &StepResult{Stats: stats}, nil
@@ -366,7 +370,8 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 	}
 	defer out.Close()
 	if tasks < 1 {
-		// Count the markers: the tasks of a finished write step.
+		// The run's task count, as its write tasks recorded it; markers
+		// written before they did so tell only their own index.
 		names, err := out.ListNames(ctx, "_tasks/"+StepWrite+"/")
 		if err != nil {
 			return nil, err
@@ -375,6 +380,9 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 			if t, ok := strings.CutSuffix(n[strings.LastIndexByte(n, '/')+1:], ".done"); ok {
 				if i, err := strconv.Atoi(t); err == nil {
 					tasks = max(tasks, i+1)
+					if rec, err := out.ReadFile(ctx, n); err == nil {
+						tasks = max(tasks, markerTasks(rec))
+					}
 				}
 			}
 		}
@@ -396,6 +404,9 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 		st, err := decodeStats(rec)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", out.Join(markerName(StepWrite, t)), err)
+		}
+		if n := markerTasks(rec); n != 0 && n != tasks {
+			return nil, fmt.Errorf("%s: task %d was one of %d, not of %d", outDir, t, n, tasks)
 		}
 		if err := total.Merge(st); err != nil {
 			return nil, fmt.Errorf("task %d: %w", t, err)
@@ -431,6 +442,30 @@ func writeStats(ctx context.Context, outDir string, stats *pipeline.Stats) error
 		return fmt.Errorf("stats: %w", err)
 	}
 	return nil
+}
+
+// encodeMarker is a write task's completion marker: its accounting and
+// the run's task count, by which a merge names the tasks that have not
+// finished, the last ones included.
+func encodeMarker(s *pipeline.Stats, tasks int) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(struct {
+		*pipeline.Stats
+		RunTasks int `json:"run_tasks"`
+	}{s, tasks}) // writing to memory cannot fail
+	return buf.Bytes()
+}
+
+// markerTasks returns the run's task count a write marker records; 0 if
+// it records none.
+func markerTasks(b []byte) int {
+	var m struct {
+		RunTasks int `json:"run_tasks"`
+	}
+	_ = json.Unmarshal(b, &m)
+	return max(m.RunTasks, 0)
 }
 
 func decodeStats(b []byte) (*pipeline.Stats, error) {
