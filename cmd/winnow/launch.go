@@ -261,8 +261,11 @@ func newLaunchK8sCmd(stdout io.Writer) *cobra.Command {
 holding the run's config file (00-config.yaml), one Indexed Job per step
 (NN-<step>.yaml: completions N, each pod one task, its index from
 JOB_COMPLETION_INDEX) and apply.sh, which applies them in order, each once
-the Job before it has completed. Nothing is applied: review, then run
-apply.sh (kubectl must reach the cluster). --dry-run prints them instead.
+the Job before it has completed. apply.sh fails when a Job fails, and when
+a pod stays unschedulable (no node meets its requests) for
+--unschedulable-timeout seconds, deleting that Job. Nothing is applied:
+review, then run apply.sh (kubectl must reach the cluster). --dry-run prints
+them instead.
 
 Paths in the config are the pods' paths: OUT is either object storage
 (-o s3://..., with --secret-env for credentials) or a PersistentVolumeClaim
@@ -304,14 +307,8 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
 				}
 				dir = filepath.Join(p.scriptsDir, "k8s")
 			}
-			for _, f := range files {
-				mode := os.FileMode(0o644)
-				if strings.HasSuffix(f.Name, ".sh") {
-					mode = 0o755
-				}
-				if err := launch.WriteFile(filepath.Join(dir, f.Name), []byte(f.Text), mode); err != nil {
-					return err
-				}
+			if err := launch.WriteScripts(dir, files); err != nil {
+				return err
 			}
 			fmt.Fprintf(stdout, "wrote %d manifests to %s; apply them in order with %s\n", len(files)-1, dir, filepath.Join(dir, "apply.sh"))
 			return nil
@@ -329,6 +326,7 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
 	f.StringVar(&o.ServiceAccount, "service-account", "", "service account of the pods")
 	f.IntVar(&o.BackoffLimitPerIndex, "retries", 2, "retries of a failed task (backoffLimitPerIndex)")
 	f.IntVar(&o.Poll, "poll", 10, "seconds between apply.sh's checks of a step")
+	f.IntVar(&o.Unschedulable, "unschedulable-timeout", launch.DefaultUnschedulable, "seconds apply.sh lets a pod stay unschedulable before it deletes the Job and fails (raise it where an autoscaler adds nodes)")
 	return cmd
 }
 

@@ -114,6 +114,21 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	return nil
 }
 
+// WriteScripts writes files (a launcher's scripts or manifests) into
+// dir, shell scripts executable.
+func WriteScripts(dir string, files []Script) error {
+	for _, f := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(f.Name, ".sh") {
+			mode = 0o755
+		}
+		if err := WriteFile(filepath.Join(dir, f.Name), []byte(f.Text), mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Memory is an amount of memory per task, in MiB.
 type Memory int64
 

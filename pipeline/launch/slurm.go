@@ -513,14 +513,8 @@ func (l Slurm) Run(ctx context.Context, c job.Config, plan []job.Step) (*SlurmRe
 		o.Output = c.Output.Dir
 	}
 	scripts := SlurmScripts(plan, c.Tasks, o)
-	for _, s := range scripts {
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(s.Name, ".sh") {
-			mode = 0o755
-		}
-		if err := WriteFile(filepath.Join(l.ScriptsDir, s.Name), []byte(s.Text), mode); err != nil {
-			return nil, err
-		}
+	if err := WriteScripts(l.ScriptsDir, scripts); err != nil {
+		return nil, err
 	}
 	if o.LogDir != "" {
 		// Slurm does not create the directory of --output.
