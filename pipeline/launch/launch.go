@@ -13,6 +13,10 @@
 // leaves a completion marker under OUT/_tasks/<step>/ and a task whose
 // marker exists exits at once, so relaunching resumes a run.
 //
+// The launches are library calls: Local.Run runs the tasks here,
+// Slurm.Run writes the scripts, submits and (with Wait) waits, failing
+// fast and cancelling the run's jobs when one can never start;
+// KubernetesManifests and WriteScripts produce what apply.sh applies.
 // The generators (SlurmScripts, KubernetesManifests) are pure functions
 // of the config, the plan and the options; submission and waiting go
 // through a Commander, so both are testable without a cluster.
