@@ -89,10 +89,14 @@ func (lf *launchFlags) prepare(cmd *cobra.Command, args []string, workers int) (
 	return p, nil
 }
 
+func errNoScriptsDir(out string) error {
+	return job.UsageError("output %s is on object storage: give --scripts-dir, a directory every task can read, for the run's config file", out)
+}
+
 // writeConfig writes the config file, unless this is a dry run.
 func (p *prepared) writeConfig(dry bool) error {
 	if p.configPath == "" {
-		return job.UsageError("output %s is on object storage: give --scripts-dir, a directory every task can read, for the run's config file", p.c.Output.Dir)
+		return errNoScriptsDir(p.c.Output.Dir)
 	}
 	if dry {
 		return nil
@@ -166,7 +170,7 @@ scripts instead.`,
 				return err
 			}
 			if p.configPath == "" {
-				return p.writeConfig(lf.dryRun) // the error saying to give --scripts-dir
+				return errNoScriptsDir(p.c.Output.Dir)
 			}
 			mem, err := launch.ParseMemory(lf.mem)
 			if err != nil {
