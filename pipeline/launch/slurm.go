@@ -265,9 +265,11 @@ func QueuedSlurm(ctx context.Context, cmd Commander, out string) ([]string, erro
 // queued or running. There is no accounting database to ask how a job
 // ended; the caller checks the completion markers (job.Config.Unfinished)
 // afterwards. When a job pends for a reason that no amount of waiting
-// clears (NeverStarts: a request the partition cannot meet, a held job,
-// a dependency that failed), it cancels every job of subs still queued
-// and returns a *NeverStartError naming the job and Slurm's reason.
+// clears (NeverStarts: a request the partition cannot meet, a held job),
+// it cancels every job of subs still queued and returns a
+// *NeverStartError naming the job and Slurm's reason. A job whose
+// dependency failed (a task of the step before failed) is cancelled
+// alone, and the wait goes on for the tasks still running.
 func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.Duration) error {
 	ours := map[string]bool{}
 	for _, s := range subs {
@@ -288,9 +290,25 @@ func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.D
 			}
 		}
 		var stuck []StuckJob
+		var orphans []string
 		for _, s := range subs {
-			if r, ok := live[s.JobID]; ok && NeverStarts(r) {
+			r, ok := live[s.JobID]
+			switch {
+			case !ok || !NeverStarts(r):
+			case r == depFailed:
+				orphans = append(orphans, s.JobID)
+			default:
 				stuck = append(stuck, StuckJob{JobID: s.JobID, Step: s.Step.Name, Reason: r})
+			}
+		}
+		if len(orphans) > 0 && len(stuck) == 0 {
+			// A task failed: the steps after it can never start, but the
+			// failed step's other tasks may still finish and keep their
+			// markers for the relaunch. Cancel only the orphans (a
+			// cluster ignoring --kill-on-invalid-dep leaves them) and
+			// wait for the rest; the caller lists the unfinished tasks.
+			if _, err := cmd.Run(ctx, "scancel", orphans...); err != nil {
+				return fmt.Errorf("cancelling jobs whose dependency failed: %w", err)
 			}
 		}
 		if len(stuck) > 0 {
@@ -321,6 +339,9 @@ func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.D
 	return nil
 }
 
+// depFailed is squeue's reason for a job whose dependency failed.
+const depFailed = "DependencyNeverSatisfied"
+
 // neverReasons are the reasons squeue gives for a pending job that
 // waiting cannot start: the request exceeds what the partition, its
 // nodes, the account or the QOS allow, the job is held, or its
@@ -331,7 +352,7 @@ var neverReasons = map[string]string{
 	"BadConstraints":           "no node of the partition has the features it asks for (--constraint)",
 	"PartitionNodeLimit":       "it asks more nodes than the partition allows",
 	"PartitionTimeLimit":       "its --time exceeds the partition's time limit",
-	"DependencyNeverSatisfied": "a task of the step before it failed (see the logs below)",
+	"DependencyNeverSatisfied": "a task of the step before it failed",
 	"JobHeldAdmin":             "an administrator holds it",
 	"JobHeldUser":              "it is held (scontrol release releases it; relaunch then)",
 	"InvalidAccount":           "its account is invalid",
@@ -390,12 +411,6 @@ func (e *NeverStartError) Error() string {
 	}
 	fmt.Fprintf(&b, "; cancelled the run's queued jobs (%s)", strings.Join(e.Cancelled, " "))
 	return b.String()
-}
-
-// failedBefore reports whether a job waits on a step whose task failed,
-// so that the tasks' logs tell what went wrong.
-func (e *NeverStartError) failedBefore() bool {
-	return slices.ContainsFunc(e.Stuck, func(j StuckJob) bool { return j.Reason == "DependencyNeverSatisfied" })
 }
 
 // SlurmCPUs returns the CPUs of the smallest node of partition (the
@@ -566,8 +581,6 @@ func (l Slurm) Run(ctx context.Context, c job.Config, plan []job.Step) (*SlurmRe
 		return res, err
 	}
 	switch {
-	case never != nil && never.failedBefore() && len(left) > 0:
-		return res, fmt.Errorf("%w\n%w", never, UnfinishedError(left, res.Jobs, o.LogDir))
 	case never != nil:
 		return res, never
 	case len(left) > 0:
