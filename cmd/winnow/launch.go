@@ -150,8 +150,7 @@ small job runs.
 With --wait, return when every job has left the queue: status 0 when every
 task finished, 1 listing the unfinished tasks and their logs, 3 when the run
 finished but some inputs were damaged. A job that can never start (squeue's
-reason PartitionConfig, BadConstraints, DependencyNeverSatisfied, held, a
-per-job limit) ends the wait at the next poll: the run's queued jobs are
+reason PartitionConfig, BadConstraints, held, a per-job limit) ends the wait at the next poll: the run's queued jobs are
 cancelled and the status is 1, with Slurm's reason. --dry-run prints the
 scripts instead.`,
 		Example: `  winnow launch slurm 'crawl/*.jsonl.zst' -o /shared/clean --tasks 64 --throttle 16 \
