@@ -2,12 +2,15 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/winnow-data/winnow/internal/jsontext"
 )
 
 // Options configure a run.
@@ -60,6 +65,30 @@ type Options struct {
 	// (loaded with Exchanger.LoadPrepared), so Run makes no preparatory
 	// pass.
 	Prepared bool
+	// Mode is what happens to a document a stage would drop: Filter
+	// drops it, Tag keeps it with the reason in its reasons column (see
+	// Mode). StageModes overrides it for the stages it names.
+	Mode       Mode
+	StageModes map[string]Mode
+}
+
+// modes returns the mode of each stage.
+func (opts Options) modes(stages []Stage) []Mode {
+	ms := make([]Mode, len(stages))
+	for i, st := range stages {
+		ms[i] = opts.Mode
+		if m, ok := opts.StageModes[st.Name()]; ok {
+			ms[i] = m
+		}
+	}
+	return ms
+}
+
+// tagging reports whether any stage may be in tag mode. It depends on the
+// options alone, not on the stages of one pass, so every pass and every
+// step of a cluster job carries the reasons column alike.
+func (opts Options) tagging() bool {
+	return opts.Mode == Tag || slices.Contains(slices.Collect(maps.Values(opts.StageModes)), Tag)
 }
 
 // JoinStats makes a run's accounting from that of its first pass (the
@@ -300,6 +329,9 @@ type item struct {
 	// replayed items come from the spill: decoded, and judged already
 	// unless kept.
 	replayed bool
+	// reasons are the rules that would have dropped a document a stage
+	// in tag mode kept.
+	reasons []string
 }
 
 // stageCount is one stage's accounting within one batch.
@@ -362,12 +394,18 @@ type run struct {
 	// sources.
 	spill  *spillWriter
 	replay io.Reader
+	// modes holds each stage's mode; tagging says whether the run is
+	// in tag mode for any stage (of this pass or another), so every
+	// document carries the reasons column.
+	modes   []Mode
+	tagging bool
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
 	inflight := 2*opts.Workers + 2
 	r := &run{ctx: ctx, sources: sources, opts: opts, stages: stages, pass_: pass, passes: passes, start: start,
 		free: make(chan *batch, inflight)}
+	r.modes, r.tagging = opts.modes(stages), opts.tagging()
 	for range inflight {
 		r.free <- &batch{}
 	}
@@ -404,6 +442,11 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 
 	stats := newStats(r.stages)
 	stats.Files = len(r.sources)
+	for i, m := range r.modes {
+		if m == Tag {
+			stats.Stages[i].Mode = m.String()
+		}
+	}
 	var (
 		next    int
 		pending = map[int]*batch{}
@@ -582,6 +625,7 @@ func (b *batch) add() *item {
 	it := &b.items[b.n]
 	b.n++
 	it.raw, it.readErr, it.outcome, it.reason, it.replayed = nil, nil, kept, "", false
+	it.reasons = it.reasons[:0]
 	it.doc.Reset()
 	return it
 }
@@ -687,9 +731,18 @@ func (r *run) process(b *batch) {
 
 // runStages passes one document through the stages, recording the
 // outcome.
+//
+// In tag mode a stage's reason is appended to the document's reasons and
+// the document goes on. A document with reasons is not passed to
+// corpus-wide stages (Preparers: dedup, corpus statistics), neither
+// observed nor judged: filter mode would never have shown it to them, so
+// the copy a dedup stage keeps is the one filter mode keeps.
 func (r *run) runStages(b *batch, it *item) {
 	d := &it.doc
 	text0 := d.Text
+	if r.tagging && it.replayed {
+		it.reasons = readReasons(d.Field(ReasonsField), it.reasons)
+	}
 	defer func() {
 		// Sinks rely on valid UTF-8 text; text a stage rewrote is checked
 		// once more, the rest is not (a string left as it was compares
@@ -698,20 +751,30 @@ func (r *run) runStages(b *batch, it *item) {
 			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
 			b.repairedByStage++
 		}
+		if r.tagging && it.outcome == kept {
+			d.SetRawField(ReasonsField, appendReasons(nil, it.reasons))
+		}
 	}()
 	for si, st := range r.stages {
+		if len(it.reasons) > 0 {
+			if _, ok := st.(Preparer); ok {
+				continue
+			}
+		}
 		c := &b.counts[si]
 		c.in++
 		before := d.Text
 		t0 := time.Now()
-		reason, err := st.Process(d)
+		reason, err := r.call(b, it, st, st.Process)
 		c.nanos += int64(time.Since(t0))
 		switch {
 		case err != nil:
 			c.errored++
-			it.outcome, it.reason = errored, st.Name()+".error"
-			it.readErr = fmt.Errorf("stage %s: %w", st.Name(), err)
+			it.outcome = errored
 			return
+		case reason != "" && r.modes[si] == Tag:
+			c.dropped = addReason(c.dropped, reason)
+			it.reasons = append(it.reasons, st.Name()+"."+reason)
 		case reason != "":
 			c.dropped = addReason(c.dropped, reason)
 			it.outcome, it.reason = rejected, st.Name()+"."+reason
@@ -722,12 +785,57 @@ func (r *run) runStages(b *batch, it *item) {
 			c.rewritten++
 		}
 	}
-	if r.observe != nil {
-		if err := r.observe.Observe(d); err != nil {
-			it.outcome, it.reason = errored, r.observe.Name()+".error"
-			it.readErr = fmt.Errorf("stage %s: %w", r.observe.Name(), err)
+	if r.observe != nil && len(it.reasons) == 0 {
+		observe := func(d *Document) (string, error) { return "", r.observe.Observe(d) }
+		if _, err := r.call(b, it, r.observe, observe); err != nil {
+			it.outcome = errored
 		}
 	}
+}
+
+// call runs fn (a stage's Process or Observe) on the item's document. An
+// error or a panic marks the item errored ("<stage>.error",
+// "<stage>.panic") and is returned: one hostile document must not end
+// the run. A stage that panics while holding a lock of its own can still
+// block the run; stages do not.
+func (r *run) call(b *batch, it *item, st Stage, fn func(*Document) (string, error)) (reason string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("stage %s panicked: %v", st.Name(), v)
+			it.reason, it.readErr = st.Name()+".panic", err
+			r.opts.Logger.Error("stage panicked; document counted as errored", "stage", st.Name(),
+				"file", b.name, "record", it.index, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	reason, err = fn(&it.doc)
+	if err != nil {
+		err = fmt.Errorf("stage %s: %w", st.Name(), err)
+		it.reason, it.readErr = st.Name()+".error", err
+	}
+	return reason, err
+}
+
+// appendReasons appends reasons as a JSON list of strings.
+func appendReasons(p []byte, reasons []string) []byte {
+	p = append(p, '[')
+	for i, r := range reasons {
+		if i > 0 {
+			p = append(p, ',')
+		}
+		p = jsontext.AppendString(p, r)
+	}
+	return append(p, ']')
+}
+
+// readReasons reads back the list appendReasons wrote (a document replayed
+// from the first pass's spill); anything else reads as no reason.
+func readReasons(raw []byte, dst []string) []string {
+	dst = dst[:0]
+	var rs []string
+	if json.Unmarshal(raw, &rs) == nil {
+		dst = append(dst, rs...)
+	}
+	return dst
 }
 
 func recordReason(err error) string {
@@ -753,6 +861,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 			continue
 		case kept:
 			s.DocsOut++
+			if len(it.reasons) > 0 {
+				s.DocsTagged++
+			}
 			lang := it.doc.Lang
 			if lang == "" {
 				lang = "und"

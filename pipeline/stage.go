@@ -299,21 +299,42 @@ func get[T any](p Params, name string) T {
 	return t
 }
 
-// The values of the mode parameter that every filtering stage declares.
+// Mode says what the engine does with a document a stage would drop. It
+// is the engine's, not the stages': a stage always computes its signals,
+// applies its rewrites and returns the reason it would drop a document.
+type Mode uint8
+
 const (
-	ModeFilter = "filter"
-	ModeTag    = "tag"
+	// Filter drops the document at the first stage that returns a
+	// reason.
+	Filter Mode = iota
+	// Tag keeps the document, appends "<stage>.<reason>" to its reasons
+	// column and passes it on to the next stage, so every rule that
+	// would have dropped it is listed and the documents with no reason
+	// are exactly those Filter keeps.
+	Tag
 )
 
-// ParseMode reads a stage's mode parameter: "filter" (or empty) drops
-// documents that fail a rule, "tag" keeps every document and writes the
-// same signals only, so thresholds can be chosen afterwards.
-func ParseMode(mode string) (tag bool, err error) {
-	switch mode {
-	case "", ModeFilter:
-		return false, nil
-	case ModeTag:
-		return true, nil
+// String returns "filter" or "tag".
+func (m Mode) String() string {
+	if m == Tag {
+		return "tag"
 	}
-	return false, fmt.Errorf("mode %q: want %s or %s", mode, ModeFilter, ModeTag)
+	return "filter"
 }
+
+// ParseMode reads a mode: "filter" (or empty) or "tag".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "", "filter":
+		return Filter, nil
+	case "tag":
+		return Tag, nil
+	}
+	return Filter, fmt.Errorf("mode %q: want filter or tag", s)
+}
+
+// ReasonsField is the column tag mode adds to every document: the list of
+// rules ("<stage>.<reason>") that would have dropped it, empty for the
+// documents filter mode keeps.
+const ReasonsField = "reasons"

@@ -4,12 +4,13 @@ import "testing"
 
 func TestParseMode(t *testing.T) {
 	for _, tc := range []struct {
-		in      string
-		tag, ok bool
-	}{{"", false, true}, {"filter", false, true}, {"tag", true, true}, {"Tag", false, false}, {"drop", false, false}} {
-		tag, err := ParseMode(tc.in)
-		if tag != tc.tag || (err == nil) != tc.ok {
-			t.Errorf("ParseMode(%q) = %v, %v", tc.in, tag, err)
+		in   string
+		want Mode
+		ok   bool
+	}{{"", Filter, true}, {"filter", Filter, true}, {"tag", Tag, true}, {"Tag", Filter, false}, {"drop", Filter, false}} {
+		m, err := ParseMode(tc.in)
+		if m != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ParseMode(%q) = %v, %v", tc.in, m, err)
 		}
 	}
 }

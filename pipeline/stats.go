@@ -20,6 +20,10 @@ type Stats struct {
 	DocsOut      int64 `json:"docs_out"`
 	DocsRejected int64 `json:"docs_rejected"`
 	DocsErrored  int64 `json:"docs_errored"`
+	// DocsTagged counts the kept documents that a stage in tag mode
+	// would have dropped (a non-empty reasons column); they are in
+	// DocsOut.
+	DocsTagged int64 `json:"docs_tagged"`
 	// BytesIn is the stored size of the input files read, compressed as
 	// they are; TextBytesIn the bytes of the documents' text as read.
 	BytesIn     int64   `json:"bytes_in"`
@@ -50,11 +54,15 @@ type Stats struct {
 
 // StageStats is one stage's accounting.
 type StageStats struct {
-	Name    string           `json:"name"`
-	DocsIn  int64            `json:"docs_in"`
-	DocsOut int64            `json:"docs_out"`
+	Name    string `json:"name"`
+	DocsIn  int64  `json:"docs_in"`
+	DocsOut int64  `json:"docs_out"`
+	// Dropped counts the documents the stage dropped by reason — in
+	// tag mode (Mode "tag") those it would have dropped and tagged.
 	Dropped map[string]int64 `json:"dropped"`
 	Errored int64            `json:"errored"`
+	// Mode is "tag" for a stage in tag mode, empty in filter mode.
+	Mode string `json:"mode,omitempty"`
 	// Rewritten counts the documents the stage kept with a changed text
 	// (line_dedup cutting lines, pii masking addresses, ...).
 	Rewritten int64 `json:"rewritten"`
@@ -118,6 +126,7 @@ func (s *Stats) Merge(o *Stats) error {
 	s.DocsOut += o.DocsOut
 	s.DocsRejected += o.DocsRejected
 	s.DocsErrored += o.DocsErrored
+	s.DocsTagged += o.DocsTagged
 	s.BytesIn += o.BytesIn
 	s.TextBytesIn += o.TextBytesIn
 	s.Seconds = max(s.Seconds, o.Seconds)
@@ -143,6 +152,7 @@ func (s *Stats) Merge(o *Stats) error {
 		a.DocsOut += b.DocsOut
 		a.Errored += b.Errored
 		a.Rewritten += b.Rewritten
+		a.Mode = cmp.Or(a.Mode, b.Mode)
 		a.Seconds += b.Seconds
 		if a.Dropped == nil {
 			a.Dropped = map[string]int64{}
@@ -176,10 +186,17 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "winnow: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept, %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
 		s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	if s.DocsTagged > 0 {
+		fmt.Fprintf(w, "  tag mode: %d of the %d kept would have been dropped (non-empty reasons column)\n", s.DocsTagged, s.DocsOut)
+	}
 	for _, st := range s.Stages {
 		fmt.Fprintf(w, "  %-20s %9d in %9d out", st.Name, st.DocsIn, st.DocsOut)
 		if len(st.Dropped) > 0 {
-			fmt.Fprintf(w, "   dropped: %s", countsString(st.Dropped))
+			verb := "dropped"
+			if st.Mode == Tag.String() {
+				verb = "tagged"
+			}
+			fmt.Fprintf(w, "   %s: %s", verb, countsString(st.Dropped))
 		}
 		if st.Rewritten > 0 {
 			fmt.Fprintf(w, "   rewritten: %d", st.Rewritten)

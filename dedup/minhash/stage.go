@@ -38,7 +38,6 @@ var Spec = pipeline.Spec{
 	Order:   34,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "mode", Default: "filter", Doc: `"filter" drops near-duplicates; "tag" keeps them and writes the cluster columns only`},
 		{Name: "threshold", Default: 0.8, Doc: "Jaccard similarity of the shingle sets from which two documents are near-duplicates"},
 		{Name: "num_perm", Default: 112, Doc: "signature length (hash bins)"},
 		{Name: "bands", Default: 0, Doc: "LSH bands; 0 chooses bands × rows for the threshold (14 × 8 at 0.8)"},
@@ -65,10 +64,6 @@ var Spec = pipeline.Spec{
 			SaveIndex:    p.String("save_index"),
 			Against:      p.String("against"),
 		}
-		var err error
-		if c.Tag, err = pipeline.ParseMode(p.String("mode")); err != nil {
-			return nil, err
-		}
 		return New(c)
 	},
 }
@@ -84,7 +79,6 @@ type Config struct {
 	Keep         string
 	PerLanguage  bool
 	WorkDir      string
-	Tag          bool
 	// SaveIndex, when set, is a directory or storage URL (see
 	// pipeline/storage) where the run's signatures are saved
 	// (signatures-00000.bin, the staged format, in input order) for a
@@ -326,7 +320,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	default:
 		return "", fmt.Errorf("minhash: Process before the preparatory pass")
 	}
-	return verdict(doc, c, s.cfg.Tag), nil
+	return verdict(doc, c), nil
 }
 
 // Close implements pipeline.Closer: it removes the spill files.

@@ -45,7 +45,6 @@ type GopherQualityConfig struct {
 	MaxEllipsisLinesRatio float64
 	MinAlphaWordsRatio    float64
 	MinStopWords          int
-	Tag                   bool
 }
 
 // DefaultGopherQuality returns datatrove's defaults.
@@ -69,7 +68,6 @@ func init() {
 		Order:   44,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
 			{Name: "min_doc_words", Default: d.MinWords, Doc: "min words (ideographs count one each); 0 disables"},
 			{Name: "max_doc_words", Default: d.MaxWords, Doc: "max words; 0 disables"},
 			{Name: "min_avg_word_length", Default: d.MinMeanWordLength, Doc: "min mean word length in characters (not for zh, ja, th, ko); 0 disables"},
@@ -81,10 +79,6 @@ func init() {
 			{Name: "min_stop_words", Default: d.MinStopWords, Doc: "min stop words of the document's language; 0 disables"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			tag, err := parseMode(GopherQualityName, p.String("mode"))
-			if err != nil {
-				return nil, err
-			}
 			return NewGopherQuality(GopherQualityConfig{
 				MinWords:              p.Int("min_doc_words"),
 				MaxWords:              p.Int("max_doc_words"),
@@ -95,7 +89,6 @@ func init() {
 				MaxEllipsisLinesRatio: p.Float("max_ellipsis_lines_ratio"),
 				MinAlphaWordsRatio:    p.Float("min_alpha_words_ratio"),
 				MinStopWords:          p.Int("min_stop_words"),
-				Tag:                   tag,
 			}), nil
 		},
 	})
@@ -142,9 +135,6 @@ func (s *GopherQuality) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(p+"ellipsis_lines_frac", sig.EllipsisLinesFrac)
 	doc.SetSignal(p+"alpha_words_frac", sig.AlphaWordsFrac)
 	doc.SetSignal(p+"stop_words", float64(sig.StopWords))
-	if s.cfg.Tag {
-		return "", nil
-	}
 	c := s.cfg
 	minLen, maxLen := c.MinMeanWordLength, c.MaxMeanWordLength
 	if noSpaceLangs[doc.Lang] {

@@ -37,10 +37,11 @@ type Config struct {
 	// Langs keeps only documents in these languages (the langid stage's
 	// keep parameter).
 	Langs []string `yaml:"langs"`
-	// Mode "tag" runs every stage that has a mode parameter in tag mode:
-	// documents are kept and only their signals written, so thresholds
-	// can be chosen afterwards. "filter" (or empty) leaves each stage's
-	// own setting.
+	// Mode "tag" keeps every document a stage would drop and lists the
+	// rules that would have dropped it in the reasons column (see
+	// pipeline.Mode), so thresholds can be chosen afterwards; "filter"
+	// (or empty) drops them. A stage's own "mode" setting under Stages
+	// overrides it for that stage.
 	Mode string `yaml:"mode"`
 	// Against removes documents near-duplicating the index an earlier
 	// run saved (the minhash stage's against parameter).
@@ -174,8 +175,10 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		if s.Name == "minhash" && c.Against != "" {
 			settings = withSetting(settings, "against", c.Against)
 		}
-		if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
-			settings = withSetting(settings, "mode", "tag")
+		if _, ok := settings[modeKey]; ok {
+			// The engine's, not the stage's (see Modes).
+			settings = maps.Clone(settings)
+			delete(settings, modeKey)
 		}
 		p, err := s.NewParams(settings)
 		if err != nil {
@@ -194,6 +197,36 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
+}
+
+// modeKey is the setting every stage accepts besides its parameters: its
+// mode, which the engine applies.
+const modeKey = "mode"
+
+// Modes returns the run's mode and the stages whose own "mode" setting
+// differs from it.
+func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
+	mode, err := pipeline.ParseMode(c.Mode)
+	if err != nil {
+		return mode, nil, usageErr("%v", err)
+	}
+	var per map[string]pipeline.Mode
+	for _, name := range slices.Sorted(maps.Keys(c.Stages)) {
+		v, ok := c.Stages[name][modeKey]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		m, err := pipeline.ParseMode(s)
+		if err != nil || s == "" {
+			return mode, nil, usageErr("stage %s: mode %v: want filter or tag", name, v)
+		}
+		if per == nil {
+			per = map[string]pipeline.Mode{}
+		}
+		per[name] = m
+	}
+	return mode, per, nil
 }
 
 func withSetting(m map[string]any, k string, v any) map[string]any {
@@ -247,10 +280,8 @@ func (c Config) Validate() error {
 	case len(c.Fields.Text) == 0:
 		return usageErr("--text-field needs at least one field")
 	}
-	switch c.Mode {
-	case "", "filter", "tag":
-	default:
-		return usageErr("unknown mode %q (filter, tag)", c.Mode)
+	if _, _, err := c.Modes(); err != nil {
+		return err
 	}
 	switch c.Output.Format {
 	case "", "parquet", "jsonl", "arrow":
@@ -361,8 +392,16 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		sink.Abort()
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
+	opts := c.engineOptions(ro)
+	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, c.SpillDir
 	opts.Progress = ro.progress(total)
 	// Run closes the stages.
 	return pipeline.Run(ctx, sources, sink, opts)
+}
+
+// engineOptions returns the engine options every run and step of c
+// shares. The mode was checked by Validate.
+func (c Config) engineOptions(ro RunOptions) pipeline.Options {
+	mode, per, _ := c.Modes()
+	return pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Mode: mode, StageModes: per}
 }

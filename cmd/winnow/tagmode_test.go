@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// keptRecords reads the JSONL shards of out, partition by partition in
+// name order, each record as its columns' JSON text. Null columns are left
+// out: a column that only tagged documents fill is null in the others.
+func keptRecords(t *testing.T, out string) []map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(out, "lang=*", "*.jsonl.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	zr, _ := zstd.NewReader(nil)
+	defer zr.Close()
+	var recs []map[string]string
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := zr.DecodeAll(raw, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for line := range bytes.Lines(plain) {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(line, &m); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			r := map[string]string{}
+			for k, v := range m {
+				if string(v) != "null" {
+					r[k] = string(v)
+				}
+			}
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
+// tagCorpus writes documents that every kind of rule catches: exact and
+// near duplicates, repeated boilerplate lines (line_dedup), PII (pii
+// rewrites), too-short texts (gopher), C4 line removal, and clean prose.
+func tagCorpus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	var b strings.Builder
+	prose := []string{
+		"The library in the old town opens at nine in the morning and closes at six in the evening on weekdays.",
+		"Visitors can borrow up to five books at a time, and children have their own reading room on the first floor.",
+		"The museum next to the river shows paintings from the seventeenth century and a collection of old maps.",
+		"Every summer the city organises a festival with music, food from many countries and a market for local crafts.",
+		"The train to the coast leaves every hour from the central station and the journey takes about two hours.",
+	}
+	menu := "Home | About us | Contact | Imprint"
+	for i := range 60 {
+		var text string
+		switch i % 6 {
+		case 0, 1: // clean prose, with boilerplate that line_dedup cuts
+			text = fmt.Sprintf("%s\n%s %s Report number %d was written by the council.\n%s", menu, prose[i%5], prose[(i+1)%5], i, prose[(i+2)%5])
+		case 2: // an exact duplicate of document 0
+			text = fmt.Sprintf("%s\n%s %s Report number %d was written by the council.\n%s", menu, prose[0], prose[1], 0, prose[2])
+		case 3: // PII the pii stage masks
+			text = fmt.Sprintf("%s Write to clerk%d@example.com or call +49 30 1234 %04d for an appointment. %s", prose[i%5], i, i, prose[(i+3)%5])
+		case 4: // too short for gopher_quality
+			text = fmt.Sprintf("Click here %d", i)
+		case 5: // C4 removes the javascript line, keeps the rest
+			text = fmt.Sprintf("%s\nPlease enable JavaScript to view this page.\n%s Item %d.", prose[(i+4)%5], prose[i%5], i)
+		}
+		rec, _ := json.Marshal(map[string]any{"id": fmt.Sprint(i), "text": text, "url": fmt.Sprintf("https://example.org/p/%d", i%40)})
+		b.Write(rec)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docs.jsonl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Tag mode applies the rewrites of filter mode and only turns drops into
+// reasons: its documents without a reason are, column for column, those
+// filter mode keeps, in the same order; every other document lists the
+// rules that would have dropped it.
+func TestTagModeReproducesFilterMode(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		args     []string
+	}{
+		{"sample, default pipeline", sampleDir, nil},
+		{"duplicates, boilerplate, PII", tagCorpus(t), nil},
+		{"duplicates, 1 worker", tagCorpus(t), []string{"--workers", "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			filterOut, tagOut := t.TempDir(), t.TempDir()
+			args := append([]string{"run", tc.in, "--output-format", "jsonl", "--quiet"}, tc.args...)
+			if code, msg := winnow(t, append(args, "-o", filterOut)...); code != 0 {
+				t.Fatalf("filter: exit %d: %s", code, msg)
+			}
+			if code, msg := winnow(t, append(args, "-o", tagOut, "--mode", "tag")...); code != 0 {
+				t.Fatalf("tag: exit %d: %s", code, msg)
+			}
+			fs, ts := readStats(t, filepath.Join(filterOut, "stats.json")), readStats(t, filepath.Join(tagOut, "stats.json"))
+			want := keptRecords(t, filterOut)
+			var got []map[string]string
+			tagged := 0
+			for _, r := range keptRecords(t, tagOut) {
+				reasons, ok := r["reasons"]
+				if !ok {
+					t.Fatalf("record %s has no reasons column", r["id"])
+				}
+				delete(r, "reasons")
+				if reasons == "[]" {
+					got = append(got, r)
+					continue
+				}
+				tagged++
+				var rs []string
+				if err := json.Unmarshal([]byte(reasons), &rs); err != nil || len(rs) == 0 {
+					t.Errorf("record %s: reasons %s", r["id"], reasons)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d untagged documents, filter mode kept %d", len(got), len(want))
+			}
+			for i := range min(len(got), len(want)) {
+				if !mapsEqual(got[i], want[i]) {
+					t.Errorf("document %d differs:\ntag    %v\nfilter %v", i, got[i], want[i])
+					break
+				}
+			}
+			if int64(tagged) != ts.DocsTagged || ts.DocsOut != fs.DocsOut+fs.DocsRejected || ts.DocsRejected != 0 {
+				t.Errorf("tag stats: out %d tagged %d rejected %d; filter: out %d rejected %d; %d tagged records",
+					ts.DocsOut, ts.DocsTagged, ts.DocsRejected, fs.DocsOut, fs.DocsRejected, tagged)
+			}
+			if fs.DocsRejected == 0 {
+				t.Error("filter mode dropped nothing: the case tests nothing")
+			}
+			t.Logf("%d documents, filter kept %d, tag mode tagged %d", fs.DocsIn, fs.DocsOut, tagged)
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
