@@ -495,3 +495,73 @@ func TestRunFileIndexesFromTheWholeList(t *testing.T) {
 		t.Error("mismatched FileIndexes accepted")
 	}
 }
+
+// panicky panics on documents containing "crash", as a stage with a bug
+// would on one hostile document.
+type panicky struct{}
+
+func (panicky) Name() string { return "panicky" }
+func (panicky) Process(d *Document) (string, error) {
+	if strings.Contains(d.Text, "crash") {
+		var m map[string]int
+		m["x"]++ // assignment to entry in nil map
+	}
+	return "", nil
+}
+
+// A panic on one document errors that document ("<stage>.panic", with file
+// and record) and the run goes on, in a preparatory pass too.
+func TestRunRecoversFromAStagePanic(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stages []Stage
+	}{
+		{"process", []Stage{panicky{}}},
+		{"process before a preparer", []Stage{panicky{}, &firstSeen{first: map[string]uint64{}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &lineSource{name: "a.jsonl", lines: []string{"1\tfine", "2\tcrash here", "3\tfine too", "4\tcrash again"}}
+			sink := &recSink{}
+			stats, err := Run(context.Background(), []Source{src}, sink, Options{Stages: tc.stages, Workers: 2, BatchRecords: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(sink.kept, []string{"1:fine", "3:fine too"}) || !sink.closed {
+				t.Errorf("kept %v, closed %v", sink.kept, sink.closed)
+			}
+			if stats.DocsErrored != 2 || stats.Errored["panicky.panic"] != 2 || stats.Stages[0].Errored != 2 {
+				t.Errorf("errored %d %v, stage %+v", stats.DocsErrored, stats.Errored, stats.Stages[0])
+			}
+			if len(stats.RecordErrors) != 2 || stats.RecordErrors[0].File != "a.jsonl" || stats.RecordErrors[0].Record != 1 ||
+				!strings.Contains(stats.RecordErrors[0].Error, "panicked: assignment to entry in nil map") {
+				t.Errorf("record errors %+v", stats.RecordErrors)
+			}
+		})
+	}
+}
+
+// panicObserver panics in Observe on documents containing "crash".
+type panicObserver struct{ *firstSeen }
+
+func (p panicObserver) Name() string { return "observer" }
+func (p panicObserver) Observe(d *Document) error {
+	if strings.Contains(d.Text, "crash") {
+		panic("observer bug")
+	}
+	return p.firstSeen.Observe(d)
+}
+
+// A panic in Observe does not end the run either.
+func TestRunRecoversFromAPanicInObserve(t *testing.T) {
+	src := &lineSource{name: "a.jsonl", lines: []string{"1\tfine", "2\tcrash here", "3\tfine too"}}
+	sink := &recSink{}
+	stats, err := Run(context.Background(), []Source{src}, sink, Options{Stages: []Stage{panicObserver{&firstSeen{first: map[string]uint64{}}}}, Workers: 2, BatchRecords: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The preparatory pass errors the document and goes on; the stage
+	// then judges a document it never observed.
+	if !slices.Equal(sink.kept, []string{"1:fine", "3:fine too"}) || stats.DocsIn != 3 {
+		t.Errorf("kept %v, stats %+v", sink.kept, stats)
+	}
+}
