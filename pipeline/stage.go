@@ -86,6 +86,40 @@ type Param struct {
 	Name    string
 	Default any // bool, int, float64, string, []string or time.Duration
 	Doc     string
+	// Min and Max, when set (see Bound), bound an int or float64
+	// parameter: a value outside is refused when the config is read,
+	// before any input is, rather than failing (or exhausting memory or
+	// file descriptors) in the middle of a run.
+	Min, Max *float64
+}
+
+// Bound returns a bound for Param.Min or Param.Max.
+func Bound(v float64) *float64 { return &v }
+
+// check returns an error when v, a value of the parameter, is outside
+// its bounds.
+func (d Param) check(v any) error {
+	var x float64
+	switch n := v.(type) {
+	case int:
+		x = float64(n)
+	case float64:
+		x = n
+		if n != n {
+			return fmt.Errorf("NaN is not a value")
+		}
+	default:
+		return nil
+	}
+	switch {
+	case d.Min != nil && d.Max != nil && (x < *d.Min || x > *d.Max):
+		return fmt.Errorf("%v is outside %v..%v", v, *d.Min, *d.Max)
+	case d.Min != nil && x < *d.Min:
+		return fmt.Errorf("%v is below the minimum %v", v, *d.Min)
+	case d.Max != nil && x > *d.Max:
+		return fmt.Errorf("%v is above the maximum %v", v, *d.Max)
+	}
+	return nil
 }
 
 // Spec declares a stage kind: its canonical name, a one-line summary, its
@@ -173,6 +207,9 @@ func (s Spec) NewParams(settings map[string]any) (Params, error) {
 			return p, fmt.Errorf("stage %s: unknown parameter %q (known: %s)", s.Name, k, s.paramNames())
 		}
 		v, err := coerce(s.Params[i].Default, settings[k])
+		if err == nil {
+			err = s.Params[i].check(v)
+		}
 		if err != nil {
 			return p, fmt.Errorf("stage %s: parameter %s: %w", s.Name, k, err)
 		}

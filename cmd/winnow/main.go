@@ -256,7 +256,7 @@ func newStagesCmd(stdout io.Writer) *cobra.Command {
 				}
 				fmt.Fprintf(stdout, "%-18s %s%s\n", s.Name, s.Summary, def)
 				for _, p := range s.Params {
-					fmt.Fprintf(stdout, "    %-22s %-14s %s\n", p.Name, formatDefault(p.Default), p.Doc)
+					fmt.Fprintf(stdout, "    %-22s %-14s %s%s\n", p.Name, formatDefault(p.Default), p.Doc, paramRange(p))
 				}
 			}
 			return nil
@@ -278,9 +278,22 @@ func writeStagesMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| **%s** | %s | | | %s |\n", s.Name, on, mdEscape(s.Summary))
 		for _, p := range s.Params {
-			fmt.Fprintf(w, "| | | `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), mdEscape(p.Doc))
+			fmt.Fprintf(w, "| | | `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), mdEscape(p.Doc+paramRange(p)))
 		}
 	}
+}
+
+// paramRange renders a parameter's bounds, e.g. " (1–1024)", " (≥ 0)".
+func paramRange(p pipeline.Param) string {
+	switch {
+	case p.Min != nil && p.Max != nil:
+		return fmt.Sprintf(" (%v–%v)", *p.Min, *p.Max)
+	case p.Min != nil:
+		return fmt.Sprintf(" (≥ %v)", *p.Min)
+	case p.Max != nil:
+		return fmt.Sprintf(" (≤ %v)", *p.Max)
+	}
+	return ""
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // keptRecords reads the JSONL shards of out, partition by partition in
@@ -164,4 +166,34 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Every declared default lies within its parameter's bounds, and a value
+// outside them is a usage error (exit 2) naming stage and parameter,
+// before any input is read.
+func TestParamRangesCheckedAtConfigTime(t *testing.T) {
+	for _, s := range pipeline.Specs() {
+		if _, err := s.NewParams(nil); err != nil {
+			t.Errorf("%s: defaults: %v", s.Name, err)
+		}
+		settings := map[string]any{}
+		for _, p := range s.Params {
+			settings[p.Name] = p.Default
+		}
+		if _, err := s.NewParams(settings); err != nil {
+			t.Errorf("%s: defaults given explicitly: %v", s.Name, err)
+		}
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"stages:\n  minhash:\n    num_perm: 1000000000\n", "stage minhash: parameter num_perm: 1000000000 is outside 1..1024"},
+		{"stages:\n  langid:\n    min_score: 1.5\n", "stage langid: parameter min_score: 1.5 is outside 0..1"},
+		{"stages:\n  line_dedup:\n    max_count: -1\n", "stage line_dedup: parameter max_count: -1 is below the minimum 1"},
+	} {
+		cfg := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(cfg, []byte(tc.yaml), 0o644)
+		code, msg := winnow(t, "run", sampleDir, "-o", t.TempDir(), "--config", cfg)
+		if code != 2 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%q: exit %d, %s", tc.yaml, code, msg)
+		}
+	}
 }

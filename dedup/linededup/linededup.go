@@ -60,8 +60,8 @@ var Spec = pipeline.Spec{
 	Order:   36,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "max_count", Default: 6, Doc: "a line seen more than this many times in a bucket is removed"},
-		{Name: "bucket_docs", Default: 30_000_000, Doc: "documents per counting bucket, in input order"},
+		{Name: "max_count", Default: 6, Doc: "a line seen more than this many times in a bucket is removed", Min: pipeline.Bound(1)},
+		{Name: "bucket_docs", Default: 30_000_000, Doc: "documents per counting bucket, in input order", Min: pipeline.Bound(1)},
 		{Name: "work_dir", Default: "", Doc: "directory for the spill file; empty for the system's temporary directory"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {

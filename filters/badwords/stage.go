@@ -33,8 +33,8 @@ func init() {
 		Order:   50,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "min_count", Default: DefaultMinCount, Doc: "drop only documents with at least this many matches"},
-			{Name: "max_fraction", Default: DefaultMaxFraction, Doc: "drop documents whose matches are more than this fraction of their words"},
+			{Name: "min_count", Default: DefaultMinCount, Doc: "drop only documents with at least this many matches", Min: pipeline.Bound(0)},
+			{Name: "max_fraction", Default: DefaultMaxFraction, Doc: "drop documents whose matches are more than this fraction of their words", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "fallback_lang", Default: "", Doc: "list used for documents whose language has none (e.g. en); empty: such documents are not scored"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {

@@ -51,11 +51,11 @@ func init() {
 		Params: []pipeline.Param{
 			{Name: "reference", Default: "", Doc: "reference file (winnow reference build); empty: build one in a preparatory pass over the input"},
 			{Name: "save_reference", Default: "", Doc: "after the preparatory pass, also save the reference to this file"},
-			{Name: "max_kl", Default: DefaultMaxKL, Doc: "drop documents whose KL divergence from their language's distribution is above this (nats)"},
-			{Name: "max_ood_fraction", Default: DefaultMaxOODFraction, Doc: "drop documents with a larger share of words the reference has not seen elsewhere"},
-			{Name: "min_words", Default: DefaultMinWords, Doc: "shorter documents are scored but never dropped"},
-			{Name: "min_ref_docs", Default: DefaultMinRefDocs, Doc: "documents of a language with fewer reference documents are scored but never dropped"},
-			{Name: "sketch_width", Default: DefaultWidth, Doc: "counters per sketch row (power of two); memory is 4 rows × 4 bytes × this"},
+			{Name: "max_kl", Default: DefaultMaxKL, Doc: "drop documents whose KL divergence from their language's distribution is above this (nats)", Min: pipeline.Bound(0)},
+			{Name: "max_ood_fraction", Default: DefaultMaxOODFraction, Doc: "drop documents with a larger share of words the reference has not seen elsewhere", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "min_words", Default: DefaultMinWords, Doc: "shorter documents are scored but never dropped", Min: pipeline.Bound(0)},
+			{Name: "min_ref_docs", Default: DefaultMinRefDocs, Doc: "documents of a language with fewer reference documents are scored but never dropped", Min: pipeline.Bound(0)},
+			{Name: "sketch_width", Default: DefaultWidth, Doc: "counters per sketch row (power of two); memory is 4 rows × 4 bytes × this", Min: pipeline.Bound(16), Max: pipeline.Bound(1 << 28)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{

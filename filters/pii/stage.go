@@ -23,7 +23,7 @@ func init() {
 		Order:   60,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "drop_min_count", Default: 0, Doc: "drop documents with at least this many PII matches (pii.too_much_pii); 0 never drops"},
+			{Name: "drop_min_count", Default: 0, Doc: "drop documents with at least this many PII matches (pii.too_much_pii); 0 never drops", Min: pipeline.Bound(0)},
 			{Name: "all_ips", Default: false, Doc: "also redact private, loopback and documentation IP addresses"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {

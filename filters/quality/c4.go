@@ -70,9 +70,9 @@ func init() {
 		Params: []pipeline.Param{
 			{Name: "remove_citations", Default: d.RemoveCitations, Doc: "cut citation markers [1], [edit], [citation needed] out of lines"},
 			{Name: "filter_no_terminal_punct", Default: d.FilterNoTerminalPunct, Doc: "remove lines that do not end in terminal punctuation (or end in an ellipsis)"},
-			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables"},
-			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables"},
-			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables"},
+			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables", Min: pipeline.Bound(0)},
 			{Name: "filter_lorem_ipsum", Default: d.FilterLoremIpsum, Doc: "drop documents containing \"lorem ipsum\""},
 			{Name: "filter_javascript", Default: d.FilterJavascript, Doc: "remove lines mentioning javascript"},
 			{Name: "filter_curly_bracket", Default: d.FilterCurlyBracket, Doc: "drop documents containing {"},

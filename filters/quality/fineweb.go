@@ -50,12 +50,12 @@ func init() {
 		Order:   48,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "line_punct_thr", Default: d.LinePunctThr, Doc: "drop when the fraction of lines ending in terminal punctuation is at most this; 0 disables"},
+			{Name: "line_punct_thr", Default: d.LinePunctThr, Doc: "drop when the fraction of lines ending in terminal punctuation is at most this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "line_punct_exclude_zero", Default: d.LinePunctExcludeZero, Doc: "keep documents with no punctuated line at all (the punctuation rule then spares them)"},
-			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables"},
-			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short"},
-			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables"},
-			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables"},
+			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short", Min: pipeline.Bound(0)},
+			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return NewFineWeb(FineWebConfig{

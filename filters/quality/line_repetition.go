@@ -47,9 +47,9 @@ func init() {
 		Order:   40,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "ngram", Default: d.NGram, Doc: "n-gram size in words"},
-			{Name: "min_words", Default: d.MinWords, Doc: "lines with fewer words are not judged"},
-			{Name: "max_dup_ngram_frac", Default: d.MaxDupNGramFrac, Doc: "remove a line whose duplicated n-gram coverage exceeds this"},
+			{Name: "ngram", Default: d.NGram, Doc: "n-gram size in words", Min: pipeline.Bound(1), Max: pipeline.Bound(64)},
+			{Name: "min_words", Default: d.MinWords, Doc: "lines with fewer words are not judged", Min: pipeline.Bound(0)},
+			{Name: "max_dup_ngram_frac", Default: d.MaxDupNGramFrac, Doc: "remove a line whose duplicated n-gram coverage exceeds this", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return NewLineRepetition(LineRepetitionConfig{
