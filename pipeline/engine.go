@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,8 +28,14 @@ type Options struct {
 	// Stages run in order on every document.
 	Stages []Stage
 	// Workers is the number of goroutines running stages; 0 means
-	// GOMAXPROCS.
+	// GOMAXPROCS. More than MaxWorkers are clamped to it (with a warning):
+	// stages are CPU-bound, so extra workers only add batches in flight.
 	Workers int
+	// MaxInflightBytes bounds the bytes of records read but not yet
+	// written, whatever the worker count: the reader starts no new batch
+	// while the batches in flight hold more. A record larger than the
+	// bound still goes through, alone. 0 means DefaultMaxInflightBytes.
+	MaxInflightBytes int64
 	// BatchRecords and BatchBytes bound a batch, the unit of work handed
 	// to a worker: it closes at whichever limit comes first. Defaults 1024
 	// records and 1 MiB.
@@ -111,19 +118,34 @@ func JoinStats(first, last *Stats) *Stats {
 	return last
 }
 
+// DefaultMaxInflightBytes is the default of Options.MaxInflightBytes: room
+// for a few hundred 1 MiB batches, or four 64 MiB records.
+const DefaultMaxInflightBytes = 256 << 20
+
+// MaxWorkers returns the most workers a run uses: four per core
+// (GOMAXPROCS).
+func MaxWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
+
 // withDefaults fills in the options left zero.
 func (opts Options) withDefaults(sources int) (Options, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if m := MaxWorkers(); opts.Workers > m {
+		opts.Logger.Warn("workers clamped to four per core", "asked", opts.Workers, "workers", m)
+		opts.Workers = m
+	}
+	if opts.MaxInflightBytes <= 0 {
+		opts.MaxInflightBytes = DefaultMaxInflightBytes
 	}
 	if opts.BatchRecords <= 0 {
 		opts.BatchRecords = 1024
 	}
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 1 << 20
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.FileIndexes != nil && len(opts.FileIndexes) != sources {
 		return opts, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), sources)
@@ -375,9 +397,11 @@ type batch struct {
 	// repairedByStage counts texts a stage left invalid.
 	repairedByStage int64
 	textBytes       int64
-	keptDocs        []*Document
-	rejDocs         []*Document
-	rejWhy          []string
+	// reserved is what the batch holds of the run's in-flight budget.
+	reserved int64
+	keptDocs []*Document
+	rejDocs  []*Document
+	rejWhy   []string
 }
 
 type run struct {
@@ -399,6 +423,7 @@ type run struct {
 	// document carries the reasons column.
 	modes   []Mode
 	tagging bool
+	budget  *budget
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
@@ -406,6 +431,7 @@ func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage,
 	r := &run{ctx: ctx, sources: sources, opts: opts, stages: stages, pass_: pass, passes: passes, start: start,
 		free: make(chan *batch, inflight)}
 	r.modes, r.tagging = opts.modes(stages), opts.tagging()
+	r.budget = newBudget(opts.MaxInflightBytes)
 	for range inflight {
 		r.free <- &batch{}
 	}
@@ -480,6 +506,8 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 			if r.opts.Progress != nil {
 				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
 			}
+			r.budget.release(b.reserved)
+			b.reserved = 0
 			r.free <- b
 		}
 	}
@@ -539,6 +567,8 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 					r.opts.Logger.Warn("damaged input", "file", name, "error", rerr)
 				}
 			} else {
+				b.reserved += recordBytes(rec)
+				r.budget.add(recordBytes(rec))
 				it := b.add()
 				it.index, it.offset = rec.Index, rec.Offset
 				lastIndex, lastOffset = rec.Index, rec.Offset
@@ -592,9 +622,14 @@ func send(ctx context.Context, work chan<- *batch, b *batch) bool {
 	}
 }
 
-// newBatch takes a free batch, waiting while all are in flight: this is
-// what bounds memory.
+// newBatch takes a free batch, waiting while all are in flight or while
+// those in flight hold more than the in-flight budget: this is what
+// bounds memory. Batches close at the same records whatever the timing,
+// so the output does not depend on the worker count.
 func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec Decoder) (*batch, error) {
+	if err := r.budget.wait(ctx); err != nil {
+		return nil, err
+	}
 	select {
 	case b := <-r.free:
 		b.seq = *seq
@@ -932,4 +967,64 @@ func derivedID(h uint64) string {
 		h >>= 4
 	}
 	return string(buf[:])
+}
+
+// recordBytes is what a record read counts against the in-flight budget.
+func recordBytes(rec Record) int64 {
+	if rec.Doc == nil {
+		return int64(len(rec.Raw))
+	}
+	n := len(rec.Doc.Text) + len(rec.Doc.ID) + len(rec.Doc.URL)
+	for _, f := range rec.Doc.Fields {
+		n += len(f.Value)
+	}
+	return int64(n)
+}
+
+// budget counts the bytes of the records in flight.
+type budget struct {
+	mu          sync.Mutex
+	used, limit int64
+	wake        chan struct{} // closed at each release
+}
+
+func newBudget(limit int64) *budget {
+	return &budget{limit: limit, wake: make(chan struct{})}
+}
+
+// add counts n more bytes; a batch being filled never waits.
+func (b *budget) add(n int64) {
+	b.mu.Lock()
+	b.used += n
+	b.mu.Unlock()
+}
+
+// release gives n bytes back.
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// wait returns once the bytes in flight are under the limit.
+func (b *budget) wait(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		if b.used < b.limit {
+			b.mu.Unlock()
+			return nil
+		}
+		w := b.wake
+		b.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

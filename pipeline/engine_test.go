@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -563,5 +564,76 @@ func TestRunRecoversFromAPanicInObserve(t *testing.T) {
 	// then judges a document it never observed.
 	if !slices.Equal(sink.kept, []string{"1:fine", "3:fine too"}) || stats.DocsIn != 3 {
 		t.Errorf("kept %v, stats %+v", sink.kept, stats)
+	}
+}
+
+// bigSource yields n records of size bytes each and counts them.
+type bigSource struct {
+	n, size int
+	read    *atomic.Int64
+}
+
+func (s *bigSource) Name() string { return "big" }
+func (s *bigSource) Size() int64  { return int64(s.n * s.size) }
+func (s *bigSource) Records(ctx context.Context) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		raw := []byte(strings.Repeat("x", s.size-2))
+		for i := range s.n {
+			s.read.Add(1)
+			line := fmt.Appendf(nil, "%d\t%s", i%10, raw)
+			if !yield(Record{Index: int64(i), Offset: int64(i * s.size), StoredOffset: int64(i * s.size), Raw: line}, nil) {
+				return
+			}
+		}
+	}
+}
+func (s *bigSource) Decode(raw []byte, d *Document) error {
+	id, text, _ := strings.Cut(string(raw), "\t")
+	d.ID, d.Text = id, text
+	return nil
+}
+
+// countSink tracks the most records read but not yet written.
+type countSink struct {
+	read           *atomic.Int64
+	written, worst int64
+}
+
+func (s *countSink) Write(docs []*Document) error {
+	s.worst = max(s.worst, s.read.Load()-s.written)
+	s.written += int64(len(docs))
+	return nil
+}
+func (s *countSink) Reject([]*Document, []string) error { return nil }
+func (s *countSink) Close() error                       { return nil }
+func (s *countSink) Abort() error                       { return nil }
+
+// Large records: the bytes in flight are bounded by MaxInflightBytes, not
+// by the number of batches (2×workers+2), so memory does not grow with
+// the worker count; and an absurd worker count is clamped.
+func TestRunBoundsInflightBytesAndWorkers(t *testing.T) {
+	const size = 1 << 20
+	for _, tc := range []struct {
+		workers  int
+		inflight int64
+		worst    int64 // records read ahead of the writer, at most
+	}{
+		{8, 4 << 20, 4 + 1 + 1},          // the budget, the batch being filled, the one read before waiting
+		{99_999_999, 4 << 20, 4 + 1 + 1}, // clamped, still bounded
+		{2, 256 << 20, 2*2 + 2 + 1 + 1},  // batches bound it first
+	} {
+		read := &atomic.Int64{}
+		sink := &countSink{read: read}
+		stats, err := Run(context.Background(), []Source{&bigSource{n: 64, size: size, read: read}}, sink,
+			Options{Stages: []Stage{upper{}}, Workers: tc.workers, BatchRecords: 1, MaxInflightBytes: tc.inflight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.DocsOut != 64 || sink.worst > tc.worst {
+			t.Errorf("workers %d, inflight %d: %d docs out, up to %d records in flight, want ≤ %d", tc.workers, tc.inflight, stats.DocsOut, sink.worst, tc.worst)
+		}
+		if stats.Workers > MaxWorkers() {
+			t.Errorf("workers %d ran %d workers, more than %d", tc.workers, stats.Workers, MaxWorkers())
+		}
 	}
 }
