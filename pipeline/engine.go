@@ -112,6 +112,13 @@ func JoinStats(first, last *Stats) *Stats {
 	last.BytesIn = first.BytesIn
 	last.TextBytesIn = first.TextBytesIn
 	last.InputErrors = first.InputErrors
+	bytes := make(map[string]int64, len(first.Inputs))
+	for _, f := range first.Inputs {
+		bytes[f.File] = f.Bytes
+	}
+	for i := range last.Inputs {
+		last.Inputs[i].Bytes = bytes[last.Inputs[i].File]
+	}
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
@@ -424,6 +431,8 @@ type run struct {
 	modes   []Mode
 	tagging bool
 	budget  *budget
+	// inputs indexes Stats.Inputs by file name (account's goroutine).
+	inputs map[string]int
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
@@ -432,6 +441,7 @@ func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage,
 		free: make(chan *batch, inflight)}
 	r.modes, r.tagging = opts.modes(stages), opts.tagging()
 	r.budget = newBudget(opts.MaxInflightBytes)
+	r.inputs = map[string]int{}
 	for range inflight {
 		r.free <- &batch{}
 	}
@@ -516,6 +526,9 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 	for _, s := range r.sources {
 		if sz := s.Size(); sz > 0 {
 			stats.BytesIn += sz
+			if i, ok := r.inputs[s.Name()]; ok {
+				stats.Inputs[i].Bytes = sz
+			}
 		}
 	}
 	switch {
@@ -888,6 +901,13 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		r.spill.write(b)
 	}
 	b.keptDocs, b.rejDocs, b.rejWhy = b.keptDocs[:0], b.rejDocs[:0], b.rejWhy[:0]
+	fi, ok := r.inputs[b.name]
+	if !ok {
+		fi = len(s.Inputs)
+		r.inputs[b.name] = fi
+		s.Inputs = append(s.Inputs, InputFile{File: b.name})
+	}
+	file := &s.Inputs[fi]
 	for i := range b.items[:b.n] {
 		it := &b.items[i]
 		switch it.outcome {
@@ -912,11 +932,20 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		case errored:
 			s.DocsErrored++
 			s.Errored[it.reason]++
-			if len(s.RecordErrors) < maxRecordErrors {
+			if file.DocsErrored < maxFileRecordErrors && len(s.RecordErrors) < maxRecordErrors {
 				s.RecordErrors = append(s.RecordErrors, InputError{File: b.name, Position: it.offset, Record: it.index, Error: errString(it.readErr)})
 			}
+			if file.DocsErrored == 0 {
+				file.FirstError = errString(it.readErr)
+			}
+			file.DocsErrored++
+			if file.Errored == nil {
+				file.Errored = map[string]int64{}
+			}
+			file.Errored[it.reason]++
 		}
 		s.DocsIn++
+		file.DocsIn++
 	}
 	s.InputErrors = append(s.InputErrors, b.fileErrs...)
 	s.TextBytesIn += b.textBytes

@@ -47,9 +47,25 @@ type Stats struct {
 	// InputErrors lists files damaged or unreadable, with the position of
 	// the damage.
 	InputErrors []InputError `json:"input_errors"`
-	// RecordErrors samples the first errored records, with file and
-	// position (the counts are in Errored).
+	// RecordErrors samples errored records, with file and position: the
+	// first few of every file (the counts are in Errored, and per file in
+	// Inputs).
 	RecordErrors []InputError `json:"record_errors"`
+	// Inputs lists the input files in input order with their stored
+	// size and what became of their records.
+	Inputs []InputFile `json:"inputs"`
+}
+
+// InputFile is one input file's accounting.
+type InputFile struct {
+	File        string `json:"file"`
+	Bytes       int64  `json:"bytes"`
+	DocsIn      int64  `json:"docs_in"`
+	DocsErrored int64  `json:"docs_errored"`
+	// Errored counts the file's errored records by reason, and
+	// FirstError is the first one's message.
+	Errored    map[string]int64 `json:"errored,omitempty"`
+	FirstError string           `json:"first_error,omitempty"`
 }
 
 // StageStats is one stage's accounting.
@@ -82,8 +98,13 @@ type InputError struct {
 	Recovered bool `json:"recovered,omitempty"`
 }
 
-// maxRecordErrors bounds the sample of record errors kept in Stats.
-const maxRecordErrors = 100
+// maxRecordErrors bounds the sample of record errors kept in Stats, and
+// maxFileRecordErrors the sample of one file, so every file with errors
+// is represented.
+const (
+	maxRecordErrors     = 1000
+	maxFileRecordErrors = 3
+)
 
 func newStats(stages []Stage) *Stats {
 	s := &Stats{
@@ -94,6 +115,7 @@ func newStats(stages []Stage) *Stats {
 		Stages:       make([]StageStats, len(stages)),
 		InputErrors:  []InputError{},
 		RecordErrors: []InputError{},
+		Inputs:       []InputFile{},
 	}
 	for i, st := range stages {
 		s.Stages[i] = StageStats{Name: st.Name(), Dropped: map[string]int64{}}
@@ -162,6 +184,7 @@ func (s *Stats) Merge(o *Stats) error {
 		}
 	}
 	s.InputErrors = append(s.InputErrors, o.InputErrors...)
+	s.Inputs = append(s.Inputs, o.Inputs...)
 	s.RecordErrors = append(s.RecordErrors, o.RecordErrors...)
 	if len(s.RecordErrors) > maxRecordErrors {
 		s.RecordErrors = s.RecordErrors[:maxRecordErrors]
@@ -217,6 +240,26 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	for _, e := range s.InputErrors {
 		fmt.Fprintf(w, "  damaged input: %s: byte %d (record %d): %s\n", e.File, e.Position, e.Record, e.Error)
+	}
+	s.FailingFiles(w)
+}
+
+// FailingFiles writes one line per input file most of whose records
+// errored: the file, the count, the commonest reason and the first
+// error's message (a misspelt --text-field, a file that is not in the
+// format its name says).
+func (s *Stats) FailingFiles(w io.Writer) {
+	for _, f := range s.Inputs {
+		if f.DocsErrored == 0 || 2*f.DocsErrored < f.DocsIn {
+			continue
+		}
+		top, n := "", int64(0)
+		for r, c := range f.Errored {
+			if c > n || c == n && r < top {
+				top, n = r, c
+			}
+		}
+		fmt.Fprintf(w, "  %s: %d of %d records errored, %d as %s; first: %s\n", f.File, f.DocsErrored, f.DocsIn, n, top, f.FirstError)
 	}
 }
 

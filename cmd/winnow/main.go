@@ -49,6 +49,8 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 // run executes the CLI with args and returns the exit status; main and
 // the end-to-end tests share it.
 func run(args []string, stdout, stderr io.Writer) int {
+	// Every message goes through one escaping writer (see messageWriter).
+	stderr = &messageWriter{raw: stderr}
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -117,8 +119,9 @@ I-th share of the input files, and --step names the step of the plan
 (see 'winnow launch') that the task runs.
 
 Exit status: 0 every input read completely; 3 finished, but some input files
-were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
-130 interrupted (no partial shard is left).`,
+were damaged (listed in stats.json); 2 usage or config error; 1 other failure,
+or no document could be read at all (every record errored); 130 interrupted
+(no partial shard is left).`,
 		Example: `  winnow run testdata/ -o out
   winnow run 'crawl/*.jsonl.zst' -o out --langs en,de --rejected
   winnow run sft.jsonl -o out --text-field instruction,response --only none
@@ -162,7 +165,7 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 	}
 	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	var bar *progressbar.ProgressBar
-	if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+	if f, ok := rawWriter(stderr).(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 		ro.Progress = func(p pipeline.Progress, total int64) {
 			if bar == nil {
 				bar = newBar(f, total)
@@ -209,6 +212,15 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 	}
 	if err != nil {
 		return err
+	}
+	if stats.DocsIn > 0 && stats.DocsErrored == stats.DocsIn {
+		// Every record failed: a misspelt field or a wrong format, not
+		// a run to call a success.
+		if quiet {
+			stats.FailingFiles(stderr)
+		}
+		fmt.Fprintf(stderr, "winnow: no document could be read: all %d records errored (see record_errors in %s/stats.json)\n", stats.DocsIn, c.Output.Dir)
+		return exitError{exitFailure}
 	}
 	if len(stats.InputErrors) > 0 {
 		fmt.Fprintf(stderr, "winnow: %d input file(s) damaged; intact records kept (see %s/stats.json)\n", len(stats.InputErrors), c.Output.Dir)

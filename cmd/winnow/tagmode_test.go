@@ -197,3 +197,47 @@ func TestParamRangesCheckedAtConfigTime(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt --text-field errors every record: the run says which file,
+// how many, why, and which fields the records have, and exits 1; the
+// record_errors samples and per-file counts cover every file.
+func TestRunEveryRecordErroredExits1(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.jsonl", "b.jsonl"} {
+		var b strings.Builder
+		for i := range 10 {
+			fmt.Fprintf(&b, `{"id":"%s%d","messages":[{"role":"user","content":"hi"}],"meta":{"k":1}}`+"\n", name, i)
+		}
+		os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644)
+	}
+	out := t.TempDir()
+	code, msg := winnow(t, "run", dir, "-o", out, "--text-field", "mesages")
+	if code != 1 {
+		t.Errorf("exit %d, want 1: %s", code, msg)
+	}
+	for _, want := range []string{
+		"a.jsonl: 10 of 10 records errored, 10 as input.missing_text; first: ",
+		"no text at mesages (records have: id, messages, meta)",
+		"no document could be read: all 20 records errored",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	s := readStats(t, filepath.Join(out, "stats.json"))
+	files := map[string]int{}
+	for _, e := range s.RecordErrors {
+		files[filepath.Base(e.File)]++
+	}
+	if files["a.jsonl"] == 0 || files["b.jsonl"] == 0 {
+		t.Errorf("record_errors from %v, want both files", files)
+	}
+	if len(s.Inputs) != 2 || s.Inputs[1].DocsErrored != 10 || s.Inputs[1].Errored["input.missing_text"] != 10 || s.Inputs[0].Bytes == 0 {
+		t.Errorf("inputs %+v", s.Inputs)
+	}
+	// One good record is enough for a run to succeed.
+	os.WriteFile(filepath.Join(dir, "c.jsonl"), []byte(`{"id":"c","mesages":"hello there"}`+"\n"), 0o644)
+	if code, msg := winnow(t, "run", dir, "-o", t.TempDir(), "--text-field", "mesages", "--only", "none"); code != 0 {
+		t.Errorf("with one readable record: exit %d: %s", code, msg)
+	}
+}
