@@ -199,8 +199,11 @@ func Observe(ctx context.Context, sources []Source, p Preparer, opts Options) (*
 
 // Progress reports how far a run has got.
 type Progress struct {
-	Pass      int   // 1-based; the last pass writes the output
-	Passes    int   //
+	Pass   int // 1-based; the last pass writes the output
+	Passes int //
+	// Name says what the pass does: "write", "prepare <stage>" (a
+	// preparatory pass) or "observe <stage>".
+	Name      string
 	Docs      int64 // documents finished in this pass
 	BytesRead int64 // stored bytes of input read in this pass
 	Elapsed   time.Duration
@@ -448,6 +451,17 @@ func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage,
 	return r
 }
 
+// name is what the pass does, for progress reports.
+func (r *run) name() string {
+	switch {
+	case r.observe != nil && r.pass_ == 1 && r.passes == 1:
+		return "observe " + r.observe.Name()
+	case r.observe != nil:
+		return "prepare " + r.observe.Name()
+	}
+	return "write"
+}
+
 // pass runs one pass over the sources; with a nil sink it discards the
 // results (a preparatory pass).
 func (r *run) pass(sink Sink) (*Stats, error) {
@@ -514,7 +528,7 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 			}
 			curRead = b.bytesRead
 			if r.opts.Progress != nil {
-				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
+				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Name: r.name(), Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
 			}
 			r.budget.release(b.reserved)
 			b.reserved = 0

@@ -304,6 +304,19 @@ func coerce(def, v any) (any, error) {
 	return nil, fmt.Errorf("value %v (%T) does not fit the parameter's type %T", v, v, def)
 }
 
+// Values returns every parameter's value by name (a copy), durations as
+// text ("90s").
+func (p Params) Values() map[string]any {
+	out := make(map[string]any, len(p.values))
+	for k, v := range p.values {
+		if d, ok := v.(time.Duration); ok {
+			v = d.String()
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // Bool returns the value of a bool parameter.
 func (p Params) Bool(name string) bool { return get[bool](p, name) }
 

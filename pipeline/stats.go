@@ -16,7 +16,11 @@ import (
 // DocsErrored. Records that are not documents at all (a WARC request
 // record) are counted in Skipped, outside DocsIn.
 type Stats struct {
-	DocsIn       int64 `json:"docs_in"`
+	// Version is winnow's version; Config the run's effective
+	// configuration (set by the caller that knows them, pipeline/job).
+	Version      string     `json:"version,omitempty"`
+	Config       *RunConfig `json:"config,omitempty"`
+	DocsIn       int64      `json:"docs_in"`
 	DocsOut      int64 `json:"docs_out"`
 	DocsRejected int64 `json:"docs_rejected"`
 	DocsErrored  int64 `json:"docs_errored"`
@@ -26,7 +30,10 @@ type Stats struct {
 	DocsTagged int64 `json:"docs_tagged"`
 	// BytesIn is the stored size of the input files read, compressed as
 	// they are; TextBytesIn the bytes of the documents' text as read.
-	BytesIn     int64   `json:"bytes_in"`
+	BytesIn int64 `json:"bytes_in"`
+	// BytesOut is the stored size of the kept shards written (set by the
+	// caller that owns the output, pipeline/job).
+	BytesOut    int64   `json:"bytes_out"`
 	TextBytesIn int64   `json:"text_bytes_in"`
 	Seconds     float64 `json:"seconds"`
 	Files       int     `json:"files"`
@@ -66,6 +73,26 @@ type InputFile struct {
 	// FirstError is the first one's message.
 	Errored    map[string]int64 `json:"errored,omitempty"`
 	FirstError string           `json:"first_error,omitempty"`
+}
+
+// RunConfig is a run's effective configuration: what was asked, after
+// defaults.
+type RunConfig struct {
+	Mode   string        `json:"mode"`
+	Stages []StageConfig `json:"stages"`
+	// Settings holds the run's other settings (inputs, output, fields,
+	// workers...), under their config-file names.
+	Settings map[string]any `json:"settings,omitempty"`
+}
+
+// StageConfig is one stage's effective configuration.
+type StageConfig struct {
+	Name   string         `json:"name"`
+	Mode   string         `json:"mode"`
+	Params map[string]any `json:"params"`
+	// Set names the parameters the configuration gave; the others hold
+	// their defaults.
+	Set []string `json:"set,omitempty"`
 }
 
 // StageStats is one stage's accounting.
@@ -150,6 +177,11 @@ func (s *Stats) Merge(o *Stats) error {
 	s.DocsErrored += o.DocsErrored
 	s.DocsTagged += o.DocsTagged
 	s.BytesIn += o.BytesIn
+	s.BytesOut += o.BytesOut
+	s.Version = cmp.Or(s.Version, o.Version)
+	if s.Config == nil {
+		s.Config = o.Config
+	}
 	s.TextBytesIn += o.TextBytesIn
 	s.Seconds = max(s.Seconds, o.Seconds)
 	s.Files += o.Files
@@ -207,8 +239,21 @@ func (s *Stats) Summary(w io.Writer) {
 	if s.Seconds > 0 {
 		rate = text / s.Seconds
 	}
-	fmt.Fprintf(w, "winnow: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept, %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
-		s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	fmt.Fprintf(w, "winnow %s: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept (%.1f MB stored), %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
+		cmp.Or(s.Version, "(devel)"), s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, float64(s.BytesOut)/1e6, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	if c := s.Config; c != nil {
+		var set []string
+		for _, st := range c.Stages {
+			for _, k := range st.Set {
+				set = append(set, fmt.Sprintf("%s.%s=%v", st.Name, k, st.Params[k]))
+			}
+		}
+		fmt.Fprintf(w, "  config: mode %s, %d stages", c.Mode, len(c.Stages))
+		if len(set) > 0 {
+			fmt.Fprintf(w, ", set: %s", strings.Join(set, " "))
+		}
+		fmt.Fprintln(w)
+	}
 	if s.DocsTagged > 0 {
 		fmt.Fprintf(w, "  tag mode: %d of the %d kept would have been dropped (non-empty reasons column)\n", s.DocsTagged, s.DocsOut)
 	}

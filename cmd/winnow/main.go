@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -166,16 +165,16 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	var bar *progressbar.ProgressBar
 	if f, ok := rawWriter(stderr).(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		// One bar for the whole run: each pass reads the input (or the
+		// first pass's spill of it) once, so the bar spans passes × the
+		// input's bytes and names the pass it is in.
 		ro.Progress = func(p pipeline.Progress, total int64) {
+			v, end, desc := progressState(p, total)
 			if bar == nil {
-				bar = newBar(f, total)
-			}
-			desc := fmt.Sprintf("%d docs", p.Docs)
-			if p.Passes > 1 {
-				desc = fmt.Sprintf("pass %d/%d · %s", p.Pass, p.Passes, desc)
+				bar = newBar(f, end)
 			}
 			bar.Describe(desc)
-			_ = bar.Set64(p.BytesRead)
+			_ = bar.Set64(v)
 		}
 	}
 	var (
@@ -227,6 +226,20 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 		return exitError{exitDamaged}
 	}
 	return nil
+}
+
+// progressState places p on the run's bar: its value, the bar's end
+// (passes × the input's bytes; 0 when the size is unknown) and the
+// description naming the pass.
+func progressState(p pipeline.Progress, total int64) (v, end int64, desc string) {
+	desc = fmt.Sprintf("%d docs", p.Docs)
+	if p.Passes > 1 {
+		desc = fmt.Sprintf("pass %d/%d %s · %s", p.Pass, p.Passes, p.Name, desc)
+	}
+	if total <= 0 {
+		return p.BytesRead, 0, desc
+	}
+	return int64(p.Pass-1)*total + min(p.BytesRead, total), int64(max(p.Passes, 1)) * total, desc
 }
 
 func newBar(f *os.File, total int64) *progressbar.ProgressBar {
@@ -332,11 +345,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print winnow's version",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(stdout, "winnow %s %s/%s %s\n", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
+			fmt.Fprintf(stdout, "winnow %s %s/%s %s\n", job.Version(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 		},
 	}
 }

@@ -241,3 +241,35 @@ func TestRunEveryRecordErroredExits1(t *testing.T) {
 		t.Errorf("with one readable record: exit %d: %s", code, msg)
 	}
 }
+
+// stats.json records the version, the effective configuration (every
+// stage's parameters after defaults, and which were set), every input
+// with its size, and the bytes written.
+func TestStatsRecordVersionConfigInputsBytesOut(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("stages:\n  gopher_quality:\n    min_doc_words: 10\n"), 0o644)
+	out := t.TempDir()
+	code, msg := winnow(t, "run", sampleDir+"/forum.ndjson", sampleDir+"/books.parquet", "-o", out, "--only", "gopher_quality,pii", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	s := readStats(t, filepath.Join(out, "stats.json"))
+	if s.Version == "" || s.BytesOut <= 0 || s.Config == nil || s.Config.Mode != "filter" {
+		t.Fatalf("version %q, bytes_out %d, config %+v", s.Version, s.BytesOut, s.Config)
+	}
+	if len(s.Config.Stages) != 2 || s.Config.Stages[0].Name != "gopher_quality" ||
+		s.Config.Stages[0].Params["min_doc_words"] != float64(10) || s.Config.Stages[0].Params["max_doc_words"] != float64(100000) ||
+		!slices.Equal(s.Config.Stages[0].Set, []string{"min_doc_words"}) {
+		t.Errorf("stages %+v", s.Config.Stages)
+	}
+	var sum int64
+	for _, f := range s.Inputs {
+		sum += f.Bytes
+	}
+	if len(s.Inputs) != 2 || sum != s.BytesIn || s.Inputs[0].DocsIn+s.Inputs[1].DocsIn != s.DocsIn {
+		t.Errorf("inputs %+v, bytes_in %d", s.Inputs, s.BytesIn)
+	}
+	if !strings.Contains(msg, "set: gopher_quality.min_doc_words=10") || !strings.Contains(msg, "kept (") {
+		t.Errorf("summary: %s", msg)
+	}
+}

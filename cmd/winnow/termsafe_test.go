@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 func TestAppendEscaped(t *testing.T) {
@@ -42,6 +45,30 @@ func TestMessagesEscapeTerminalSequences(t *testing.T) {
 		}
 		if !strings.Contains(msg, `\x1b`) {
 			t.Errorf("%q: the escaped name is not shown: %q", args, msg)
+		}
+	}
+}
+
+// The bar spans every pass of a run: it never reaches its end before the
+// last pass (where it used to finish, and vanish, after the first of
+// five), grows monotonically and names each pass.
+func TestProgressCoversEveryPass(t *testing.T) {
+	const total = 1000
+	var last int64 = -1
+	for pass := 1; pass <= 5; pass++ {
+		name := "prepare minhash"
+		if pass == 5 {
+			name = "write"
+		}
+		for _, read := range []int64{0, 500, total} {
+			v, end, desc := progressState(pipeline.Progress{Pass: pass, Passes: 5, Name: name, BytesRead: read, Docs: 7}, total)
+			if end != 5*total || v < last || (v == end) != (pass == 5 && read == total) {
+				t.Errorf("pass %d, %d read: value %d of %d (previous %d)", pass, read, v, end, last)
+			}
+			if !strings.Contains(desc, fmt.Sprintf("pass %d/5 %s", pass, name)) {
+				t.Errorf("description %q", desc)
+			}
+			last = v
 		}
 	}
 }

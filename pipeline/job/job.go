@@ -8,12 +8,14 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -130,6 +132,33 @@ var errEOF = func() error {
 // BuildStages resolves the pipeline: the default stages in order (or
 // those named by Only), less Skip, each with its parameters.
 func (c Config) BuildStages() ([]pipeline.Stage, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var stages []pipeline.Stage
+	for _, r := range rs {
+		st, err := r.spec.New(r.params)
+		if err != nil {
+			closeStages(stages)
+			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, r.spec.Name, err)
+		}
+		stages = append(stages, st)
+	}
+	return stages, nil
+}
+
+// resolvedStage is a stage of the pipeline with its parameter values and
+// the names of those the settings gave.
+type resolvedStage struct {
+	spec   pipeline.Spec
+	params pipeline.Params
+	set    []string
+}
+
+// resolve finds the pipeline's stages and their parameters without
+// building them.
+func (c Config) resolve() ([]resolvedStage, error) {
 	specs := pipeline.Specs()
 	known := func(name string) error {
 		if _, ok := pipeline.Lookup(name); !ok {
@@ -154,7 +183,7 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 			}
 		}
 	}
-	var stages []pipeline.Stage
+	var stages []resolvedStage
 	for _, s := range specs {
 		var on bool
 		switch {
@@ -184,19 +213,62 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
-		st, err := s.New(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, s.Name, err)
-		}
-		stages = append(stages, st)
+		stages = append(stages, resolvedStage{s, p, slices.Sorted(maps.Keys(settings))})
 	}
-	if len(c.Langs) > 0 && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "langid" }) {
+	has := func(name string) bool {
+		return slices.ContainsFunc(stages, func(r resolvedStage) bool { return r.spec.Name == name })
+	}
+	if len(c.Langs) > 0 && !has("langid") {
 		return nil, usageErr("--langs needs the langid stage in the pipeline")
 	}
-	if c.Against != "" && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "minhash" }) {
+	if c.Against != "" && !has("minhash") {
 		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
+}
+
+// Effective returns the run's configuration after defaults, as stats.json
+// records it: every stage in order with its mode and all its parameter
+// values, and the run's other settings.
+func (c Config) Effective() (*pipeline.RunConfig, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	mode, per, err := c.Modes()
+	if err != nil {
+		return nil, err
+	}
+	rc := &pipeline.RunConfig{Mode: mode.String(), Stages: []pipeline.StageConfig{}, Settings: map[string]any{
+		"inputs": c.Inputs, "output": map[string]any{"dir": c.Output.Dir, "format": c.Output.Format, "compression": c.Output.Compression,
+			"max_shard_bytes": c.Output.MaxShardBytes, "rejected": c.Output.Rejected},
+		"fields": map[string]any{"text": c.Fields.Text, "id": c.Fields.ID, "url": c.Fields.URL, "date": c.Fields.Date},
+		"workers": c.Workers, "tasks": c.Tasks, "spill_dir": c.SpillDir,
+	}}
+	for _, r := range rs {
+		m, ok := per[r.spec.Name]
+		if !ok {
+			m = mode
+		}
+		rc.Stages = append(rc.Stages, pipeline.StageConfig{Name: r.spec.Name, Mode: m.String(), Params: r.params.Values(), Set: r.set})
+	}
+	return rc, nil
+}
+
+// Version returns winnow's version as the build records it: the module
+// version, else "(devel)", with the VCS revision when known.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	v := cmp.Or(bi.Main.Version, "(devel)")
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 && v == "(devel)" {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }
 
 // modeKey is the setting every stage accepts besides its parameters: its
@@ -331,6 +403,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		return nil, err
 	}
 	stats, err := c.write(ctx, stages, nil, ro)
+	c.describe(stats)
 	if err != nil {
 		return stats, err
 	}
@@ -370,7 +443,7 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // Preparers hold the state the prepare steps saved and make no
 // preparatory passes, and a spill of the first observe step is replayed
 // instead of the input.
-func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (*pipeline.Stats, error) {
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
 	prepared := out != nil
 	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
@@ -383,6 +456,15 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		closeStages(stages)
 		return nil, err
 	}
+	defer func() {
+		if stats != nil {
+			for _, f := range sink.Files() {
+				if f.Partition != "rejected" {
+					stats.BytesOut += f.Bytes
+				}
+			}
+		}
+	}()
 	if prepared && head(stages) > 0 {
 		return c.writeReplayed(ctx, *out, stages, sink, ro)
 	}
@@ -404,4 +486,15 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 func (c Config) engineOptions(ro RunOptions) pipeline.Options {
 	mode, per, _ := c.Modes()
 	return pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Mode: mode, StageModes: per}
+}
+
+// describe records the version and the effective configuration in stats.
+func (c Config) describe(stats *pipeline.Stats) {
+	if stats == nil {
+		return
+	}
+	stats.Version = Version()
+	if rc, err := c.Effective(); err == nil {
+		stats.Config = rc
+	}
 }

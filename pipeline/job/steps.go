@@ -169,6 +169,7 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 		if err = loadPrepared(ctx, out, stages); err == nil {
 			handed = true
 			stats, err = c.write(ctx, stages, &out, ro)
+			c.describe(stats)
 		}
 	case step == StepMerge:
 		stats, err = MergeStatsTo(ctx, c.Output.Dir, c.Tasks)
