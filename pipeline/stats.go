@@ -21,9 +21,9 @@ type Stats struct {
 	Version      string     `json:"version,omitempty"`
 	Config       *RunConfig `json:"config,omitempty"`
 	DocsIn       int64      `json:"docs_in"`
-	DocsOut      int64 `json:"docs_out"`
-	DocsRejected int64 `json:"docs_rejected"`
-	DocsErrored  int64 `json:"docs_errored"`
+	DocsOut      int64      `json:"docs_out"`
+	DocsRejected int64      `json:"docs_rejected"`
+	DocsErrored  int64      `json:"docs_errored"`
 	// DocsTagged counts the kept documents that a stage in tag mode
 	// would have dropped (a non-empty reasons column); they are in
 	// DocsOut.

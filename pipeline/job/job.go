@@ -242,7 +242,7 @@ func (c Config) Effective() (*pipeline.RunConfig, error) {
 	rc := &pipeline.RunConfig{Mode: mode.String(), Stages: []pipeline.StageConfig{}, Settings: map[string]any{
 		"inputs": c.Inputs, "output": map[string]any{"dir": c.Output.Dir, "format": c.Output.Format, "compression": c.Output.Compression,
 			"max_shard_bytes": c.Output.MaxShardBytes, "rejected": c.Output.Rejected},
-		"fields": map[string]any{"text": c.Fields.Text, "id": c.Fields.ID, "url": c.Fields.URL, "date": c.Fields.Date},
+		"fields":  map[string]any{"text": c.Fields.Text, "id": c.Fields.ID, "url": c.Fields.URL, "date": c.Fields.Date},
 		"workers": c.Workers, "tasks": c.Tasks, "spill_dir": c.SpillDir,
 	}}
 	for _, r := range rs {
