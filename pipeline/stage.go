@@ -18,7 +18,10 @@ import (
 // Process is called from several goroutines at once and must be safe for
 // concurrent use; per-call scratch space belongs in a sync.Pool. It returns
 // an empty reason to keep the document, or a short snake_case reason to
-// drop it; the engine reports it as "<stage>.<reason>". An error marks the
+// drop it; the engine reports it as "<stage>.<reason>" and, by the run's
+// Mode, drops the document or keeps it with the reason listed (tag mode).
+// A stage has no mode of its own: it always writes its signals, applies
+// its rewrites and returns its reason. An error marks the
 // document as errored (counted in docs_errored with the error's text) and
 // the run goes on: errors are for documents a stage cannot process, never
 // for documents it rejects.

@@ -98,14 +98,22 @@ func tagCorpus(t *testing.T) string {
 // filter mode keeps, in the same order; every other document lists the
 // rules that would have dropped it.
 func TestTagModeReproducesFilterMode(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		name, in string
 		args     []string
 	}{
 		{"sample, default pipeline", sampleDir, nil},
 		{"duplicates, boilerplate, PII", tagCorpus(t), nil},
 		{"duplicates, 1 worker", tagCorpus(t), []string{"--workers", "1"}},
-	} {
+	}
+	// A larger real corpus, by hand: WINNOW_TAG_CORPUS=DIR.
+	if dir := os.Getenv("WINNOW_TAG_CORPUS"); dir != "" {
+		cases = append(cases, struct {
+			name, in string
+			args     []string
+		}{"WINNOW_TAG_CORPUS", dir, nil})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			filterOut, tagOut := t.TempDir(), t.TempDir()
 			args := append([]string{"run", tc.in, "--output-format", "jsonl", "--quiet"}, tc.args...)
