@@ -827,7 +827,7 @@ func (r *run) runStages(b *batch, it *item) {
 		c.in++
 		before := d.Text
 		t0 := time.Now()
-		reason, err := r.call(b, it, st, st.Process)
+		reason, err := r.process1(b, it, st)
 		c.nanos += int64(time.Since(t0))
 		switch {
 		case err != nil:
@@ -848,33 +848,52 @@ func (r *run) runStages(b *batch, it *item) {
 		}
 	}
 	if r.observe != nil && len(it.reasons) == 0 {
-		observe := func(d *Document) (string, error) { return "", r.observe.Observe(d) }
-		if _, err := r.call(b, it, r.observe, observe); err != nil {
+		if err := r.observe1(b, it); err != nil {
 			it.outcome = errored
 		}
 	}
 }
 
-// call runs fn (a stage's Process or Observe) on the item's document. An
-// error or a panic marks the item errored ("<stage>.error",
-// "<stage>.panic") and is returned: one hostile document must not end
-// the run. A stage that panics while holding a lock of its own can still
-// block the run; stages do not.
-func (r *run) call(b *batch, it *item, st Stage, fn func(*Document) (string, error)) (reason string, err error) {
+// process1 runs st.Process on the item's document. An error or a panic
+// is returned and recorded on the item ("<stage>.error",
+// "<stage>.panic"): one hostile document must not end the run. (A stage
+// that panicked while holding a lock of its own could still block the
+// run; stages do not.)
+func (r *run) process1(b *batch, it *item, st Stage) (reason string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("stage %s panicked: %v", st.Name(), v)
-			it.reason, it.readErr = st.Name()+".panic", err
-			r.opts.Logger.Error("stage panicked; document counted as errored", "stage", st.Name(),
-				"file", b.name, "record", it.index, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = r.panicked(b, it, st, v)
 		}
 	}()
-	reason, err = fn(&it.doc)
+	reason, err = st.Process(&it.doc)
 	if err != nil {
 		err = fmt.Errorf("stage %s: %w", st.Name(), err)
 		it.reason, it.readErr = st.Name()+".error", err
 	}
 	return reason, err
+}
+
+// observe1 is process1 for the Preparer's Observe.
+func (r *run) observe1(b *batch, it *item) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = r.panicked(b, it, r.observe, v)
+		}
+	}()
+	if err = r.observe.Observe(&it.doc); err != nil {
+		err = fmt.Errorf("stage %s: %w", r.observe.Name(), err)
+		it.reason, it.readErr = r.observe.Name()+".error", err
+	}
+	return err
+}
+
+// panicked records a stage's panic on the item and logs it with its stack.
+func (r *run) panicked(b *batch, it *item, st Stage, v any) error {
+	err := fmt.Errorf("stage %s panicked: %v", st.Name(), v)
+	it.reason, it.readErr = st.Name()+".panic", err
+	r.opts.Logger.Error("stage panicked; document counted as errored", "stage", st.Name(),
+		"file", b.name, "record", it.index, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return err
 }
 
 // appendReasons appends reasons as a JSON list of strings.

@@ -133,7 +133,10 @@ or no document could be read at all (every record errored); 130 interrupted
 				return err
 			}
 			if c.Workers > 0 {
-				runtime.GOMAXPROCS(c.Workers)
+				// Never more threads than cores: the engine clamps
+				// workers to four per GOMAXPROCS, which must not grow
+				// with an absurd --workers.
+				runtime.GOMAXPROCS(min(c.Workers, runtime.NumCPU()))
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,5 +71,18 @@ func TestProgressCoversEveryPass(t *testing.T) {
 			}
 			last = v
 		}
+	}
+}
+
+// An absurd --workers is clamped (it used to start that many goroutines
+// and exhaust memory).
+func TestRunClampsWorkers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	out := t.TempDir()
+	if code, msg := winnow(t, "run", sampleDir+"/forum.ndjson", "-o", out, "--only", "none", "--workers", "99999999"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if s := readStats(t, filepath.Join(out, "stats.json")); s.Workers > 4*runtime.NumCPU() || s.DocsOut != 60 {
+		t.Errorf("workers %d, docs out %d", s.Workers, s.DocsOut)
 	}
 }
