@@ -169,6 +169,7 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 		if err = loadPrepared(ctx, out, stages); err == nil {
 			handed = true
 			stats, err = c.write(ctx, stages, &out, ro)
+			c.describe(stats)
 		}
 	case step == StepMerge:
 		stats, err = MergeStatsTo(ctx, c.Output.Dir, c.Tasks)
@@ -247,7 +248,8 @@ func firstStep(stages []pipeline.Stage) string {
 func (c Config) observe(ctx context.Context, out outputDir, stages []pipeline.Stage, at int, ro RunOptions) (*pipeline.Stats, error) {
 	ex := stages[at].(pipeline.Exchanger)
 	h := head(stages)
-	opts := pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Prepared: true}
+	opts := c.engineOptions(ro)
+	opts.Prepared = true
 	var (
 		sources []pipeline.Source
 		err     error
@@ -332,7 +334,8 @@ func (c Config) writeReplayed(ctx context.Context, out outputDir, stages []pipel
 		return fail(fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err))
 	}
 	defer r.Close()
-	opts := pipeline.Options{Stages: stages[h:], Workers: c.Workers, Logger: ro.Logger, Prepared: true, Replay: r}
+	opts := c.engineOptions(ro)
+	opts.Stages, opts.Prepared, opts.Replay = stages[h:], true, r
 	last, err := pipeline.Run(ctx, nil, sink, opts)
 	// Run closed the stages after the head; close those before it.
 	closeStages(stages[:h])
