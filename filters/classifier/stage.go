@@ -42,9 +42,8 @@ func init() {
 		Params: []pipeline.Param{
 			{Name: "model", Default: "", Doc: "fastText model (.bin or .ftz): a path or a storage URL (s3://, gs://, azblob://)"},
 			{Name: "label", Default: "", Doc: "the label whose probability is the score, as the model names it (__label__hq) or bare (hq); empty: the top label's"},
-			{Name: "min_score", Default: 0.0, Doc: "drop documents whose score is below this (<stage>.below_min_score); 0 keeps all"},
-			{Name: "max_chars", Default: 0, Doc: "classify only the first max_chars characters of the text, as training pipelines truncate; 0: the whole text"},
-			{Name: "mode", Default: "filter", Doc: "filter: drop documents below min_score; tag: signals only"},
+			{Name: "min_score", Default: 0.0, Doc: "drop documents whose score is below this (<stage>.below_min_score); 0 keeps all", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "max_chars", Default: 0, Doc: "classify only the first max_chars characters of the text, as training pipelines truncate; 0: the whole text", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{
@@ -53,7 +52,6 @@ func init() {
 				Label:    p.String("label"),
 				MinScore: p.Float("min_score"),
 				MaxChars: p.Int("max_chars"),
-				Mode:     p.String("mode"),
 			})
 		},
 	})
@@ -78,22 +76,20 @@ type Config struct {
 	// MaxChars truncates the text classified to its first MaxChars
 	// characters (code points); 0 classifies the whole text.
 	MaxChars int
-	// Mode is "filter" (default) or "tag" (signals only).
-	Mode string
 }
 
 // Stage is the classifier stage. For each document it sets the signal
 // "<name>.score" (the probability of the label, 0 when the model does not
 // rank it) and the field "<name>.label" (the most probable label, without
-// its "__label__" prefix), and in filter mode drops documents whose score
-// is below min_score.
+// its "__label__" prefix), and returns below_min_score for documents whose
+// score is below min_score (the engine drops or tags them, per the run's
+// mode).
 type Stage struct {
 	name        string
 	m           *fasttext.Model
 	label       string // as the model names it; "" = top label
 	minScore    float64
 	maxChars    int
-	tag         bool
 	k           int
 	signal      string
 	field       string
@@ -111,9 +107,6 @@ func New(c Config) (*Stage, error) {
 	s := &Stage{name: name, minScore: c.MinScore, maxChars: c.MaxChars,
 		signal: name + ".score", field: name + ".label"}
 	var err error
-	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", name, err)
-	}
 	if c.MinScore < 0 || c.MinScore > 1 {
 		return nil, fmt.Errorf("stage %s: min_score %v is outside 0–1", name, c.MinScore)
 	}
@@ -232,7 +225,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	if top != "" {
 		doc.SetRawField(s.field, slices.Clone(s.labelFields[top]))
 	}
-	if !s.tag && score < s.minScore {
+	if score < s.minScore {
 		return ReasonBelowMinScore, nil
 	}
 	return "", nil

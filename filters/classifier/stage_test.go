@@ -75,7 +75,7 @@ func TestScoreIsThePrediction(t *testing.T) {
 	}
 }
 
-func TestProcessFilterAndTag(t *testing.T) {
+func TestProcessBelowMinScore(t *testing.T) {
 	probe := newStage(t, map[string]any{"label": "c0"})
 	scores := map[string]float64{}
 	for _, text := range texts {
@@ -83,17 +83,17 @@ func TestProcessFilterAndTag(t *testing.T) {
 	}
 	// A threshold equal to one document's score keeps that document.
 	min := scores["kato rimé"]
-	for _, mode := range []string{"filter", "tag"} {
-		s := newStage(t, map[string]any{"label": "c0", "min_score": min, "mode": mode})
+	{
+		s := newStage(t, map[string]any{"label": "c0", "min_score": min})
 		for _, text := range texts {
 			doc := &pipeline.Document{Text: text}
 			reason, err := s.Process(doc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantDrop := mode == "filter" && scores[text] < min
+			wantDrop := scores[text] < min
 			if (reason == ReasonBelowMinScore) != wantDrop || (reason != "" && reason != ReasonBelowMinScore) {
-				t.Errorf("%s %q (score %v, min %v): reason %q", mode, text, scores[text], min, reason)
+				t.Errorf("%q (score %v, min %v): reason %q", text, scores[text], min, reason)
 			}
 			if v, ok := doc.Signal("classifier.score"); !ok || v != scores[text] {
 				t.Errorf("%q: signal %v %v, want %v", text, v, ok, scores[text])
@@ -144,7 +144,6 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]any{"model": tinyModel, "label": "nope"}, `label "nope" is not one of the model's`},
 		{map[string]any{"model": tinyModel, "min_score": 1.5}, "min_score"},
 		{map[string]any{"model": tinyModel, "max_chars": -1}, "max_chars"},
-		{map[string]any{"model": tinyModel, "mode": "drop"}, "mode"},
 		{map[string]any{"model": "../fasttext/testdata/tiny-test.txt"}, "not a valid fastText model"},
 	} {
 		p, err := spec.NewParams(c.settings)
@@ -179,7 +178,16 @@ func TestNamedInstances(t *testing.T) {
 	r1, _ := stages[0].Process(doc)
 	r2, _ := stages[1].Process(doc)
 	if r1 != "" || r2 != ReasonBelowMinScore {
-		t.Errorf("reasons %q %q: the first tags, the second filters at 0.99", r1, r2)
+		t.Errorf("reasons %q %q: the first keeps all, the second drops below 0.99", r1, r2)
+	}
+	// Modes are the engine's: the first instance takes the kind's tag,
+	// the second its own filter.
+	_, per, err := c.Modes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if per["classifier:first"] != pipeline.Tag || per["classifier:second"] != pipeline.Filter {
+		t.Errorf("modes %v", per)
 	}
 	s1, ok1 := doc.Signal("classifier:first.score")
 	s2, ok2 := doc.Signal("classifier:second.score")

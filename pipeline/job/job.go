@@ -8,12 +8,14 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/output"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // Config holds every setting of a run. Its YAML form is the config file;
@@ -37,10 +40,11 @@ type Config struct {
 	// Langs keeps only documents in these languages (the langid stage's
 	// keep parameter).
 	Langs []string `yaml:"langs"`
-	// Mode "tag" runs every stage that has a mode parameter in tag mode:
-	// documents are kept and only their signals written, so thresholds
-	// can be chosen afterwards. "filter" (or empty) leaves each stage's
-	// own setting.
+	// Mode "tag" keeps every document a stage would drop and lists the
+	// rules that would have dropped it in the reasons column (see
+	// pipeline.Mode), so thresholds can be chosen afterwards; "filter"
+	// (or empty) drops them. A stage's own "mode" setting under Stages
+	// overrides it for that stage.
 	Mode string `yaml:"mode"`
 	// Against removes documents near-duplicating the index an earlier
 	// run saved (the minhash stage's against parameter).
@@ -130,10 +134,37 @@ var errEOF = func() error {
 // those named by Only), less Skip, each with its parameters. A stage whose
 // spec allows instances may be named several times as "kind:instance"
 // (e.g. classifier:quality, classifier:code): each instance takes the
-// parameters of Stages["kind"] overridden by its own Stages["kind:instance"],
+// settings of Stages["kind"] overridden by its own Stages["kind:instance"],
 // and instances of one kind run in the order Only names them. Skipping
 // "kind" skips its instances too.
 func (c Config) BuildStages() ([]pipeline.Stage, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var stages []pipeline.Stage
+	for _, r := range rs {
+		st, err := r.spec.New(r.params)
+		if err != nil {
+			closeStages(stages)
+			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, r.params.Name(), err)
+		}
+		stages = append(stages, st)
+	}
+	return stages, nil
+}
+
+// resolvedStage is a stage of the pipeline with its parameter values and
+// the names of those the settings gave.
+type resolvedStage struct {
+	spec   pipeline.Spec
+	params pipeline.Params
+	set    []string
+}
+
+// resolve finds the pipeline's stages and their parameters without
+// building them.
+func (c Config) resolve() ([]resolvedStage, error) {
 	specs := pipeline.Specs()
 	known := func(name string) error {
 		kind, inst, named := strings.Cut(name, ":")
@@ -166,7 +197,7 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 			}
 		}
 	}
-	var stages []pipeline.Stage
+	var stages []resolvedStage
 	for _, s := range specs {
 		var names []string
 		switch {
@@ -197,8 +228,10 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 			if s.Name == "minhash" && c.Against != "" {
 				settings = withSetting(settings, "against", c.Against)
 			}
-			if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
-				settings = withSetting(settings, "mode", "tag")
+			if _, ok := settings[modeKey]; ok {
+				// The engine's, not the stage's (see Modes).
+				settings = maps.Clone(settings)
+				delete(settings, modeKey)
 			}
 			var p pipeline.Params
 			var err error
@@ -210,24 +243,23 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 			}
-			st, err := s.New(p)
-			if err != nil {
-				return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, name, err)
-			}
-			stages = append(stages, st)
+			stages = append(stages, resolvedStage{s, p, slices.Sorted(maps.Keys(settings))})
 		}
 	}
-	if len(c.Langs) > 0 && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "langid" }) {
+	has := func(name string) bool {
+		return slices.ContainsFunc(stages, func(r resolvedStage) bool { return r.spec.Name == name })
+	}
+	if len(c.Langs) > 0 && !has("langid") {
 		return nil, usageErr("--langs needs the langid stage in the pipeline")
 	}
-	if c.Against != "" && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "minhash" }) {
+	if c.Against != "" && !has("minhash") {
 		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
 }
 
 // validInstance reports whether s can name a stage instance: it becomes
-// part of signal names and column names.
+// part of signal and column names.
 func validInstance(s string) bool {
 	if s == "" {
 		return false
@@ -238,6 +270,89 @@ func validInstance(s string) bool {
 		}
 	}
 	return true
+}
+
+// Effective returns the run's configuration after defaults, as stats.json
+// records it: every stage in order with its mode and all its parameter
+// values, and the run's other settings.
+func (c Config) Effective() (*pipeline.RunConfig, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	mode, per, err := c.Modes()
+	if err != nil {
+		return nil, err
+	}
+	rc := &pipeline.RunConfig{Mode: mode.String(), Stages: []pipeline.StageConfig{}, Settings: map[string]any{
+		"inputs": c.Inputs, "output": map[string]any{"dir": c.Output.Dir, "format": c.Output.Format, "compression": c.Output.Compression,
+			"max_shard_bytes": c.Output.MaxShardBytes, "rejected": c.Output.Rejected},
+		"fields":  map[string]any{"text": c.Fields.Text, "id": c.Fields.ID, "url": c.Fields.URL, "date": c.Fields.Date},
+		"workers": c.Workers, "tasks": c.Tasks, "spill_dir": c.SpillDir,
+	}}
+	for _, r := range rs {
+		m, ok := per[r.params.Name()]
+		if !ok {
+			m = mode
+		}
+		rc.Stages = append(rc.Stages, pipeline.StageConfig{Name: r.params.Name(), Mode: m.String(), Params: r.params.Values(), Set: r.set})
+	}
+	return rc, nil
+}
+
+// Version returns winnow's version as the build records it: the module
+// version, else "(devel)", with the VCS revision when known.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	v := cmp.Or(bi.Main.Version, "(devel)")
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 && v == "(devel)" {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// modeKey is the setting every stage accepts besides its parameters: its
+// mode, which the engine applies.
+const modeKey = "mode"
+
+// Modes returns the run's mode and the stages whose own "mode" setting
+// differs from it.
+func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
+	mode, err := pipeline.ParseMode(c.Mode)
+	if err != nil {
+		return mode, nil, usageErr("%v", err)
+	}
+	var per map[string]pipeline.Mode
+	for _, name := range slices.Sorted(maps.Keys(c.Stages)) {
+		v, ok := c.Stages[name][modeKey]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		m, err := pipeline.ParseMode(s)
+		if err != nil || s == "" {
+			return mode, nil, usageErr("stage %s: mode %v: want filter or tag", name, v)
+		}
+		if per == nil {
+			per = map[string]pipeline.Mode{}
+		}
+		per[name] = m
+	}
+	// A named instance takes its kind's mode unless it sets its own.
+	for _, name := range c.Only {
+		kind, _, named := strings.Cut(name, ":")
+		if _, own := per[name]; named && !own {
+			if m, ok := per[kind]; ok {
+				per[name] = m
+			}
+		}
+	}
+	return mode, per, nil
 }
 
 func withSetting(m map[string]any, k string, v any) map[string]any {
@@ -291,10 +406,15 @@ func (c Config) Validate() error {
 	case len(c.Fields.Text) == 0:
 		return usageErr("--text-field needs at least one field")
 	}
-	switch c.Mode {
-	case "", "filter", "tag":
-	default:
-		return usageErr("unknown mode %q (filter, tag)", c.Mode)
+	// Before anything repeats a location (messages, the launchers' job
+	// files and queue comments), refuse one holding credentials.
+	for _, loc := range append([]string{c.Output.Dir, c.Against}, c.Inputs...) {
+		if err := storage.CheckLocation(loc); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+	}
+	if _, _, err := c.Modes(); err != nil {
+		return err
 	}
 	switch c.Output.Format {
 	case "", "parquet", "jsonl", "arrow":
@@ -344,6 +464,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		return nil, err
 	}
 	stats, err := c.write(ctx, stages, nil, ro)
+	c.describe(stats)
 	if err != nil {
 		return stats, err
 	}
@@ -383,7 +504,7 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // Preparers hold the state the prepare steps saved and make no
 // preparatory passes, and a spill of the first observe step is replayed
 // instead of the input.
-func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (*pipeline.Stats, error) {
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
 	prepared := out != nil
 	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
@@ -396,6 +517,15 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		closeStages(stages)
 		return nil, err
 	}
+	defer func() {
+		if stats != nil {
+			for _, f := range sink.Files() {
+				if f.Partition != "rejected" {
+					stats.BytesOut += f.Bytes
+				}
+			}
+		}
+	}()
 	if prepared && head(stages) > 0 {
 		return c.writeReplayed(ctx, *out, stages, sink, ro)
 	}
@@ -405,8 +535,27 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		sink.Abort()
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
+	opts := c.engineOptions(ro)
+	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, c.SpillDir
 	opts.Progress = ro.progress(total)
 	// Run closes the stages.
 	return pipeline.Run(ctx, sources, sink, opts)
+}
+
+// engineOptions returns the engine options every run and step of c
+// shares. The mode was checked by Validate.
+func (c Config) engineOptions(ro RunOptions) pipeline.Options {
+	mode, per, _ := c.Modes()
+	return pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Mode: mode, StageModes: per}
+}
+
+// describe records the version and the effective configuration in stats.
+func (c Config) describe(stats *pipeline.Stats) {
+	if stats == nil {
+		return
+	}
+	stats.Version = Version()
+	if rc, err := c.Effective(); err == nil {
+		stats.Config = rc
+	}
 }

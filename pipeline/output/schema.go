@@ -2,6 +2,8 @@ package output
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // kind is a node of the type lattice inferred for passthrough fields:
@@ -325,6 +327,11 @@ func (s *schema) fieldType(name string, in *inferrer) *jtype {
 		return nil
 	}
 	t := &jtype{}
+	if name == pipeline.ReasonsField {
+		// Declared by the engine in tag mode: list<string> from the
+		// first shard on, even when every list in it is empty.
+		t = &jtype{kind: kList, elem: &jtype{kind: kString}}
+	}
 	s.fldIndex[name] = len(s.fields)
 	s.fields = append(s.fields, jfield{name, t})
 	in.changed = true
