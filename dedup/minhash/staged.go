@@ -473,3 +473,6 @@ func verdict(doc *pipeline.Document, c Cluster, tag bool) string {
 	}
 	return ""
 }
+
+// Columns implements pipeline.Declarer: the cluster columns.
+func (st *FilterStage) Columns() []pipeline.Column { return clusterColumns }

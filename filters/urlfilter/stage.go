@@ -121,3 +121,8 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	return v.Blocked, nil
 }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column {
+	return pipeline.SignalColumns(SignalListed, SignalBanned, SignalSoft)
+}

@@ -341,12 +341,21 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // instead of the input.
 func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (*pipeline.Stats, error) {
 	prepared := out != nil
+	all, err := input.Expand(c.Inputs)
+	if err != nil {
+		closeStages(stages)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
 		Rejected:      c.Output.Rejected,
 		Compression:   c.Output.Compression,
+		// Every task declares the same columns and reads the same
+		// sample: all shards of the run share one schema.
+		Columns: pipeline.DeclaredColumns(stages),
+		Sample:  c.sample(ctx, all, output.DefaultSampleRecords),
 	})
 	if err != nil {
 		closeStages(stages)
