@@ -200,9 +200,9 @@ type parquetPlan struct {
 	// signals again so a chained run writes them the same way.
 	sigs    []sigGroup
 	sigArrs []*array.Struct
-	cols                    []arrow.Array
-	ends                    []int
-	hint                    int
+	cols    []arrow.Array
+	ends    []int
+	hint    int
 	// maxRecordBytes bounds a row's text, as it bounds a JSONL line.
 	maxRecordBytes int64
 }
