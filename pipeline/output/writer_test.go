@@ -402,7 +402,9 @@ func rawRows(t *testing.T, path string) []map[string]any {
 		}
 		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
+			dec := json.NewDecoder(strings.NewReader(line))
+			dec.UseNumber() // integers beyond 2^53 stay exact
+			if err := dec.Decode(&m); err != nil {
 				t.Fatal(err)
 			}
 			rows = append(rows, m)
