@@ -275,3 +275,22 @@ func canonicalCount(rejected bool) int {
 	}
 	return len(canonical)
 }
+
+// DescribeColumns returns the columns cols give a shard, in order, each
+// as its name and Arrow type (signals grouped into their stage's struct
+// column): the README's table of stage columns.
+func DescribeColumns(cols []pipeline.Column) [][2]string {
+	s := newSchema(0)
+	for _, c := range cols {
+		if c.Signal {
+			s.addSignal(c.Name, true)
+		} else {
+			s.declareField(c.Name, c.Shape)
+		}
+	}
+	out := make([][2]string, len(s.cols))
+	for i := range s.cols {
+		out[i] = [2]string{s.cols[i].name, s.cols[i].arrowType().String()}
+	}
+	return out
+}
