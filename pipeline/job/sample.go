@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"os"
+	"strings"
 
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/input"
@@ -29,6 +31,9 @@ func (c Config) sample(ctx context.Context, all []input.File, limit int) iter.Se
 		for fi, f := range all {
 			if fi >= sampleFiles || n >= limit || ctx.Err() != nil {
 				return
+			}
+			if !rereadable(f) {
+				continue // a pipe read here would lose its records for the run
 			}
 			src, err := input.Open(f, iopts)
 			if err != nil {
@@ -66,4 +71,14 @@ func (c Config) sample(ctx context.Context, all []input.File, limit int) iter.Se
 			}
 		}
 	}
+}
+
+// rereadable reports whether f can be read for the sample and again for
+// the run: an object or a regular local file, not a pipe, FIFO or device.
+func rereadable(f input.File) bool {
+	if f.Bucket != nil || strings.Contains(f.Path, "://") {
+		return true
+	}
+	st, err := os.Stat(f.Path)
+	return err == nil && st.Mode().IsRegular()
 }
