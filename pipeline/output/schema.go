@@ -45,20 +45,6 @@ type jfield struct {
 	t    *jtype
 }
 
-func (t *jtype) clone() *jtype {
-	c := &jtype{kind: t.kind, bigInt: t.bigInt}
-	if t.elem != nil {
-		c.elem = t.elem.clone()
-	}
-	if t.fields != nil {
-		c.fields = make([]jfield, len(t.fields))
-		for i, f := range t.fields {
-			c.fields[i] = jfield{f.name, f.t.clone()}
-		}
-	}
-	return c
-}
-
 // lookup returns the index of the struct member named k, or -1.
 func (t *jtype) lookup(k []byte) int {
 	if t.index != nil {
@@ -125,16 +111,12 @@ func (t *jtype) arrowType() arrow.DataType {
 	}
 }
 
-// inferrer widens types to admit values, recording whether anything
-// changed: a shard's schema is fixed, so a change means a new shard.
-type inferrer struct {
-	changed bool
-}
+// inferrer widens types to admit the values of the sample.
+type inferrer struct{}
 
 func (in *inferrer) toJSON(t *jtype) {
 	if t.kind != kJSON {
 		*t = jtype{kind: kJSON}
-		in.changed = true
 	}
 }
 
@@ -144,7 +126,6 @@ func (in *inferrer) widen(t *jtype, k kind) {
 	case t.kind == k || t.kind == kJSON || t.kind == kFloat && k == kInt:
 	case t.kind == kNull || t.kind == kInt && k == kFloat:
 		t.kind = k
-		in.changed = true
 	default:
 		in.toJSON(t)
 	}
@@ -195,7 +176,6 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 		}
 		if t.elem == nil {
 			t.elem = &jtype{}
-			in.changed = true
 		}
 		it := newArrayIter(v)
 		for {
@@ -240,7 +220,6 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 					return nil
 				}
 				ft = t.addField(string(k))
-				in.changed = true
 			}
 			if err := in.absorb(ft, e, depth+1); err != nil {
 				return err
