@@ -25,6 +25,7 @@ import (
 
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/job"
+	"github.com/winnow-data/winnow/pipeline/output"
 )
 
 // Exit statuses.
@@ -260,18 +261,22 @@ func newBar(f *os.File, total int64) *progressbar.ProgressBar {
 }
 
 func newStagesCmd(stdout io.Writer) *cobra.Command {
-	var markdown bool
+	var markdown, columns bool
 	cmd := &cobra.Command{
 		Use:   "stages",
 		Short: "List the stages in pipeline order, with their parameters and defaults",
 		Example: `  winnow stages
   winnow stages --markdown   # the table in the README
+  winnow stages --columns    # the output columns each stage declares (README table)
   winnow run data/ -o out --only langid,gopher_quality`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if markdown {
 				writeStagesMarkdown(stdout)
 				return nil
+			}
+			if columns {
+				return writeColumnsMarkdown(stdout)
 			}
 			specs := pipeline.Specs()
 			if len(specs) == 0 {
@@ -291,6 +296,7 @@ func newStagesCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the list as the README's Markdown table")
+	cmd.Flags().BoolVar(&columns, "columns", false, "print the output columns the stages declare, as the README's Markdown table")
 	return cmd
 }
 
@@ -322,6 +328,41 @@ func paramRange(p pipeline.Param) string {
 		return fmt.Sprintf(" (≤ %v)", *p.Max)
 	}
 	return ""
+}
+
+// writeColumnsMarkdown prints the columns the registered stages declare
+// with their default parameters, as the README's table: every shard of a
+// run with those stages has them.
+func writeColumnsMarkdown(w io.Writer) error {
+	fmt.Fprintln(w, "| stage | column | type |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, s := range pipeline.Specs() {
+		p, err := s.NewParams(nil)
+		if err != nil {
+			return err
+		}
+		st, err := s.New(p)
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", s.Name, err)
+		}
+		var cols []pipeline.Column
+		if d, ok := st.(pipeline.Declarer); ok {
+			cols = d.Columns()
+		}
+		if c, ok := st.(pipeline.Closer); ok {
+			c.Close()
+		}
+		if s.Name == "langid" {
+			// lang_lines, with granularity line and line_action tag.
+			cols = append(cols, pipeline.Column{Name: "lang_lines", Shape: `[{"line":0,"lang":"","score":0.5}]`})
+		}
+		for _, c := range output.DescribeColumns(cols) {
+			typ := strings.ReplaceAll(c[1], ", nullable", "")
+			typ = strings.ReplaceAll(typ, " nullable", "")
+			fmt.Fprintf(w, "| %s | `%s` | `%s` |\n", s.Name, c[0], mdEscape(typ))
+		}
+	}
+	return nil
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

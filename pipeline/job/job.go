@@ -302,6 +302,21 @@ func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
 	return mode, per, nil
 }
 
+// declaredColumns is what the stages declare, plus the reasons column of
+// tag mode (list<string>) when any stage tags.
+func (c Config) declaredColumns(stages []pipeline.Stage) []pipeline.Column {
+	cols := pipeline.DeclaredColumns(stages)
+	mode, per, _ := c.Modes()
+	tags := mode == pipeline.Tag
+	for _, m := range per {
+		tags = tags || m == pipeline.Tag
+	}
+	if tags {
+		cols = append(cols, pipeline.Column{Name: pipeline.ReasonsField, Shape: `[""]`})
+	}
+	return cols
+}
+
 func withSetting(m map[string]any, k string, v any) map[string]any {
 	out := maps.Clone(m)
 	if out == nil {
@@ -453,12 +468,21 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // instead of the input.
 func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
 	prepared := out != nil
+	all, err := input.Expand(c.Inputs)
+	if err != nil {
+		closeStages(stages)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
 		Rejected:      c.Output.Rejected,
 		Compression:   c.Output.Compression,
+		// Every task declares the same columns and reads the same
+		// sample: all shards of the run share one schema.
+		Columns: c.declaredColumns(stages),
+		Sample:  c.sample(ctx, all, output.DefaultSampleRecords),
 	})
 	if err != nil {
 		closeStages(stages)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strings"
@@ -76,6 +77,19 @@ type Options struct {
 	// codecs); "none" halves the writer's time for three times the
 	// size. JSONL output is always zstd.
 	Compression string
+	// Columns are the signals and fields the run's stages declare
+	// (pipeline.DeclaredColumns): every Parquet and Arrow shard has them,
+	// with their declared types, in this order.
+	Columns []pipeline.Column
+	// Sample yields documents from which the passthrough fields' types
+	// are inferred before anything is written — the same sample for
+	// every task of a run gives every task's shards the same schema
+	// (see Sample). Nil infers them from the documents buffered when the
+	// first row group is written.
+	Sample iter.Seq[*pipeline.Document]
+	// MaxFields bounds the passthrough fields that get columns of their
+	// own (DefaultMaxFields); the others go to the extra column.
+	MaxFields int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -151,6 +165,9 @@ type Writer struct {
 	last     *partition
 	buffered int64
 
+	sch  *schema // of every Parquet and Arrow shard; nil until fixed
+	decl *schema // the declared columns, before sampling
+
 	files   []FileInfo // closed shards
 	pending []string   // final names of closed, uncommitted shards
 	temps   []string   // every temporary name created
@@ -177,7 +194,33 @@ func NewStorage(st Storage, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{st: st, opts: opts, mem: memory.DefaultAllocator, parts: map[string]*partition{}}, nil
+	w := &Writer{st: st, opts: opts, mem: memory.DefaultAllocator, parts: map[string]*partition{}}
+	w.decl = newSchema(opts.MaxFields)
+	for _, c := range opts.Columns {
+		if c.Signal {
+			w.decl.addSignal(c.Name, true)
+		} else {
+			w.decl.declareField(c.Name, c.Shape)
+		}
+	}
+	if opts.Sample != nil {
+		for d := range opts.Sample {
+			if d != nil {
+				w.decl.sampleDoc(d.Signals, d.Fields)
+			}
+		}
+		w.decl.fix()
+		w.sch = w.decl
+	}
+	return w, nil
+}
+
+// fixSchema fixes the schema when no sample was given: the documents
+// added until the first row group is written (all of them buffered, in
+// the order they came) were its sample.
+func (w *Writer) fixSchema() {
+	w.decl.fix()
+	w.sch = w.decl
 }
 
 // errClosed is returned by calls after Close or Abort.
@@ -300,6 +343,11 @@ func (w *Writer) add(p *partition, d *pipeline.Document, code, reason string) er
 			return err
 		}
 	}
+	if w.sch == nil && w.opts.Format != JSONL {
+		// Until the schema is fixed, every document is part of its
+		// sample, in the order the engine delivers them.
+		w.decl.sampleDoc(d.Signals, d.Fields)
+	}
 	p.append(d, code, reason)
 	p.buffered += size
 	w.buffered += size
@@ -334,29 +382,13 @@ func (w *Writer) add(p *partition, d *pipeline.Document, code, reason string) er
 	return nil
 }
 
-// flush writes p's buffered documents as one row group of its open shard,
-// first rotating to a new shard when they do not fit its schema.
+// flush writes p's buffered documents as one row group of its open shard.
 func (w *Writer) flush(p *partition) error {
 	if len(p.docs) == 0 {
 		return nil
 	}
-	if w.opts.Format != JSONL {
-		var cand *schema
-		if p.schema != nil {
-			cand = p.schema.clone()
-		} else {
-			cand = newSchema(p.rejected)
-		}
-		var in inferrer
-		p.infer(cand, &in)
-		if in.changed && p.shard != nil {
-			if err := w.closeShard(p); err != nil {
-				return err
-			}
-		}
-		if in.changed || p.schema == nil {
-			p.schema = cand
-		}
+	if w.sch == nil && w.opts.Format != JSONL {
+		w.fixSchema()
 	}
 	if p.shard == nil {
 		if err := w.openShard(p); err != nil {
@@ -385,9 +417,9 @@ func (w *Writer) openShard(p *partition) error {
 	s := &shard{info: FileInfo{Path: final, Partition: p.key}, tmp: tmp, file: f, out: &countWriter{w: f}}
 	switch w.opts.Format {
 	case Parquet:
-		s.w, err = newParquetShard(s.out, p.schema, w.mem, w.opts.Compression, w.opts.ZstdLevel)
+		s.w, err = newParquetShard(s.out, w.sch, p.rejected, w.mem, w.opts.Compression, w.opts.ZstdLevel)
 	case Arrow:
-		s.w, err = newArrowShard(s.out, p.schema, w.mem, w.opts.Compression)
+		s.w, err = newArrowShard(s.out, w.sch, p.rejected, w.mem, w.opts.Compression)
 	case JSONL:
 		s.w, err = newJSONLShard(s.out, w.opts.ZstdLevel)
 	}
@@ -513,11 +545,11 @@ type partition struct {
 	sigs     []pipeline.Signal
 	flds     []bufField
 	arena    []byte // field values
+	scratch  []byte
 	buffered int64
 	sizes    struct{ id, text, url, lang, source, reason int }
 
-	schema *schema // of the open shard, else of the last one
-	shard  *shard
+	shard *shard
 }
 
 type bufDoc struct {
@@ -540,12 +572,11 @@ func (p *partition) append(d *pipeline.Document, code, reason string) {
 	p.sigs = append(p.sigs, d.Signals...)
 	bd.sigs.hi = len(p.sigs)
 	bd.flds.lo = len(p.flds)
-	for _, f := range d.Fields {
-		v := trimSpace(f.Value)
+	p.scratch = eachField(d.Fields, p.scratch, func(name string, v []byte, valid bool) {
 		lo := len(p.arena)
 		p.arena = append(p.arena, v...)
-		p.flds = append(p.flds, bufField{name: f.Name, lo: lo, hi: len(p.arena), valid: validValue(v)})
-	}
+		p.flds = append(p.flds, bufField{name: name, lo: lo, hi: len(p.arena), valid: valid})
+	})
 	bd.flds.hi = len(p.flds)
 	p.docs = append(p.docs, bd)
 	p.sizes.id += len(d.ID)
@@ -568,28 +599,44 @@ func (p *partition) reset() {
 	p.sizes = struct{ id, text, url, lang, source, reason int }{}
 }
 
-// infer widens sch to admit every buffered document. Signals come first,
-// so a name that is a signal anywhere in the batch is a signal column.
-func (p *partition) infer(sch *schema, in *inferrer) {
-	for _, s := range p.sigs {
-		if utf8.ValidString(s.Name) && s.Name != "" {
-			sch.absorbSignal(s.Name, in)
+// eachField calls fn with every field of a document, its value without
+// surrounding space and whether it is valid JSON. A field named like the
+// extra column holding a JSON object as text — a winnow shard read back —
+// is unpacked into its members, so chained runs keep them as fields.
+// scratch is reused for the unpacking and returned.
+func eachField(fields []pipeline.Field, scratch []byte, fn func(name string, v []byte, valid bool)) []byte {
+	for _, f := range fields {
+		v := trimSpace(f.Value)
+		if f.Name == ExtraColumn && len(v) > 2 && v[0] == '"' && v[1] == '{' {
+			var err error
+			scratch, _, err = decodeString(scratch[:0], v)
+			if obj := trimSpace(scratch); err == nil && validValue(obj) && obj[0] == '{' {
+				it := newObjectIter(obj, nil)
+				for {
+					k, e, keyOK, ok, err := it.next()
+					if err != nil || !ok {
+						break
+					}
+					if keyOK {
+						fn(string(k), e, true)
+					}
+				}
+				continue
+			}
+		}
+		fn(f.Name, v, validValue(v))
+	}
+	return scratch
+}
+
+// sampleDoc widens the schema to admit one sample document.
+func (s *schema) sampleDoc(sigs []pipeline.Signal, fields []pipeline.Field) {
+	for _, sg := range sigs {
+		if utf8.ValidString(sg.Name) {
+			s.addSignal(sg.Name, false)
 		}
 	}
-	for _, f := range p.flds {
-		if !utf8.ValidString(f.name) {
-			continue
-		}
-		t := sch.fieldType(f.name, in)
-		if t == nil {
-			continue
-		}
-		if !f.valid {
-			in.toJSON(t) // kept as its text: nothing is lost
-			continue
-		}
-		if err := in.absorb(t, p.arena[f.lo:f.hi], 0); err != nil {
-			in.toJSON(t)
-		}
-	}
+	eachField(fields, nil, func(name string, v []byte, valid bool) {
+		s.sampleField(name, v, valid)
+	})
 }
