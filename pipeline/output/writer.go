@@ -174,8 +174,8 @@ type Writer struct {
 	last     *partition
 	buffered int64
 
-	open    int   // shards open
-	tick    int64 // counts flushes, for closing the least recently used shard
+	open    int        // shards open
+	tick    int64      // counts flushes, for closing the least recently used shard
 	files   []FileInfo // closed shards
 	pending []string   // final names of closed, uncommitted shards
 	temps   []string   // every temporary name created
