@@ -328,7 +328,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		return stats, err
 	}
 	// stats.json is the commit point: without it, no shard stays.
-	if err := writeStats(ctx, c.Output.Dir, stats); err != nil {
+	if err := testHooks.writeStats(ctx, c.Output.Dir, stats); err != nil {
 		if aerr := sink.Abort(); aerr != nil {
 			err = errors.Join(err, aerr)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
@@ -48,6 +49,15 @@ const runFile = "_tasks/run.yaml"
 // trashPrefix names the hidden directory an overwritten local OUT's
 // entries are moved into before they are deleted.
 const trashPrefix = ".winnow-trash-"
+
+// testHooks let tests fail a run where a crash or a full disk would.
+var testHooks = struct {
+	beforeMove func(name string) error // before an overwritten entry is moved
+	writeStats func(ctx context.Context, outDir string, stats *pipeline.Stats) error
+}{
+	beforeMove: func(string) error { return nil },
+	writeStats: writeStats,
+}
 
 // claim is an output taken by a run.
 type claim struct {
@@ -234,6 +244,9 @@ func removeAll(ctx context.Context, out outputDir, loc string, files, dirs []str
 		}
 		slices.SortStableFunc(order, first)
 		for _, t := range order {
+			if err := testHooks.beforeMove(t); err != nil {
+				return err
+			}
 			if err := os.Rename(filepath.Join(dir, t), filepath.Join(trash, t)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("output: replacing the earlier run: %w", err)
 			}
