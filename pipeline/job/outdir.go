@@ -201,6 +201,51 @@ func contents(ctx context.Context, out outputDir, loc string) (files, leftovers,
 	return files, leftovers, nil, err
 }
 
+// ours reports whether a top-level entry of OUT is one winnow writes,
+// which --overwrite may remove.
+func ours(top string) bool {
+	switch top {
+	case "stats.json", "report.html", "rejected", "_work", "_tasks", "_launch":
+		return true
+	}
+	return strings.HasPrefix(top, "lang=")
+}
+
+// foreign returns the top-level entries of OUT that winnow did not
+// write: --overwrite never deletes those (OUT may be a wrong path).
+func foreign(files []string) []string {
+	var out []string
+	for _, f := range files {
+		top, _, _ := strings.Cut(f, "/")
+		if !ours(top) && !slices.Contains(out, top) {
+			out = append(out, top)
+		}
+	}
+	return out
+}
+
+// inputsInside returns the inputs that lie inside a local OUT.
+func inputsInside(c Config) []string {
+	dir, ok := localDir(c.Output.Dir)
+	if !ok {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	var in []string
+	for _, i := range c.Inputs {
+		if storage.IsURL(i) {
+			continue
+		}
+		if a, err := filepath.Abs(i); err == nil && (a == abs || strings.HasPrefix(a, abs+string(filepath.Separator))) {
+			in = append(in, i)
+		}
+	}
+	return in
+}
+
 // refusal is the error for an OUT holding an earlier run's files.
 func refusal(loc string, files []string, what string) error {
 	shown := files
@@ -331,6 +376,12 @@ func prepareOutput(ctx context.Context, c Config, overwrite bool, identity []byt
 		}
 		if !overwrite {
 			return refusal(c.Output.Dir, files, what)
+		}
+		if f := foreign(files); len(f) > 0 {
+			return usageErr("output %s holds %s, which winnow did not write: --overwrite replaces only a winnow run's output (lang=*, rejected, stats.json, _work, _tasks, _launch); choose another -o", c.Output.Dir, strings.Join(f[:min(len(f), 4)], ", "))
+		}
+		if in := inputsInside(c); len(in) > 0 {
+			return usageErr("input %s is inside output %s, which --overwrite would remove: write elsewhere", in[0], c.Output.Dir)
 		}
 		if dryRun {
 			return nil

@@ -204,3 +204,30 @@ func TestClaimLaunchOutput(t *testing.T) {
 		t.Errorf("after --overwrite OUT holds %v, want only %s", got, runFile)
 	}
 }
+
+// --overwrite removes only what winnow writes: an OUT holding other
+// files, or the run's own input, is refused.
+func TestOverwriteRefusesForeignFiles(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Run(context.Background(), sampleConfig(out), RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(out, "notes.txt")
+	os.WriteFile(own, []byte("mine"), 0o644)
+	_, err := Run(context.Background(), sampleConfig(out), RunOptions{Overwrite: true})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("--overwrite over a foreign file: %v, want refused naming it", err)
+	}
+	if _, err := os.Stat(own); err != nil {
+		t.Errorf("the user's file is gone: %v", err)
+	}
+	os.Remove(own)
+	c := sampleConfig(out)
+	c.Inputs = []string{filepath.Join(out, "lang=en")}
+	if _, err := Run(context.Background(), c, RunOptions{Overwrite: true}); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "inside output") {
+		t.Errorf("--overwrite of the run's own input: %v, want refused", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "stats.json")); err != nil {
+		t.Errorf("the earlier run is gone: %v", err)
+	}
+}
