@@ -248,7 +248,18 @@ func inputsInside(c Config) []string {
 
 // refusal is the error for an OUT holding an earlier run's files.
 func refusal(loc string, files []string, what string) error {
-	shown := files
+	// The most telling first: the accounting, then shards.
+	rank := func(f string) int {
+		switch {
+		case f == "stats.json":
+			return 0
+		case strings.HasPrefix(f, "lang="), strings.HasPrefix(f, "rejected/"):
+			return 1
+		}
+		return 2
+	}
+	shown := slices.Clone(files)
+	slices.SortStableFunc(shown, func(a, b string) int { return rank(a) - rank(b) })
 	if len(shown) > 4 {
 		shown = shown[:4]
 	}
