@@ -952,14 +952,12 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 			if len(it.reasons) > 0 {
 				s.DocsTagged++
 			}
-			lang := it.doc.Lang
-			if lang == "" {
-				lang = "und"
-			}
-			s.Languages[lang]++
+			normalizeLang(&it.doc, s)
+			s.Languages[it.doc.Lang]++
 			b.keptDocs = append(b.keptDocs, &it.doc)
 		case rejected:
 			s.DocsRejected++
+			normalizeLang(&it.doc, nil)
 			b.rejDocs = append(b.rejDocs, &it.doc)
 			b.rejWhy = append(b.rejWhy, it.reason)
 		case errored:

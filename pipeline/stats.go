@@ -49,7 +49,9 @@ type Stats struct {
 	// Skipped counts records that are not documents, by reason.
 	Skipped map[string]int64 `json:"skipped"`
 	// Repaired counts documents kept after a repair, by kind
-	// ("invalid_utf8": invalid bytes replaced by U+FFFD).
+	// ("invalid_utf8": invalid bytes replaced by U+FFFD; "lang_invalid":
+	// a lang read from the input that is no ISO 639 code, filed under
+	// "und"; "lang_case": one lower-cased, see NormalizeLang).
 	Repaired map[string]int64 `json:"repaired"`
 	// InputErrors lists files damaged or unreadable, with the position of
 	// the damage.

@@ -110,16 +110,18 @@ func TestRunClassifierKeepsExactlyAboveMinScore(t *testing.T) {
 		}
 		for line := range bytes.Lines(plain) {
 			var r struct {
-				ID    string
-				Label string  `json:"classifier.label"`
-				Score float64 `json:"classifier.score"`
+				ID         string
+				Label      string `json:"classifier_label"`
+				Classifier struct {
+					Score float64 `json:"score"`
+				} `json:"classifier"`
 			}
 			if err := json.Unmarshal(line, &r); err != nil {
 				t.Fatal(err)
 			}
 			kept[r.ID] = true
-			if r.Score != float64(prob[r.ID]) && fmt.Sprint(r.Score) != fmt.Sprint(prob[r.ID]) || r.Label == "" {
-				t.Errorf("%s: columns score %v label %q, want %v", r.ID, r.Score, r.Label, prob[r.ID])
+			if score := r.Classifier.Score; score != float64(prob[r.ID]) && fmt.Sprint(score) != fmt.Sprint(prob[r.ID]) || r.Label == "" {
+				t.Errorf("%s: columns score %v label %q, want %v", r.ID, score, r.Label, prob[r.ID])
 			}
 		}
 	}

@@ -23,8 +23,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/winnow-data/winnow/filters/classifier"
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/job"
+	"github.com/winnow-data/winnow/pipeline/output"
 )
 
 // Exit statuses.
@@ -117,14 +119,19 @@ AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX, CLOUD_RUN_TASK_INDEX) picks the
 I-th share of the input files, and --step names the step of the plan
 (see 'winnow launch') that the task runs.
 
+OUT holds one run: a run into an OUT that holds anything but winnow's own
+temporary files is refused (exit 2) unless --overwrite, which replaces it; a
+local OUT is locked while a run writes to it.
+
 Exit status: 0 every input read completely; 3 finished, but some input files
-were damaged (listed in stats.json); 2 usage or config error; 1 other failure,
-or no document could be read at all (every record errored); 130 interrupted
-(no partial shard is left).`,
+were damaged (listed in stats.json); 2 usage or config error, or OUT holds an
+earlier run's output or is in use; 1 other failure, or no document could be
+read at all (every record errored); 130 interrupted (no partial shard is left).`,
 		Example: `  winnow run testdata/ -o out
   winnow run 'crawl/*.jsonl.zst' -o out --langs en,de --rejected
   winnow run sft.jsonl -o out --text-field instruction,response --only none
   winnow run data/ -o out --config winnow.yaml --workers 8
+  winnow run data/ -o out --langs de --overwrite   # replace out's earlier run
   winnow run --config job.yaml --tasks 16 --task 3 --step write`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -149,7 +156,7 @@ or no document could be read at all (every record errored); 130 interrupted
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return runJob(cmd.Context(), c, rf.step, rf.quiet, stderr)
+			return runJob(cmd.Context(), c, rf.step, rf.quiet, rf.overwrite, stderr)
 		},
 	}
 	rf.register(cmd)
@@ -158,14 +165,14 @@ or no document could be read at all (every record errored); 130 interrupted
 	return cmd
 }
 
-func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr io.Writer) error {
+func runJob(ctx context.Context, c job.Config, step string, quiet, overwrite bool, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	level := slog.LevelWarn
 	if quiet {
 		level = slog.LevelError
 	}
-	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), Overwrite: overwrite}
 	var bar *progressbar.ProgressBar
 	if f, ok := rawWriter(stderr).(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 		// One bar for the whole run: each pass reads the input (or the
@@ -260,18 +267,22 @@ func newBar(f *os.File, total int64) *progressbar.ProgressBar {
 }
 
 func newStagesCmd(stdout io.Writer) *cobra.Command {
-	var markdown bool
+	var markdown, columns bool
 	cmd := &cobra.Command{
 		Use:   "stages",
 		Short: "List the stages in pipeline order, with their parameters and defaults",
 		Example: `  winnow stages
   winnow stages --markdown   # the table in the README
+  winnow stages --columns    # the output columns each stage declares (README table)
   winnow run data/ -o out --only langid,gopher_quality`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if markdown {
 				writeStagesMarkdown(stdout)
 				return nil
+			}
+			if columns {
+				return writeColumnsMarkdown(stdout)
 			}
 			specs := pipeline.Specs()
 			if len(specs) == 0 {
@@ -291,6 +302,7 @@ func newStagesCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the list as the README's Markdown table")
+	cmd.Flags().BoolVar(&columns, "columns", false, "print the output columns the stages declare, as the README's Markdown table")
 	return cmd
 }
 
@@ -322,6 +334,46 @@ func paramRange(p pipeline.Param) string {
 		return fmt.Sprintf(" (≤ %v)", *p.Max)
 	}
 	return ""
+}
+
+// writeColumnsMarkdown prints the columns the registered stages declare
+// with their default parameters, as the README's table: every shard of a
+// run with those stages has them.
+func writeColumnsMarkdown(w io.Writer) error {
+	fmt.Fprintln(w, "| stage | column | type |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, s := range pipeline.Specs() {
+		p, err := s.NewParams(nil)
+		if err != nil {
+			return err
+		}
+		var cols []pipeline.Column
+		if s.Name == classifier.Name {
+			// It needs a model to be built; its columns do not.
+			cols = classifier.Columns(classifier.Name)
+		} else {
+			st, err := s.New(p)
+			if err != nil {
+				return fmt.Errorf("stage %s: %w", s.Name, err)
+			}
+			if d, ok := st.(pipeline.Declarer); ok {
+				cols = d.Columns()
+			}
+			if c, ok := st.(pipeline.Closer); ok {
+				c.Close()
+			}
+		}
+		if s.Name == "langid" {
+			// lang_lines, with granularity line and line_action tag.
+			cols = append(cols, pipeline.Column{Name: "lang_lines", Shape: `[{"line":0,"lang":"","score":0.5}]`})
+		}
+		for _, c := range output.DescribeColumns(cols) {
+			typ := strings.ReplaceAll(c[1], ", nullable", "")
+			typ = strings.ReplaceAll(typ, " nullable", "")
+			fmt.Fprintf(w, "| %s | `%s` | `%s` |\n", s.Name, c[0], mdEscape(typ))
+		}
+	}
+	return nil
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

@@ -466,3 +466,19 @@ func TestReadmeStagesTableIsCurrent(t *testing.T) {
 		t.Error("README.md's stage table is out of date: paste the output of `winnow stages --markdown` between the stages markers")
 	}
 }
+
+// The README's table of stage columns is generated from the stages'
+// declarations (winnow stages --columns); this keeps it current.
+func TestReadmeColumnsTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := writeColumnsMarkdown(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, []byte("<!-- columns -->\n"+table.String()+"<!-- /columns -->")) {
+		t.Error("README.md's column table is out of date: paste the output of `winnow stages --columns` between the columns markers")
+	}
+}

@@ -15,6 +15,7 @@ type runFlags struct {
 	c          job.Config
 	quiet      bool
 	step       string
+	overwrite  bool
 }
 
 // register adds the run's flags to cmd.
@@ -42,6 +43,7 @@ func (rf *runFlags) register(cmd *cobra.Command) {
 	f.IntVar(&c.Task, "task", 0, "index of this task's share of the inputs (0-based; default from the scheduler's environment)")
 	f.IntVar(&c.Tasks, "tasks", 1, "number of shares the inputs are split into (default from the scheduler's environment)")
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print nothing but errors")
+	f.BoolVar(&rf.overwrite, "overwrite", false, "replace the output of an earlier run in OUT (without it, an OUT holding one is refused)")
 }
 
 // config resolves the run's settings: the config file, then every flag

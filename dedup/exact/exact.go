@@ -158,3 +158,6 @@ func (s *Stage) SavePrepared(w io.Writer) error { return s.g.SavePrepared(w, s.h
 
 // LoadPrepared implements pipeline.Exchanger.
 func (s *Stage) LoadPrepared(r io.Reader) error { return s.g.LoadPrepared(r, s.header(xchg.Prepared)) }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column { return pipeline.SignalColumns(SignalCopies) }

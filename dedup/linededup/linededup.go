@@ -480,3 +480,6 @@ func (s *Stage) LoadPrepared(r io.Reader) error {
 	s.bounds, s.frequent = bounds, frequent
 	return nil
 }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column { return pipeline.SignalColumns(SignalFraction) }

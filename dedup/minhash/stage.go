@@ -335,3 +335,9 @@ func (s *Stage) Close() error {
 	s.ready = false
 	return err
 }
+
+// clusterColumns are the columns verdict writes.
+var clusterColumns = []pipeline.Column{{Name: FieldClusterID, Shape: `0`}, {Name: FieldClusterSize, Shape: `0`}}
+
+// Columns implements pipeline.Declarer: the cluster columns.
+func (s *Stage) Columns() []pipeline.Column { return clusterColumns }

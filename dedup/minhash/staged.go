@@ -471,3 +471,6 @@ func verdict(doc *pipeline.Document, c Cluster) string {
 	}
 	return ""
 }
+
+// Columns implements pipeline.Declarer: the cluster columns.
+func (st *FilterStage) Columns() []pipeline.Column { return clusterColumns }

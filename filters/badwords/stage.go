@@ -120,3 +120,8 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	return "", nil
 }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column {
+	return pipeline.SignalColumns(SignalCount, SignalFraction)
+}

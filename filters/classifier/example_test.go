@@ -26,6 +26,6 @@ func Example() {
 		log.Fatal(err)
 	}
 	score, _ := doc.Signal("classifier:demo.score")
-	fmt.Printf("score %.3f, top label %s, dropped: %q\n", score, doc.Field("classifier:demo.label"), reason)
+	fmt.Printf("score %.3f, top label %s, dropped: %q\n", score, doc.Field("classifier:demo_label"), reason)
 	// Output: score 0.334, top label "c2", dropped: ""
 }

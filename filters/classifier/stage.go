@@ -80,7 +80,7 @@ type Config struct {
 
 // Stage is the classifier stage. For each document it sets the signal
 // "<name>.score" (the probability of the label, 0 when the model does not
-// rank it) and the field "<name>.label" (the most probable label, without
+// rank it) and the field "<name>_label" (the most probable label, without
 // its "__label__" prefix), and returns below_min_score for documents whose
 // score is below min_score (the engine drops or tags them, per the run's
 // mode).
@@ -105,7 +105,7 @@ func New(c Config) (*Stage, error) {
 		name = Name
 	}
 	s := &Stage{name: name, minScore: c.MinScore, maxChars: c.MaxChars,
-		signal: name + ".score", field: name + ".label"}
+		signal: name + ".score", field: name + "_label"}
 	var err error
 	if c.MinScore < 0 || c.MinScore > 1 {
 		return nil, fmt.Errorf("stage %s: min_score %v is outside 0–1", name, c.MinScore)
@@ -216,6 +216,16 @@ func truncate(text string, n int) string {
 		n--
 	}
 	return text
+}
+
+// Columns implements pipeline.Declarer: the score signal and the label
+// field.
+func (s *Stage) Columns() []pipeline.Column { return Columns(s.name) }
+
+// Columns returns the columns a classifier stage running under name
+// ("classifier" or "classifier:NAME") writes, without a model.
+func Columns(name string) []pipeline.Column {
+	return []pipeline.Column{{Name: name + ".score", Signal: true}, {Name: name + "_label", Shape: `""`}}
 }
 
 // Process scores the document and drops it below min_score.

@@ -99,8 +99,8 @@ func TestProcessBelowMinScore(t *testing.T) {
 				t.Errorf("%q: signal %v %v, want %v", text, v, ok, scores[text])
 			}
 			var label string
-			if err := json.Unmarshal(doc.Field("classifier.label"), &label); err != nil || !strings.HasPrefix(label, "c") {
-				t.Errorf("%q: label field %s (%v)", text, doc.Field("classifier.label"), err)
+			if err := json.Unmarshal(doc.Field("classifier_label"), &label); err != nil || !strings.HasPrefix(label, "c") {
+				t.Errorf("%q: label field %s (%v)", text, doc.Field("classifier_label"), err)
 			}
 		}
 	}
@@ -194,7 +194,7 @@ func TestNamedInstances(t *testing.T) {
 	if !ok1 || !ok2 || s1 == s2 {
 		t.Errorf("signals %v %v / %v %v", s1, ok1, s2, ok2)
 	}
-	if doc.Field("classifier:first.label") == nil || doc.Field("classifier:second.label") == nil {
+	if doc.Field("classifier:first_label") == nil || doc.Field("classifier:second_label") == nil {
 		t.Error("label fields missing")
 	}
 

@@ -67,3 +67,9 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	return "", nil
 }
+
+// Columns implements pipeline.Declarer: the page's title and its
+// declared language, on HTML documents.
+func (s *Stage) Columns() []pipeline.Column {
+	return []pipeline.Column{{Name: "title", Shape: `""`}, {Name: "html_lang", Shape: `""`}}
+}

@@ -277,3 +277,6 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	return "", nil
 }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column { return pipeline.SignalColumns(SignalKL, SignalOOD) }

@@ -261,3 +261,13 @@ func letters(s string, limit int) int {
 	}
 	return n
 }
+
+// Columns implements pipeline.Declarer: lang_top3, and lang_lines when
+// lines in another language are tagged.
+func (s *Stage) Columns() []pipeline.Column {
+	cols := []pipeline.Column{{Name: "lang_top3", Shape: `[{"lang":"","score":0.5}]`}}
+	if s.lines && s.tag {
+		cols = append(cols, pipeline.Column{Name: "lang_lines", Shape: `[{"line":0,"lang":"","score":0.5}]`})
+	}
+	return cols
+}

@@ -505,3 +505,16 @@ func lowerASCII(b []byte) []byte {
 	}
 	return b
 }
+
+// Columns implements pipeline.Declarer.
+func (s *C4) Columns() []pipeline.Column {
+	var names []string
+	for _, n := range lineVerdictSignals {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	const p = C4Name + "."
+	names = append(names, p+"lines_removed_frac", p+"chars_removed_frac", p+"citations", p+"sentences", p+"lorem_ipsum", p+"curly_bracket")
+	return pipeline.SignalColumns(names...)
+}

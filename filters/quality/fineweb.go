@@ -191,3 +191,9 @@ func isWide(r rune) bool {
 	}
 	return false
 }
+
+// Columns implements pipeline.Declarer.
+func (s *FineWeb) Columns() []pipeline.Column {
+	const p = FineWebName + "."
+	return pipeline.SignalColumns(p+"line_punct_ratio", p+"short_line_ratio", p+"char_dup_ratio", p+"new_line_ratio")
+}

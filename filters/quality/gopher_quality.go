@@ -242,3 +242,10 @@ func hasLetter(w string) bool {
 	}
 	return false
 }
+
+// Columns implements pipeline.Declarer.
+func (s *GopherQuality) Columns() []pipeline.Column {
+	const p = GopherQualityName + "."
+	return pipeline.SignalColumns(p+"words", p+"mean_word_length", p+"hash_word_ratio", p+"ellipsis_word_ratio",
+		p+"bullet_lines_frac", p+"ellipsis_lines_frac", p+"alpha_words_frac", p+"stop_words")
+}

@@ -440,3 +440,12 @@ func (st *ngramStep) repeat(sl *slot, i int) {
 		st.best, st.bestFirst = c, f
 	}
 }
+
+// Columns implements pipeline.Declarer.
+func (s *GopherRepetition) Columns() []pipeline.Column {
+	const p = GopherRepetitionName + "."
+	names := []string{p + "dup_para_frac", p + "dup_para_char_frac", p + "dup_line_frac", p + "dup_line_char_frac"}
+	names = append(names, s.topSig...)
+	names = append(names, s.dupSig...)
+	return pipeline.SignalColumns(names...)
+}

@@ -150,3 +150,9 @@ func dupCoverage(a *analysis, w0, w1, n int, sc *scratch) float64 {
 	}
 	return ratio(covered, a.chars(w0, w1))
 }
+
+// Columns implements pipeline.Declarer.
+func (s *LineRepetition) Columns() []pipeline.Column {
+	const p = LineRepetitionName + "."
+	return pipeline.SignalColumns(p+"lines_removed", p+"chars_removed_frac", p+"max_line_dup_frac")
+}

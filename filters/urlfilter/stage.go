@@ -110,3 +110,8 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(SignalSoft, float64(v.Soft))
 	return v.Blocked, nil
 }
+
+// Columns implements pipeline.Declarer.
+func (s *Stage) Columns() []pipeline.Column {
+	return pipeline.SignalColumns(SignalListed, SignalBanned, SignalSoft)
+}

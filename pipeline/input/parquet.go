@@ -195,9 +195,14 @@ type parquetPlan struct {
 	lang, langScore, source *colRef
 	pass                    []int // top-level columns passed through
 	names                   []string
-	cols                    []arrow.Array
-	ends                    []int
-	hint                    int
+	// sigs are struct columns of doubles: an earlier run's signals
+	// ("stage.signal" is member signal of column stage), adopted as
+	// signals again so a chained run writes them the same way.
+	sigs    []sigGroup
+	sigArrs []*array.Struct
+	cols    []arrow.Array
+	ends    []int
+	hint    int
 	// maxRecordBytes bounds a row's text, as it bounds a JSONL line.
 	maxRecordBytes int64
 }
@@ -255,6 +260,10 @@ func (s *parquetSource) plan(schema *arrow.Schema) (*parquetPlan, error) {
 	own := func(name string) *colRef { return findColumn(schema, path{full: name, segs: []string{name}}) }
 	p.lang, p.langScore, p.source = own("lang"), own("lang_score"), own("source")
 	for i, f := range schema.Fields() {
+		if names, ok := signalGroup(f); ok && !canonical(f.Name) {
+			p.sigs = append(p.sigs, sigGroup{col: i, names: names})
+			continue
+		}
 		if !canonical(f.Name) {
 			p.pass = append(p.pass, i)
 			p.names = append(p.names, f.Name)
@@ -276,6 +285,34 @@ func (p *parquetPlan) bind(rec arrow.RecordBatch) {
 	for _, i := range p.pass {
 		p.cols = append(p.cols, rec.Column(i))
 	}
+	p.sigArrs = p.sigArrs[:0]
+	for _, g := range p.sigs {
+		st, _ := rec.Column(g.col).(*array.Struct)
+		p.sigArrs = append(p.sigArrs, st)
+	}
+}
+
+// sigGroup is a struct column read as signals.
+type sigGroup struct {
+	col   int
+	names []string // "column.member", by member
+}
+
+// signalGroup reports whether f is a struct column of doubles, as winnow
+// writes the signals of one stage, and the signals' names.
+func signalGroup(f arrow.Field) ([]string, bool) {
+	st, ok := f.Type.(*arrow.StructType)
+	if !ok || st.NumFields() == 0 {
+		return nil, false
+	}
+	names := make([]string, st.NumFields())
+	for k, m := range st.Fields() {
+		if m.Type.ID() != arrow.FLOAT64 || m.Name == "" {
+			return nil, false
+		}
+		names[k] = f.Name + "." + m.Name
+	}
+	return names, true
 }
 
 // row fills doc from row i of the bound batch, or returns the reason it
@@ -331,6 +368,16 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 			doc.Source = strings.Clone(s)
 		}
 	}
+	for k, st := range p.sigArrs {
+		if st == nil || st.IsNull(i) {
+			continue
+		}
+		for m, name := range p.sigs[k].names {
+			if f, ok := st.Field(m).(*array.Float64); ok && f.IsValid(i) {
+				doc.Signals = append(doc.Signals, pipeline.Signal{Name: name, Value: f.Value(i)})
+			}
+		}
+	}
 	// Every passed-through value of the row shares one buffer: the engine
 	// keeps the document after the batch is released.
 	// Sized like the previous row's, to append without regrowing.
@@ -343,7 +390,10 @@ func (p *parquetPlan) row(i int, doc *pipeline.Document) string {
 	p.hint = len(buf) + len(buf)/4
 	start := 0
 	for k, end := range p.ends {
-		doc.Fields = append(doc.Fields, pipeline.Field{Name: p.names[k], Value: json.RawMessage(buf[start:end:end])})
+		// A null extra column (winnow's, of an earlier run) is no field.
+		if p.names[k] != "extra" || end-start != 4 || string(buf[start:end]) != "null" {
+			doc.Fields = append(doc.Fields, pipeline.Field{Name: p.names[k], Value: json.RawMessage(buf[start:end:end])})
+		}
 		start = end
 	}
 	return ""

@@ -64,6 +64,11 @@ type Config struct {
 	// the input files (0-based).
 	Task  int `yaml:"task"`
 	Tasks int `yaml:"tasks"`
+
+	// scratch is the run's scratch directory (see scratchPath); runID
+	// names its temporary shards.
+	scratch string
+	runID   string
 }
 
 // Output configures what is written.
@@ -225,6 +230,10 @@ func (c Config) resolve() ([]resolvedStage, error) {
 			if s.Name == "langid" && len(c.Langs) > 0 {
 				settings = withSetting(settings, "keep", c.Langs)
 			}
+			if c.scratch != "" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "work_dir" }) && settings["work_dir"] == nil {
+				// Work files go where a rerun of the same OUT finds them.
+				settings = withSetting(settings, "work_dir", c.scratch)
+			}
 			if s.Name == "minhash" && c.Against != "" {
 				settings = withSetting(settings, "against", c.Against)
 			}
@@ -355,6 +364,21 @@ func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
 	return mode, per, nil
 }
 
+// declaredColumns is what the stages declare, plus the reasons column of
+// tag mode (list<string>) when any stage tags.
+func (c Config) declaredColumns(stages []pipeline.Stage) []pipeline.Column {
+	cols := pipeline.DeclaredColumns(stages)
+	mode, per, _ := c.Modes()
+	tags := mode == pipeline.Tag
+	for _, m := range per {
+		tags = tags || m == pipeline.Tag
+	}
+	if tags {
+		cols = append(cols, pipeline.Column{Name: pipeline.ReasonsField, Shape: `[""]`})
+	}
+	return cols
+}
+
 func withSetting(m map[string]any, k string, v any) map[string]any {
 	out := maps.Clone(m)
 	if out == nil {
@@ -388,6 +412,11 @@ func shard(files []input.File, i, n int) ([]input.File, []int) {
 type RunOptions struct {
 	Progress func(pipeline.Progress, int64) // progress and total input bytes
 	Logger   *slog.Logger
+	// Overwrite replaces an earlier run's output in OUT; without it a
+	// run into an OUT holding anything but winnow's temporary files is
+	// refused (ErrUsage). Tasks of a step (Tasks > 1) share OUT and do
+	// not check.
+	Overwrite bool
 }
 
 // Validate checks the settings that need no I/O.
@@ -459,16 +488,33 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		}
 		return res.Stats, err
 	}
+	c.scratch = scratchPath(c, "")
 	stages, err := c.BuildStages()
 	if err != nil {
 		return nil, err
 	}
-	stats, err := c.write(ctx, stages, nil, ro)
+	// Claimed once the settings are known good: --overwrite never
+	// removes an earlier run for a run that cannot start.
+	cl, err := claimOutput(ctx, c, ro.Overwrite, ro.logger())
+	if err != nil {
+		closeStages(stages)
+		return nil, err
+	}
+	defer cl.release()
+	c.runID = newRunID()
+	stats, sink, err := c.write(ctx, stages, nil, ro)
 	c.describe(stats)
 	if err != nil {
 		return stats, err
 	}
-	return stats, writeStats(ctx, c.Output.Dir, stats)
+	// stats.json is the commit point: without it, no shard stays.
+	if err := testHooks.writeStats(ctx, c.Output.Dir, stats); err != nil {
+		if aerr := sink.Abort(); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return stats, err
+	}
+	return stats, nil
 }
 
 // sources opens the input files of task c.Task, with their indexes in the
@@ -504,18 +550,28 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // Preparers hold the state the prepare steps saved and make no
 // preparatory passes, and a spill of the first observe step is replayed
 // instead of the input.
-func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, sink *output.Writer, err error) {
 	prepared := out != nil
-	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
+	all, err := input.Expand(c.Inputs)
+	if err != nil {
+		closeStages(stages)
+		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	sink, err = output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
 		Rejected:      c.Output.Rejected,
 		Compression:   c.Output.Compression,
+		// Every task declares the same columns and reads the same
+		// sample: all shards of the run share one schema.
+		Columns: c.declaredColumns(stages),
+		Sample:  c.sample(ctx, all, output.DefaultSampleRecords),
+		RunID:   c.runID,
 	})
 	if err != nil {
 		closeStages(stages)
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() {
 		if stats != nil {
@@ -527,19 +583,25 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		}
 	}()
 	if prepared && head(stages) > 0 {
-		return c.writeReplayed(ctx, *out, stages, sink, ro)
+		stats, err = c.writeReplayed(ctx, *out, stages, sink, ro)
+		return stats, sink, err
 	}
 	sources, indexes, total, err := c.sources()
 	if err != nil {
 		closeStages(stages)
 		sink.Abort()
-		return nil, err
+		return nil, nil, err
+	}
+	spillDir := c.SpillDir
+	if c.scratch != "" {
+		spillDir = c.scratch
 	}
 	opts := c.engineOptions(ro)
-	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, c.SpillDir
+	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, spillDir
 	opts.Progress = ro.progress(total)
 	// Run closes the stages.
-	return pipeline.Run(ctx, sources, sink, opts)
+	stats, err = pipeline.Run(ctx, sources, sink, opts)
+	return stats, sink, err
 }
 
 // engineOptions returns the engine options every run and step of c

@@ -54,5 +54,11 @@ func TestStepsOnS3(t *testing.T) {
 	got := keptDocs(t, back)
 	if len(want) == 0 || !maps.Equal(got, want) {
 		t.Errorf("S3 steps kept %d documents (read back: %+v), one local process %d", len(got), st.DocsIn, len(want))
+		for id, w := range want {
+			if got[id] != w {
+				t.Errorf("%s: got %q, want %q", id, got[id], w)
+				break
+			}
+		}
 	}
 }

@@ -93,6 +93,8 @@ func (s *notSplittable) Name() string { return "job_whole" }
 type mark struct{}
 
 func (mark) Name() string { return "job_mark" }
+
+func (mark) Columns() []pipeline.Column { return pipeline.SignalColumns("job_mark.len") }
 func (mark) Process(d *pipeline.Document) (string, error) {
 	if len(d.Text)%7 == 0 {
 		return "unlucky", nil
@@ -137,7 +139,9 @@ func keptDocs(t *testing.T, out string) map[string]string {
 		for sc.Scan() {
 			var rec struct {
 				ID, Text, Lang string
-				Mark           *float64 `json:"job_mark.len"`
+				JobMark        struct {
+					Len *float64 `json:"len"`
+				} `json:"job_mark"` // signal job_mark.len
 			}
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -146,8 +150,8 @@ func keptDocs(t *testing.T, out string) map[string]string {
 				t.Errorf("id %s twice", rec.ID)
 			}
 			docs[rec.ID] = rec.Text
-			if rec.Mark != nil {
-				docs[rec.ID] += fmt.Sprintf(" [%s %v]", rec.Lang, *rec.Mark)
+			if rec.JobMark.Len != nil {
+				docs[rec.ID] += fmt.Sprintf(" [%s %v]", rec.Lang, *rec.JobMark.Len)
 			}
 		}
 		if err := sc.Err(); err != nil {

@@ -9,32 +9,66 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/winnow-data/winnow/internal/jsontext"
 )
 
 // recordBuilder turns a partition's buffered documents into one Arrow
-// record of a fixed schema. Its builders are reused from batch to batch
+// record of the run's schema. Its builders are reused from batch to batch
 // and reserved to the batch's exact size, so a batch costs one allocation
 // per buffer rather than growth by doubling.
 type recordBuilder struct {
-	sch     *schema
-	rb      *array.RecordBuilder
-	ap      appender
-	sigVals []float64
-	sigSet  []bool
-	fldVals [][]byte
+	sch      *schema
+	rejected bool
+	rb       *array.RecordBuilder
+	ap       appender
+	sigVals  []float64 // by signal slot
+	sigSet   []bool
+	slots    []int // per column: first signal slot (groups and signals)
+	fldVals  [][]byte
+	fldSet   []bool
+	extra    []byte // the row's extra object
+	nExtra   int
 }
 
-func newRecordBuilder(mem memory.Allocator, sch *schema) *recordBuilder {
-	return &recordBuilder{
-		sch:     sch,
-		rb:      array.NewRecordBuilder(mem, sch.arrowSchema()),
-		sigVals: make([]float64, len(sch.signals)),
-		sigSet:  make([]bool, len(sch.signals)),
-		fldVals: make([][]byte, len(sch.fields)),
+func newRecordBuilder(mem memory.Allocator, sch *schema, rejected bool) *recordBuilder {
+	b := &recordBuilder{
+		sch:      sch,
+		rejected: rejected,
+		rb:       array.NewRecordBuilder(mem, sch.arrowSchema(rejected)),
+		slots:    make([]int, len(sch.cols)),
+		fldVals:  make([][]byte, len(sch.cols)),
+		fldSet:   make([]bool, len(sch.cols)),
 	}
+	n := 0
+	for i, c := range sch.cols {
+		b.slots[i] = n
+		switch c.kind {
+		case colSignal:
+			n++
+		case colGroup:
+			n += len(c.members)
+		}
+	}
+	b.sigVals = make([]float64, n)
+	b.sigSet = make([]bool, n)
+	return b
 }
 
 func (b *recordBuilder) release() { b.rb.Release() }
+
+// addExtra adds member name: raw JSON value v to the row's extra object.
+func (b *recordBuilder) addExtra(name string, v []byte) {
+	if b.nExtra == 0 {
+		b.extra = append(b.extra[:0], '{')
+	} else {
+		b.extra = append(b.extra, ',')
+	}
+	b.nExtra++
+	b.extra = jsontext.AppendString(b.extra, name)
+	b.extra = append(b.extra, ':')
+	b.extra = append(b.extra, v...)
+}
 
 // build returns the record of p's buffered documents; the caller releases it.
 func (b *recordBuilder) build(p *partition) arrow.RecordBatch {
@@ -47,7 +81,7 @@ func (b *recordBuilder) build(p *partition) arrow.RecordBatch {
 	score := fb[4].(*array.Float64Builder)
 	source := fb[5].(*array.StringBuilder)
 	var reason *array.StringBuilder
-	if b.sch.rejected {
+	if b.rejected {
 		reason = fb[6].(*array.StringBuilder)
 		reason.Reserve(n)
 		reason.ReserveData(p.sizes.reason)
@@ -64,13 +98,11 @@ func (b *recordBuilder) build(p *partition) arrow.RecordBatch {
 	source.Reserve(n)
 	source.ReserveData(p.sizes.source)
 
-	base := b.sch.canonicalCount()
-	sigB := make([]*array.Float64Builder, len(b.sch.signals))
-	for i := range sigB {
-		sigB[i] = fb[base+i].(*array.Float64Builder)
-		sigB[i].Reserve(n)
-	}
-	fbase := base + len(sigB)
+	base := canonicalCount(b.rejected)
+	cols := b.sch.cols
+	extraB := fb[base+len(cols)].(*array.StringBuilder)
+	extraB.Reserve(n)
+	var num []byte
 
 	for di := range p.docs {
 		d := &p.docs[di]
@@ -87,50 +119,165 @@ func (b *recordBuilder) build(p *partition) arrow.RecordBatch {
 		if reason != nil {
 			appendString(reason, d.reason)
 		}
+		b.nExtra = 0
 
-		if len(sigB) > 0 {
-			clear(b.sigSet)
-			for j, s := range p.sigs[d.sigs.lo:d.sigs.hi] {
-				// Documents mostly carry the same signals in the
-				// same order: try the position before the map.
-				k := -1
-				if j < len(b.sch.signals) && b.sch.signals[j] == s.Name {
-					k = j
-				} else if i, ok := b.sch.sigIndex[s.Name]; ok {
-					k = i
+		clear(b.sigSet)
+		for _, s := range p.sigs[d.sigs.lo:d.sigs.hi] {
+			ref, ok := b.sch.sigs[s.Name]
+			if !ok {
+				if utf8.ValidString(s.Name) && !isCanonical(s.Name) {
+					num = appendJSONFloat(num[:0], s.Value)
+					b.addExtra(s.Name, num)
 				}
-				if k >= 0 && !b.sigSet[k] {
-					b.sigVals[k], b.sigSet[k] = s.Value, true
-				}
+				continue
 			}
-			for k, sb := range sigB {
-				if b.sigSet[k] {
-					sb.Append(b.sigVals[k])
-				} else {
-					sb.AppendNull()
-				}
+			k := b.slots[ref.col] + max(ref.member, 0)
+			if !b.sigSet[k] {
+				b.sigVals[k], b.sigSet[k] = s.Value, true
 			}
 		}
 
-		if len(b.fldVals) > 0 {
-			clear(b.fldVals)
-			for j, f := range p.flds[d.flds.lo:d.flds.hi] {
-				k := -1
-				if j < len(b.sch.fields) && b.sch.fields[j].name == f.name {
-					k = j
-				} else if i, ok := b.sch.fldIndex[f.name]; ok {
-					k = i
-				}
-				if k >= 0 && b.fldVals[k] == nil {
-					b.fldVals[k] = p.arena[f.lo:f.hi]
-				}
+		clear(b.fldSet)
+		for _, f := range p.flds[d.flds.lo:d.flds.hi] {
+			v := p.arena[f.lo:f.hi]
+			i, ok := b.sch.byName[f.name]
+			if ok && b.sch.cols[i].kind == colField && !b.fldSet[i] && f.valid && fits(b.sch.cols[i].t, v, 0) {
+				b.fldVals[i], b.fldSet[i] = v, true
+				continue
 			}
-			for k, v := range b.fldVals {
-				b.ap.appendValue(fb[fbase+k], b.sch.fields[k].t, v, 0)
+			if ok && b.sch.cols[i].kind == colField && !b.fldSet[i] && !f.valid && b.sch.cols[i].t.kind == kJSON {
+				// Kept as its text, as in the column's other rows.
+				b.fldVals[i], b.fldSet[i] = v, true
+				continue
 			}
+			if !utf8.ValidString(f.name) || isCanonical(f.name) || (ok && b.fldSet[i]) {
+				// A name no JSON can carry; a field named like a
+				// canonical column, which gives way to it; a duplicate
+				// (the first wins).
+				continue
+			}
+			num = appendRawJSON(num[:0], v, f.valid)
+			b.addExtra(f.name, num)
+		}
+
+		for ci := range cols {
+			c := &cols[ci]
+			fbd := fb[base+ci]
+			switch c.kind {
+			case colSignal:
+				k := b.slots[ci]
+				if b.sigSet[k] {
+					fbd.(*array.Float64Builder).Append(b.sigVals[k])
+				} else {
+					fbd.AppendNull()
+				}
+			case colGroup:
+				sb := fbd.(*array.StructBuilder)
+				lo := b.slots[ci]
+				set := false
+				for k := lo; k < lo+len(c.members); k++ {
+					set = set || b.sigSet[k]
+				}
+				if !set {
+					sb.AppendNull()
+					continue
+				}
+				sb.Append(true)
+				for m := range c.members {
+					mb := sb.FieldBuilder(m).(*array.Float64Builder)
+					if b.sigSet[lo+m] {
+						mb.Append(b.sigVals[lo+m])
+					} else {
+						mb.AppendNull()
+					}
+				}
+			case colField:
+				var v []byte
+				if b.fldSet[ci] {
+					v = b.fldVals[ci]
+				}
+				b.ap.appendValue(fbd, c.t, v, 0)
+			}
+		}
+		if b.nExtra == 0 {
+			extraB.AppendNull()
+		} else {
+			b.extra = append(b.extra, '}')
+			extraB.BinaryBuilder.Append(b.extra)
 		}
 	}
 	return b.rb.NewRecordBatch()
+}
+
+// fits reports whether the valid JSON value v can be written into a
+// column of type t without loss: a value that does not is written to the
+// extra column instead.
+func fits(t *jtype, v []byte, depth int) bool {
+	if len(v) == 0 || v[0] == 'n' {
+		return true
+	}
+	switch t.phys() {
+	case kJSON:
+		return true
+	case kBool:
+		return v[0] == 't' || v[0] == 'f'
+	case kString:
+		return v[0] == '"'
+	case kInt:
+		if v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+			return false
+		}
+		_, ok := parseInt(v)
+		return ok
+	case kFloat:
+		if v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+			return false
+		}
+		if intLiteral(v) {
+			return exactDouble(v) // else a double would round it
+		}
+		_, ok := parseFloat(v)
+		return ok
+	case kList:
+		if v[0] != '[' || depth >= maxDepth {
+			return false
+		}
+		it := newArrayIter(v)
+		for {
+			e, ok, err := it.next()
+			if err != nil {
+				return false
+			}
+			if !ok {
+				return true
+			}
+			if !fits(t.elem, e, depth+1) {
+				return false
+			}
+		}
+	case kStruct:
+		if v[0] != '{' || depth >= maxDepth {
+			return false
+		}
+		it := newObjectIter(v, nil)
+		for {
+			k, e, keyOK, ok, err := it.next()
+			if err != nil {
+				return false
+			}
+			if !ok {
+				return true
+			}
+			i := -1
+			if keyOK {
+				i = t.lookup(k)
+			}
+			if i < 0 || !fits(t.fields[i].t, e, depth+1) {
+				return false // a member without a column would be lost
+			}
+		}
+	}
+	return false
 }
 
 // appendString appends s, replacing invalid UTF-8: Parquet readers

@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/winnow-data/winnow/internal/jsontext"
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // parquetShard writes one record per row group through pqarrow.
@@ -51,8 +52,8 @@ func parquetProps(mem memory.Allocator, codec string, level int) *parquet.Writer
 	)
 }
 
-func newParquetShard(w io.Writer, sch *schema, mem memory.Allocator, codec string, level int) (*parquetShard, error) {
-	rb := newRecordBuilder(mem, sch)
+func newParquetShard(w io.Writer, sch *schema, rejected bool, mem memory.Allocator, codec string, level int) (*parquetShard, error) {
+	rb := newRecordBuilder(mem, sch, rejected)
 	fw, err := pqarrow.NewFileWriter(rb.rb.Schema(), w, parquetProps(mem, codec, level),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
@@ -79,8 +80,8 @@ type arrowShard struct {
 	rb *recordBuilder
 }
 
-func newArrowShard(w io.Writer, sch *schema, mem memory.Allocator, codec string) (*arrowShard, error) {
-	rb := newRecordBuilder(mem, sch)
+func newArrowShard(w io.Writer, sch *schema, rejected bool, mem memory.Allocator, codec string) (*arrowShard, error) {
+	rb := newRecordBuilder(mem, sch, rejected)
 	opts := []ipc.Option{ipc.WithSchema(rb.rb.Schema()), ipc.WithAllocator(mem)}
 	switch codec {
 	case "zstd":
@@ -109,9 +110,10 @@ func (s *arrowShard) finish() error {
 
 // jsonlShard writes one JSON object per line into a zstd stream.
 type jsonlShard struct {
-	zw   *zstd.Encoder
-	buf  []byte
-	seen []string // names written in the current line
+	zw    *zstd.Encoder
+	buf   []byte
+	seen  []string   // names written in the current line
+	extra []bufField // fields of the current line written under extra
 }
 
 func newJSONLShard(w io.Writer, level int) (*jsonlShard, error) {
@@ -163,17 +165,47 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 		b = jsontext.AppendString(b, d.reason)
 	}
 	s.seen = s.seen[:0]
-	for _, sg := range p.sigs[d.sigs.lo:d.sigs.hi] {
-		if !s.claim(sg.Name, p.rejected) {
+	// Signals "group.member" nest in one object per group, as in the
+	// Parquet shards' struct columns.
+	sigs := p.sigs[d.sigs.lo:d.sigs.hi]
+	for i, sg := range sigs {
+		group, member := pipeline.SplitSignal(sg.Name)
+		if group == "" {
+			if s.claim(sg.Name, p.rejected) {
+				b = append(b, ',')
+				b = jsontext.AppendString(b, sg.Name)
+				b = append(b, ':')
+				b = appendJSONFloat(b, sg.Value)
+			}
 			continue
 		}
+		if !s.claim(group, p.rejected) {
+			continue // written with an earlier member, or a canonical key
+		}
 		b = append(b, ',')
-		b = jsontext.AppendString(b, sg.Name)
+		b = jsontext.AppendString(b, group)
+		b = append(b, ":{"...)
+		b = jsontext.AppendString(b, member)
 		b = append(b, ':')
 		b = appendJSONFloat(b, sg.Value)
+		for _, o := range sigs[i+1:] {
+			if g, m := pipeline.SplitSignal(o.Name); g == group {
+				b = append(b, ',')
+				b = jsontext.AppendString(b, m)
+				b = append(b, ':')
+				b = appendJSONFloat(b, o.Value)
+			}
+		}
+		b = append(b, '}')
 	}
+	s.extra = s.extra[:0]
 	for _, f := range p.flds[d.flds.lo:d.flds.hi] {
 		if !s.claim(f.name, p.rejected) {
+			if p.rejected && f.name == reasonColumn {
+				// The record's own reason, beside winnow's: kept in
+				// extra, as in Parquet shards.
+				s.extra = append(s.extra, f)
+			}
 			continue
 		}
 		b = append(b, ',')
@@ -181,14 +213,32 @@ func (s *jsonlShard) appendDoc(b []byte, p *partition, d *bufDoc) []byte {
 		b = append(b, ':')
 		b = appendRawJSON(b, p.arena[f.lo:f.hi], f.valid)
 	}
+	if len(s.extra) > 0 && s.claim(ExtraColumn, p.rejected) {
+		b = append(b, `,"extra":{`...)
+		for i, f := range s.extra {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsontext.AppendString(b, f.name)
+			b = append(b, ':')
+			b = appendRawJSON(b, p.arena[f.lo:f.hi], f.valid)
+		}
+		b = append(b, '}')
+	}
 	return append(b, "}\n"...)
 }
 
 // claim reports whether name may be written in the current line: not a
-// canonical key and not written before.
+// canonical key and not written before. A record's own reason passes
+// through in kept shards (JSON lines have no schema to share).
 func (s *jsonlShard) claim(name string, rejected bool) bool {
-	if isCanonical(name, rejected) {
+	switch name {
+	case "id", "text", "url", "lang", "lang_score", "source":
 		return false
+	case reasonColumn:
+		if rejected {
+			return false
+		}
 	}
 	for _, n := range s.seen {
 		if n == name {

@@ -49,21 +49,88 @@ func expected(t *testing.T, d *pipeline.Document, reason string) map[string]any 
 		m["reason"] = reason
 	}
 	for _, s := range d.Signals {
-		if _, dup := m[s.Name]; !dup && !isCanonical(s.Name, reason != "") {
-			m[s.Name] = s.Value
+		if isCanonical(s.Name) {
+			continue
+		}
+		g, mem := pipeline.SplitSignal(s.Name)
+		if g == "" {
+			if _, dup := m[s.Name]; !dup {
+				m[s.Name] = s.Value
+			}
+			continue
+		}
+		gm, _ := m[g].(map[string]any)
+		if gm == nil {
+			gm = map[string]any{}
+			m[g] = gm
+		}
+		if _, dup := gm[mem]; !dup {
+			gm[mem] = s.Value
 		}
 	}
 	for _, f := range d.Fields {
-		if _, dup := m[f.Name]; dup || isCanonical(f.Name, reason != "") {
+		if isCanonical(f.Name) {
 			continue
 		}
 		var v any
 		if err := json.Unmarshal(f.Value, &v); err != nil {
 			t.Fatalf("bad test field %s: %v", f.Name, err)
 		}
+		if _, dup := m[f.Name]; dup {
+			m["extra."+f.Name] = v
+			continue
+		}
 		m[f.Name] = v
 	}
 	return dropNulls(m).(map[string]any)
+}
+
+// mergeExtra moves the members of a row's extra column to the row, as
+// expected writes them: signals "g.m" into group g, fields by name (under
+// "extra.<name>" when the row has that column already).
+func mergeExtra(t *testing.T, row map[string]any) map[string]any {
+	t.Helper()
+	var ext map[string]any
+	switch x := row[ExtraColumn].(type) {
+	case string:
+		if err := json.Unmarshal([]byte(x), &ext); err != nil {
+			t.Fatalf("extra column %q: %v", x, err)
+		}
+	case map[string]any: // JSON lines
+		ext = x
+	default:
+		return row
+	}
+	delete(row, ExtraColumn)
+	keys := make([]string, 0, len(ext))
+	for k := range ext {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := ext[k]
+		if g, mem := pipeline.SplitSignal(k); g != "" {
+			if _, isNum := v.(float64); isNum {
+				gm, isMap := row[g].(map[string]any)
+				if row[g] == nil {
+					gm, isMap = map[string]any{}, true
+					row[g] = gm
+				}
+				if isMap {
+					if _, dup := gm[mem]; !dup {
+						gm[mem] = v
+						continue
+					}
+				}
+			}
+		}
+		if _, dup := row[k]; dup {
+			row["extra."+k] = v
+		} else {
+			row[k] = v
+		}
+	}
+	return dropNulls(row).(map[string]any)
 }
 
 // dropNulls removes null members of objects, recursively: a reader sees
@@ -115,7 +182,7 @@ func recordRows(t *testing.T, rec arrow.RecordBatch) []map[string]any {
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, dropNulls(m).(map[string]any))
+		rows = append(rows, mergeExtra(t, dropNulls(m).(map[string]any)))
 	}
 	return rows
 }
@@ -236,7 +303,7 @@ func readJSONL(t *testing.T, path string) []map[string]any {
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("%s: %v in %q", path, err, line)
 		}
-		rows = append(rows, dropNulls(m).(map[string]any))
+		rows = append(rows, mergeExtra(t, dropNulls(m).(map[string]any)))
 	}
 	return rows
 }

@@ -1,9 +1,11 @@
 package output
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
+	"bytes"
+	"math"
+	"strconv"
 
-	"github.com/winnow-data/winnow/pipeline"
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // kind is a node of the type lattice inferred for passthrough fields:
@@ -33,25 +35,14 @@ type jtype struct {
 	elem   *jtype   // kList: the element type
 	fields []jfield // kStruct: members in first-seen order
 	index  map[string]int
+	// bigInt (kInt) records an integer seen that a double cannot hold
+	// exactly: the column must not widen to double.
+	bigInt bool
 }
 
 type jfield struct {
 	name string
 	t    *jtype
-}
-
-func (t *jtype) clone() *jtype {
-	c := &jtype{kind: t.kind}
-	if t.elem != nil {
-		c.elem = t.elem.clone()
-	}
-	if t.fields != nil {
-		c.fields = make([]jfield, len(t.fields))
-		for i, f := range t.fields {
-			c.fields[i] = jfield{f.name, f.t.clone()}
-		}
-	}
-	return c
 }
 
 // lookup returns the index of the struct member named k, or -1.
@@ -120,16 +111,12 @@ func (t *jtype) arrowType() arrow.DataType {
 	}
 }
 
-// inferrer widens types to admit values, recording whether anything
-// changed: a shard's schema is fixed, so a change means a new shard.
-type inferrer struct {
-	changed bool
-}
+// inferrer widens types to admit the values of the sample.
+type inferrer struct{}
 
 func (in *inferrer) toJSON(t *jtype) {
 	if t.kind != kJSON {
 		*t = jtype{kind: kJSON}
-		in.changed = true
 	}
 }
 
@@ -139,7 +126,6 @@ func (in *inferrer) widen(t *jtype, k kind) {
 	case t.kind == k || t.kind == kJSON || t.kind == kFloat && k == kInt:
 	case t.kind == kNull || t.kind == kInt && k == kFloat:
 		t.kind = k
-		in.changed = true
 	default:
 		in.toJSON(t)
 	}
@@ -160,14 +146,25 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 	case c == '"':
 		in.widen(t, kString)
 	case c == '-' || c >= '0' && c <= '9':
-		_, isInt, err := scanNumber(v, 0)
-		if err != nil {
+		if _, _, err := scanNumber(v, 0); err != nil {
 			return err
 		}
-		if isInt {
-			in.widen(t, kInt)
-		} else {
-			in.widen(t, kFloat)
+		switch n := numberKind(v); {
+		case n == kJSON:
+			// Beyond int64 and double (1e999, 30 digits): kept exactly,
+			// as its text.
+			in.toJSON(t)
+		case n == kInt && !exactDouble(v):
+			// A double column would round it: never widen past int64.
+			if in.widen(t, kInt); t.kind == kFloat {
+				in.toJSON(t)
+			} else if t.kind == kInt {
+				t.bigInt = true
+			}
+		case n == kFloat && t.kind == kInt && t.bigInt:
+			in.toJSON(t)
+		default:
+			in.widen(t, n)
 		}
 	case c == '[':
 		if depth >= maxDepth {
@@ -179,7 +176,6 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 		}
 		if t.elem == nil {
 			t.elem = &jtype{}
-			in.changed = true
 		}
 		it := newArrayIter(v)
 		for {
@@ -224,7 +220,6 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 					return nil
 				}
 				ft = t.addField(string(k))
-				in.changed = true
 			}
 			if err := in.absorb(ft, e, depth+1); err != nil {
 				return err
@@ -236,128 +231,67 @@ func (in *inferrer) absorb(t *jtype, v []byte, depth int) error {
 	return nil
 }
 
-// canonical columns, in order; a signal or field of one of these names is
-// skipped in favour of the canonical column.
-var canonical = []string{"id", "text", "url", "lang", "lang_score", "source"}
-
-// reasonColumn is the extra column of rejected shards.
-const reasonColumn = "reason"
-
-// isCanonical reports whether name is a column winnow writes itself: a
-// signal or field of that name gives way to it. "reason" is one only in
-// rejected shards, so a record's own reason field (common in fine-tuning
-// data) passes through to the kept ones.
-func isCanonical(name string, rejected bool) bool {
-	switch name {
-	case "id", "text", "url", "lang", "lang_score", "source":
-		return true
-	case reasonColumn:
-		return rejected
+// numberKind classifies the valid JSON number v: kInt when it fits int64,
+// kFloat when a double holds it (rounded to the nearest, as every JSON
+// reader does, but neither overflowing to ±Inf nor underflowing a
+// non-zero value to 0), kJSON otherwise — such numbers are kept as text
+// rather than altered.
+func numberKind(v []byte) kind {
+	if intLiteral(v) {
+		if _, ok := parseInt(v); ok {
+			return kInt
+		}
+		return kJSON
 	}
-	return false
+	if _, ok := parseFloat(v); ok {
+		return kFloat
+	}
+	return kJSON
 }
 
-// schema is the column set of one partition's shards: the canonical
-// columns, then signals and fields in first-seen order. It only grows.
-type schema struct {
-	rejected bool
-	signals  []string
-	sigIndex map[string]int
-	fields   []jfield
-	fldIndex map[string]int
+// parseFloat parses the valid JSON number v as a double, reporting false
+// when the double would not be the number: out of range (±Inf) or a
+// non-zero value that underflows to 0.
+func parseFloat(v []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, false
+	}
+	if f == 0 && !zeroLiteral(v) {
+		return 0, false
+	}
+	return f, true
 }
 
-func newSchema(rejected bool) *schema {
-	return &schema{rejected: rejected, sigIndex: map[string]int{}, fldIndex: map[string]int{}}
+// intLiteral reports whether the JSON number v is written as an integer
+// (no fraction, no exponent), whatever its size.
+func intLiteral(v []byte) bool {
+	return bytes.IndexAny(v, ".eE") < 0
 }
 
-func (s *schema) clone() *schema {
-	c := newSchema(s.rejected)
-	c.signals = append(c.signals, s.signals...)
-	for k, v := range s.sigIndex {
-		c.sigIndex[k] = v
-	}
-	c.fields = make([]jfield, len(s.fields))
-	for i, f := range s.fields {
-		c.fields[i] = jfield{f.name, f.t.clone()}
-		c.fldIndex[f.name] = i
-	}
-	return c
-}
-
-// canonicalCount is the number of columns before the signals.
-func (s *schema) canonicalCount() int {
-	if s.rejected {
-		return len(canonical) + 1
-	}
-	return len(canonical)
-}
-
-// absorbSignal adds signal name when new; a field of that name gives way.
-func (s *schema) absorbSignal(name string, in *inferrer) {
-	if isCanonical(name, s.rejected) {
-		return
-	}
-	if _, ok := s.sigIndex[name]; ok {
-		return
-	}
-	s.sigIndex[name] = len(s.signals)
-	s.signals = append(s.signals, name)
-	in.changed = true
-	// A field of that name gives way to the signal.
-	if i, ok := s.fldIndex[name]; ok {
-		s.fields = append(s.fields[:i], s.fields[i+1:]...)
-		delete(s.fldIndex, name)
-		for j := i; j < len(s.fields); j++ {
-			s.fldIndex[s.fields[j].name] = j
+// zeroLiteral reports whether the number's mantissa has only zero digits.
+func zeroLiteral(v []byte) bool {
+	for _, c := range v {
+		switch {
+		case c == 'e' || c == 'E':
+			return true
+		case c >= '1' && c <= '9':
+			return false
 		}
 	}
+	return true
 }
 
-// fieldType returns the type of field name, adding it when new, or nil
-// when the name belongs to a canonical column or a signal.
-func (s *schema) fieldType(name string, in *inferrer) *jtype {
-	if i, ok := s.fldIndex[name]; ok {
-		return s.fields[i].t
+// exactDouble reports whether the JSON integer v converts to a double
+// exactly (|v| ≤ 2^53, or a multiple of a power of two that fits).
+func exactDouble(v []byte) bool {
+	n, ok := parseInt(v)
+	if !ok {
+		return false
 	}
-	if isCanonical(name, s.rejected) || name == "" {
-		return nil
+	if n >= -(1<<53) && n <= 1<<53 {
+		return true
 	}
-	if _, ok := s.sigIndex[name]; ok {
-		return nil
-	}
-	t := &jtype{}
-	if name == pipeline.ReasonsField {
-		// Declared by the engine in tag mode: list<string> from the
-		// first shard on, even when every list in it is empty.
-		t = &jtype{kind: kList, elem: &jtype{kind: kString}}
-	}
-	s.fldIndex[name] = len(s.fields)
-	s.fields = append(s.fields, jfield{name, t})
-	in.changed = true
-	return t
-}
-
-// arrowSchema returns the Arrow schema of shards with this column set.
-func (s *schema) arrowSchema() *arrow.Schema {
-	fs := make([]arrow.Field, 0, s.canonicalCount()+len(s.signals)+len(s.fields))
-	str := arrow.BinaryTypes.String
-	fs = append(fs,
-		arrow.Field{Name: "id", Type: str},
-		arrow.Field{Name: "text", Type: str},
-		arrow.Field{Name: "url", Type: str, Nullable: true},
-		arrow.Field{Name: "lang", Type: str},
-		arrow.Field{Name: "lang_score", Type: arrow.PrimitiveTypes.Float64},
-		arrow.Field{Name: "source", Type: str},
-	)
-	if s.rejected {
-		fs = append(fs, arrow.Field{Name: reasonColumn, Type: str})
-	}
-	for _, name := range s.signals {
-		fs = append(fs, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64, Nullable: true})
-	}
-	for _, f := range s.fields {
-		fs = append(fs, arrow.Field{Name: f.name, Type: f.t.arrowType(), Nullable: true})
-	}
-	return arrow.NewSchema(fs, nil)
+	f := float64(n)
+	return f < 0x1p63 && f >= -0x1p63 && int64(f) == n
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +34,9 @@ const (
 	DefaultMaxShardBytes    = 256 << 20
 	DefaultRowGroupBytes    = 32 << 20
 	DefaultMaxBufferedBytes = 128 << 20
+	// DefaultMaxOpenShards bounds the shards open at once (one file
+	// descriptor, or one multipart upload, each).
+	DefaultMaxOpenShards = 128
 	// DefaultZstdLevel is the zstd level of Parquet pages and JSONL
 	// streams. Text dominates the bytes; on ~3 KB web-like documents
 	// level 1 (klauspost's SpeedFastest) wrote ~30% faster than level 3
@@ -62,6 +67,17 @@ type Options struct {
 	// past it the partition holding the most (the first by name on a
 	// tie) is written out as a smaller row group.
 	MaxBufferedBytes int64
+	// MaxOpenShards bounds the shards open at once. A run with more
+	// partitions than that (data carrying thousands of languages) closes
+	// the least recently written shard when it needs another, and that
+	// partition continues in a new shard (the next sequence number):
+	// more, smaller files, but bounded file descriptors and memory, and
+	// the same files for the same input.
+	MaxOpenShards int
+	// RunID, when set, is part of every temporary name
+	// (.part-00000-00000.parquet.<RunID>.tmp), so that two writers into
+	// one directory never write to the same file.
+	RunID string
 	// Rejected also writes rejected documents under rejected/, with a
 	// reason column after source.
 	Rejected bool
@@ -76,6 +92,19 @@ type Options struct {
 	// codecs); "none" halves the writer's time for three times the
 	// size. JSONL output is always zstd.
 	Compression string
+	// Columns are the signals and fields the run's stages declare
+	// (pipeline.DeclaredColumns): every Parquet and Arrow shard has them,
+	// with their declared types, in this order.
+	Columns []pipeline.Column
+	// Sample yields documents from which the passthrough fields' types
+	// are inferred before anything is written — the same sample for
+	// every task of a run gives every task's shards the same schema
+	// (see Sample). Nil infers them from the documents buffered when the
+	// first row group is written.
+	Sample iter.Seq[*pipeline.Document]
+	// MaxFields bounds the passthrough fields that get columns of their
+	// own (DefaultMaxFields); the others go to the extra column.
+	MaxFields int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -102,6 +131,14 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ZstdLevel <= 0 {
 		o.ZstdLevel = DefaultZstdLevel
+	}
+	if o.MaxOpenShards <= 0 {
+		o.MaxOpenShards = DefaultMaxOpenShards
+	}
+	for _, c := range o.RunID {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return o, fmt.Errorf("output: run id %q: want lower-case letters, digits and '-'", o.RunID)
+		}
 	}
 	if o.Compression == "" {
 		o.Compression = "zstd"
@@ -151,6 +188,11 @@ type Writer struct {
 	last     *partition
 	buffered int64
 
+	sch  *schema // of every Parquet and Arrow shard; nil until fixed
+	decl *schema // the declared columns, before sampling
+
+	open    int        // shards open
+	tick    int64      // counts flushes, for closing the least recently used shard
 	files   []FileInfo // closed shards
 	pending []string   // final names of closed, uncommitted shards
 	temps   []string   // every temporary name created
@@ -177,7 +219,33 @@ func NewStorage(st Storage, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{st: st, opts: opts, mem: memory.DefaultAllocator, parts: map[string]*partition{}}, nil
+	w := &Writer{st: st, opts: opts, mem: memory.DefaultAllocator, parts: map[string]*partition{}}
+	w.decl = newSchema(opts.MaxFields)
+	for _, c := range opts.Columns {
+		if c.Signal {
+			w.decl.addSignal(c.Name, true)
+		} else {
+			w.decl.declareField(c.Name, c.Shape)
+		}
+	}
+	if opts.Sample != nil {
+		for d := range opts.Sample {
+			if d != nil {
+				w.decl.sampleDoc(d.Signals, d.Fields)
+			}
+		}
+		w.decl.fix()
+		w.sch = w.decl
+	}
+	return w, nil
+}
+
+// fixSchema fixes the schema when no sample was given: the documents
+// added until the first row group is written (all of them buffered, in
+// the order they came) were its sample.
+func (w *Writer) fixSchema() {
+	w.decl.fix()
+	w.sch = w.decl
 }
 
 // errClosed is returned by calls after Close or Abort.
@@ -255,20 +323,12 @@ func (w *Writer) Reject(docs []*pipeline.Document, reasons []string) error {
 	return nil
 }
 
-// langCode returns the partition code of lang: "und" when empty, and when
-// it is not a plausible code (1–32 ASCII letters, digits, '-' or '_'), as
-// it names a directory.
+// langCode returns the partition code of lang (pipeline.NormalizeLang):
+// the engine has normalised it already, and since it names a directory
+// the writer makes sure again.
 func langCode(lang string) string {
-	if lang == "" || len(lang) > 32 {
-		return "und"
-	}
-	for i := 0; i < len(lang); i++ {
-		c := lang[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "und"
-		}
-	}
-	return lang
+	code, _ := pipeline.NormalizeLang(lang)
+	return code
 }
 
 func (w *Writer) newPartition(key, lang string, rejected bool) *partition {
@@ -299,6 +359,11 @@ func (w *Writer) add(p *partition, d *pipeline.Document, code, reason string) er
 		if err := w.flush(p); err != nil {
 			return err
 		}
+	}
+	if w.sch == nil && w.opts.Format != JSONL {
+		// Until the schema is fixed, every document is part of its
+		// sample, in the order the engine delivers them.
+		w.decl.sampleDoc(d.Signals, d.Fields)
 	}
 	p.append(d, code, reason)
 	p.buffered += size
@@ -334,35 +399,21 @@ func (w *Writer) add(p *partition, d *pipeline.Document, code, reason string) er
 	return nil
 }
 
-// flush writes p's buffered documents as one row group of its open shard,
-// first rotating to a new shard when they do not fit its schema.
+// flush writes p's buffered documents as one row group of its open shard.
 func (w *Writer) flush(p *partition) error {
 	if len(p.docs) == 0 {
 		return nil
 	}
-	if w.opts.Format != JSONL {
-		var cand *schema
-		if p.schema != nil {
-			cand = p.schema.clone()
-		} else {
-			cand = newSchema(p.rejected)
-		}
-		var in inferrer
-		p.infer(cand, &in)
-		if in.changed && p.shard != nil {
-			if err := w.closeShard(p); err != nil {
-				return err
-			}
-		}
-		if in.changed || p.schema == nil {
-			p.schema = cand
-		}
+	if w.sch == nil && w.opts.Format != JSONL {
+		w.fixSchema()
 	}
 	if p.shard == nil {
 		if err := w.openShard(p); err != nil {
 			return err
 		}
 	}
+	w.tick++
+	p.used = w.tick
 	s := p.shard
 	if err := s.w.writeDocs(p); err != nil {
 		return fmt.Errorf("output: %s: row %d: %w", s.tmp, s.info.Rows, err)
@@ -375,19 +426,33 @@ func (w *Writer) flush(p *partition) error {
 }
 
 func (w *Writer) openShard(p *partition) error {
-	final := fmt.Sprintf("%s/part-%05d-%05d%s", p.key, w.opts.Task, p.seq, w.opts.Format.ext())
-	tmp := tempName(final)
+	if w.open >= w.opts.MaxOpenShards {
+		// Close the least recently written shard; its partition goes on
+		// in a new one. Which one depends only on the documents' order.
+		var lru *partition
+		for _, q := range w.order {
+			if q.shard != nil && (lru == nil || q.used < lru.used) {
+				lru = q
+			}
+		}
+		if err := w.closeShard(lru); err != nil {
+			return err
+		}
+	}
+	final := shardName(p.key, w.opts.Task, p.seq, w.opts.Format)
+	tmp := w.tempName(final)
 	f, err := w.st.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("output: %w", err)
 	}
+	w.open++
 	w.temps = append(w.temps, tmp)
 	s := &shard{info: FileInfo{Path: final, Partition: p.key}, tmp: tmp, file: f, out: &countWriter{w: f}}
 	switch w.opts.Format {
 	case Parquet:
-		s.w, err = newParquetShard(s.out, p.schema, w.mem, w.opts.Compression, w.opts.ZstdLevel)
+		s.w, err = newParquetShard(s.out, w.sch, p.rejected, w.mem, w.opts.Compression, w.opts.ZstdLevel)
 	case Arrow:
-		s.w, err = newArrowShard(s.out, p.schema, w.mem, w.opts.Compression)
+		s.w, err = newArrowShard(s.out, w.sch, p.rejected, w.mem, w.opts.Compression)
 	case JSONL:
 		s.w, err = newJSONLShard(s.out, w.opts.ZstdLevel)
 	}
@@ -407,6 +472,7 @@ func (w *Writer) closeShard(p *partition) error {
 	}
 	p.shard = nil
 	p.seq++
+	w.open--
 	err := s.w.finish()
 	if cerr := s.file.Close(); err == nil {
 		err = cerr
@@ -420,38 +486,68 @@ func (w *Writer) closeShard(p *partition) error {
 	return nil
 }
 
+// shardName is the final name of a shard: seq has five digits up to
+// 99,999 and more beyond (names then sort by length first, see the
+// package documentation).
+func shardName(key string, task, seq int, f Format) string {
+	return fmt.Sprintf("%s/part-%05d-%05d%s", key, task, seq, f.ext())
+}
+
+// tempName is the hidden name a shard is written under: readers globbing
+// "*.parquet" never see it, and with a run id two runs never share one.
+func (w *Writer) tempName(final string) string {
+	dir, file := path.Split(final)
+	if w.opts.RunID != "" {
+		file += "." + w.opts.RunID
+	}
+	return dir + "." + file + ".tmp"
+}
+
 // Close writes what is buffered, completes every shard and renames each
 // from its temporary name to its final one. A reader listing the output
-// sees no shard before Close, and every shard after it.
+// sees no shard before Close, and every shard after it. When Close fails
+// (a full disk while completing a shard or renaming one) it aborts: the
+// files it made are removed, committed or not, and the error returned.
 func (w *Writer) Close() error {
 	if err := w.usable(); err != nil {
 		return err
 	}
-	for _, p := range w.order {
-		if err := w.flush(p); err != nil {
-			return w.fail(err)
+	if err := w.commit(); err != nil {
+		w.fail(err)
+		if aerr := w.Abort(); aerr != nil {
+			err = errors.Join(err, aerr)
 		}
-		if err := w.closeShard(p); err != nil {
-			return w.fail(err)
-		}
+		return err
 	}
-	for _, final := range w.pending {
-		if err := w.st.Rename(tempName(final), final); err != nil {
-			return w.fail(fmt.Errorf("output: commit %s: %w", final, err))
-		}
-		w.done = append(w.done, final)
-	}
-	w.pending = nil
 	w.closed = true
 	return nil
 }
 
-// Abort removes every file the writer created, temporary or (after a
-// failed Close) committed, so nothing of the run stays visible.
-func (w *Writer) Abort() error {
-	if w.closed && w.err == nil {
-		return nil // committed: nothing to abort
+func (w *Writer) commit() error {
+	for _, p := range w.order {
+		if err := w.flush(p); err != nil {
+			return err
+		}
+		if err := w.closeShard(p); err != nil {
+			return err
+		}
 	}
+	for _, final := range w.pending {
+		if err := w.st.Rename(w.tempName(final), final); err != nil {
+			return fmt.Errorf("output: commit %s: %w", final, err)
+		}
+		w.done = append(w.done, final)
+	}
+	w.pending = nil
+	return nil
+}
+
+// Abort removes every file the writer created, temporary or committed,
+// and the partition directories it leaves empty, so nothing of the run
+// stays visible. After a successful Close it takes the committed shards
+// back: a run whose accounting (stats.json) cannot be written after its
+// shards leaves neither.
+func (w *Writer) Abort() error {
 	w.closed = true
 	w.err = errors.Join(w.err, errClosed)
 	for _, p := range w.order {
@@ -471,6 +567,12 @@ func (w *Writer) Abort() error {
 	for _, name := range append(w.temps, w.done...) {
 		if err := w.st.Remove(name); err != nil {
 			errs = append(errs, fmt.Errorf("output: abort: %w", err))
+		}
+	}
+	w.temps, w.done, w.pending, w.files = nil, nil, nil, nil
+	if d, ok := w.st.(interface{ RemoveDir(string) error }); ok {
+		for _, p := range w.order {
+			d.RemoveDir(p.key) // only when empty: another writer's shards stay
 		}
 	}
 	return errors.Join(errs...)
@@ -508,16 +610,17 @@ type partition struct {
 	lang     string
 	rejected bool
 	seq      int
+	used     int64 // Writer.tick when last written
 
 	docs     []bufDoc
 	sigs     []pipeline.Signal
 	flds     []bufField
 	arena    []byte // field values
+	scratch  []byte
 	buffered int64
 	sizes    struct{ id, text, url, lang, source, reason int }
 
-	schema *schema // of the open shard, else of the last one
-	shard  *shard
+	shard *shard
 }
 
 type bufDoc struct {
@@ -540,12 +643,11 @@ func (p *partition) append(d *pipeline.Document, code, reason string) {
 	p.sigs = append(p.sigs, d.Signals...)
 	bd.sigs.hi = len(p.sigs)
 	bd.flds.lo = len(p.flds)
-	for _, f := range d.Fields {
-		v := trimSpace(f.Value)
+	p.scratch = eachField(d.Fields, p.scratch, func(name string, v []byte, valid bool) {
 		lo := len(p.arena)
 		p.arena = append(p.arena, v...)
-		p.flds = append(p.flds, bufField{name: f.Name, lo: lo, hi: len(p.arena), valid: validValue(v)})
-	}
+		p.flds = append(p.flds, bufField{name: name, lo: lo, hi: len(p.arena), valid: valid})
+	})
 	bd.flds.hi = len(p.flds)
 	p.docs = append(p.docs, bd)
 	p.sizes.id += len(d.ID)
@@ -568,28 +670,44 @@ func (p *partition) reset() {
 	p.sizes = struct{ id, text, url, lang, source, reason int }{}
 }
 
-// infer widens sch to admit every buffered document. Signals come first,
-// so a name that is a signal anywhere in the batch is a signal column.
-func (p *partition) infer(sch *schema, in *inferrer) {
-	for _, s := range p.sigs {
-		if utf8.ValidString(s.Name) && s.Name != "" {
-			sch.absorbSignal(s.Name, in)
+// eachField calls fn with every field of a document, its value without
+// surrounding space and whether it is valid JSON. A field named like the
+// extra column holding a JSON object as text — a winnow shard read back —
+// is unpacked into its members, so chained runs keep them as fields.
+// scratch is reused for the unpacking and returned.
+func eachField(fields []pipeline.Field, scratch []byte, fn func(name string, v []byte, valid bool)) []byte {
+	for _, f := range fields {
+		v := trimSpace(f.Value)
+		if f.Name == ExtraColumn && len(v) > 2 && v[0] == '"' && v[1] == '{' {
+			var err error
+			scratch, _, err = decodeString(scratch[:0], v)
+			if obj := trimSpace(scratch); err == nil && validValue(obj) && obj[0] == '{' {
+				it := newObjectIter(obj, nil)
+				for {
+					k, e, keyOK, ok, err := it.next()
+					if err != nil || !ok {
+						break
+					}
+					if keyOK {
+						fn(string(k), e, true)
+					}
+				}
+				continue
+			}
+		}
+		fn(f.Name, v, validValue(v))
+	}
+	return scratch
+}
+
+// sampleDoc widens the schema to admit one sample document.
+func (s *schema) sampleDoc(sigs []pipeline.Signal, fields []pipeline.Field) {
+	for _, sg := range sigs {
+		if utf8.ValidString(sg.Name) {
+			s.addSignal(sg.Name, false)
 		}
 	}
-	for _, f := range p.flds {
-		if !utf8.ValidString(f.name) {
-			continue
-		}
-		t := sch.fieldType(f.name, in)
-		if t == nil {
-			continue
-		}
-		if !f.valid {
-			in.toJSON(t) // kept as its text: nothing is lost
-			continue
-		}
-		if err := in.absorb(t, p.arena[f.lo:f.hi], 0); err != nil {
-			in.toJSON(t)
-		}
-	}
+	eachField(fields, nil, func(name string, v []byte, valid bool) {
+		s.sampleField(name, v, valid)
+	})
 }

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,10 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -115,16 +120,19 @@ func checkEnglishSchema(t *testing.T, sch *arrow.Schema) {
 	for _, f := range sch.Fields() {
 		names = append(names, f.Name)
 	}
-	wantNames := []string{"id", "text", "url", "lang", "lang_score", "source", "q.words", "q.ratio", "meta", "messages", "count", "title"}
+	wantNames := []string{"id", "text", "url", "lang", "lang_score", "source", "q", "meta", "messages", "count", "title", "q.words", "nothing", "extra"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("columns %v, want %v", names, wantNames)
 	}
 	types := map[string]string{
-		"meta":     "struct<n: int64 nullable, tags: list<element: utf8, nullable> nullable, nested: struct<b: bool nullable, deep: list<element: list<element: int64, nullable>, nullable> nullable> nullable>",
+		"meta":     "struct<n: float64 nullable, tags: list<element: utf8, nullable> nullable, nested: struct<b: bool nullable, deep: list<element: list<element: int64, nullable>, nullable> nullable> nullable, extra: utf8 nullable>",
 		"messages": "list<element: struct<role: utf8 nullable, content: utf8 nullable, name: utf8 nullable>, nullable>",
 		"count":    "int64",
 		"title":    "utf8",
-		"q.words":  "float64",
+		"q":        "struct<words: float64 nullable, ratio: float64 nullable>",
+		"q.words":  "int64", // a field with a dot, beside the signal group q
+		"nothing":  "utf8",  // only nulls seen: JSON text
+		"extra":    "utf8",
 	}
 	for name, want := range types {
 		f, ok := sch.FieldsByName(name)
@@ -264,50 +272,59 @@ func TestRotationBySize(t *testing.T) {
 	}
 }
 
-func TestSchemaEvolution(t *testing.T) {
-	// Each case writes batches flushed one row group each (RowGroupBytes
-	// 1), and names the type each shard should have for column "f".
+// TestSchemaFixedBySample checks that the first row group fixes the
+// schema: a field is typed from the documents buffered until then (the
+// sample), every later shard keeps that type, and a later value that
+// does not fit goes, unaltered, to the extra column.
+func TestSchemaFixedBySample(t *testing.T) {
 	cases := []struct {
 		name    string
 		batches [][]string // raw values of field f per document per batch
-		types   []string   // type of f per shard
+		typ     string     // type of f in every shard
+		inExtra []bool     // per document: its f was written to extra
 	}{
-		{"same type stays in one shard", [][]string{{`1`}, {`2`}}, []string{"int64"}},
-		{"int then float widens", [][]string{{`1`}, {`2.5`}}, []string{"int64", "float64"}},
-		{"float then int fits", [][]string{{`1.5`}, {`2`}}, []string{"float64"}},
-		{"int and float in one batch", [][]string{{`1`, `2.5`}}, []string{"float64"}},
-		{"string then object becomes JSON text", [][]string{{`"s"`}, {`{"a":1}`}}, []string{"utf8", "utf8"}},
-		{"null then string", [][]string{{`null`}, {`"s"`}}, []string{"null", "utf8"}},
-		{"new struct member", [][]string{{`{"a":1}`}, {`{"b":"x"}`}}, []string{"struct<a: int64 nullable>", "struct<a: int64 nullable, b: utf8 nullable>"}},
-		{"list element widens", [][]string{{`[1]`}, {`[1.5]`}}, []string{"list<element: int64, nullable>", "list<element: float64, nullable>"}},
-		{"empty list then ints", [][]string{{`[]`}, {`[1]`}}, []string{"list<element: null, nullable>", "list<element: int64, nullable>"}},
-		{"empty object", [][]string{{`{}`}}, []string{"utf8"}},
-		{"invalid JSON kept as text", [][]string{{`{"a":`}}, []string{"utf8"}},
+		{"same type", [][]string{{`1`}, {`2`}}, "int64", []bool{false, false}},
+		{"int then float in the sample widens", [][]string{{`1`, `2.5`}}, "float64", []bool{false, false}},
+		{"int then float later goes to extra", [][]string{{`1`}, {`2.5`}}, "int64", []bool{false, true}},
+		{"float then int fits", [][]string{{`1.5`}, {`2`}}, "float64", []bool{false, false}},
+		{"string and object in the sample: JSON text", [][]string{{`"s"`, `{"a":1}`}}, "utf8", []bool{false, false}},
+		{"string then object later", [][]string{{`"s"`}, {`{"a":1}`}}, "utf8", []bool{false, true}},
+		{"only null in the sample: JSON text", [][]string{{`null`}, {`"s"`}}, "utf8", []bool{false, false}},
+		{"new struct member later", [][]string{{`{"a":1}`}, {`{"b":"x"}`}}, "struct<a: int64 nullable>", []bool{false, true}},
+		{"empty list then ints: list of JSON text", [][]string{{`[]`}, {`[1]`}}, "list<element: utf8, nullable>", []bool{false, false}},
+		{"empty object", [][]string{{`{}`}}, "utf8", []bool{false}},
+		{"invalid JSON kept as text", [][]string{{`{"a":`}}, "utf8", []bool{false}},
+		{"big integer in the sample: JSON text", [][]string{{`123456789012345678901234567890`, `1`}}, "utf8", []bool{false, false}},
+		{"big integer later: extra", [][]string{{`1`}, {`123456789012345678901234567890`}}, "int64", []bool{false, true}},
+		{"beyond double in the sample: JSON text", [][]string{{`1.5`, `1e999999`}}, "utf8", []bool{false, false}},
+		{"beyond double later: extra", [][]string{{`1.5`}, {`1e999999`}, {`-1e-999999`}}, "float64", []bool{false, true, true}},
+		{"int beyond 2^53 never becomes double", [][]string{{`9007199254740993`, `0.5`}}, "utf8", []bool{false, false}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			w, err := New(dir, Options{RowGroupBytes: 1})
+			w, err := New(dir, Options{MaxShardBytes: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			var all []*pipeline.Document
+			var all []string
 			for _, vals := range tc.batches {
 				var batch []*pipeline.Document
 				for _, v := range vals {
-					d := doc(fmt.Sprint(n), "t", "en", nil, "f", v)
+					batch = append(batch, doc(fmt.Sprint(n), "t", "en", nil, "f", v))
+					all = append(all, v)
 					n++
-					batch = append(batch, d)
 				}
-				all = append(all, batch...)
-				// RowGroupBytes 1 flushes per document; batch the
-				// inference by writing through a larger limit.
-				w.opts.RowGroupBytes = 1 << 20
+				// Buffer the batch, then write it as one row group.
+				w.opts.MaxShardBytes = 1 << 30
 				if err := w.Write(batch); err != nil {
 					t.Fatal(err)
 				}
 				if err := w.flush(w.parts["en"]); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.closeShard(w.parts["en"]); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -315,28 +332,85 @@ func TestSchemaEvolution(t *testing.T) {
 				t.Fatal(err)
 			}
 			files := w.Files()
-			if len(files) != len(tc.types) {
-				t.Fatalf("%d shards, want %d", len(files), len(tc.types))
+			if len(files) != len(tc.batches) {
+				t.Fatalf("%d shards, want %d", len(files), len(tc.batches))
 			}
-			var rows []map[string]any
+			var raw []map[string]any
 			for i, fi := range files {
-				got, sch := readParquetArrow(t, filepath.Join(dir, fi.Path))
-				f, _ := sch.FieldsByName("f")
-				if len(f) != 1 || f[0].Type.String() != tc.types[i] {
-					t.Errorf("shard %d: f is %v, want %s", i, f, tc.types[i])
+				path := filepath.Join(dir, fi.Path)
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
 				}
-				rows = append(rows, got...)
+				pf, err := file.NewParquetReader(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sch, err := r.Schema()
+				if err != nil {
+					t.Fatal(err)
+				}
+				pf.Close()
+				if ff, _ := sch.FieldsByName("f"); len(ff) != 1 || ff[0].Type.String() != tc.typ {
+					t.Errorf("shard %d: f is %v, want %s", i, ff, tc.typ)
+				}
+				raw = append(raw, rawRows(t, path)...)
 			}
-			if len(rows) != len(all) {
-				t.Fatalf("%d rows, want %d", len(rows), len(all))
-			}
-			for i, d := range all {
-				if rows[i]["id"] != d.ID {
-					t.Errorf("row %d is %v, want %s", i, rows[i]["id"], d.ID)
+			for i, v := range all {
+				row := raw[i]
+				ext, _ := row["extra"].(string)
+				if tc.inExtra[i] {
+					if row["f"] != nil || ext != `{"f":`+v+`}` {
+						t.Errorf("row %d: f %v, extra %q; want %s in extra", i, row["f"], ext, v)
+					}
+				} else if ext != "" {
+					t.Errorf("row %d: extra %q, want f in its column", i, ext)
 				}
 			}
 		})
 	}
+}
+
+// rawRows reads a Parquet shard without merging its extra column.
+func rawRows(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pqarrow.NewFileReader(f, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := r.ReadTable(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, -1)
+	defer tr.Release()
+	var rows []map[string]any
+	for tr.Next() {
+		var buf bytes.Buffer
+		if err := array.RecordToJSON(tr.RecordBatch(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var m map[string]any
+			dec := json.NewDecoder(strings.NewReader(line))
+			dec.UseNumber() // integers beyond 2^53 stay exact
+			if err := dec.Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, m)
+		}
+	}
+	return rows
 }
 
 func TestJSONTextColumnKeepsValues(t *testing.T) {
@@ -497,10 +571,19 @@ func TestLangCode(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                      "und",
 		"en":                    "en",
-		"zh-Hant":               "zh-Hant",
+		"deu":                   "deu",
+		"EN":                    "en",
+		"De":                    "de",
+		"zh-Hant":               "und",
 		"../etc":                "und",
+		"../../evil":            "und",
 		"a/b":                   "und",
 		"x y":                   "und",
+		"rejected":              "und",
+		"_launch":               "und",
+		"-":                     "und",
+		"e":                     "und",
+		"é":                     "und",
 		strings.Repeat("a", 33): "und",
 	} {
 		if got := langCode(in); got != want {
