@@ -76,6 +76,7 @@ func JoinStats(first, last *Stats) *Stats {
 	last.BytesIn = first.BytesIn
 	last.TextBytesIn = first.TextBytesIn
 	last.InputErrors = first.InputErrors
+	last.SkippedFiles = first.SkippedFiles
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
@@ -750,6 +751,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		switch it.outcome {
 		case skipped:
 			s.Skipped[it.reason]++
+			if it.index < 0 { // the whole file
+				s.SkippedFiles = append(s.SkippedFiles, SkippedFile{File: b.name, Reason: it.reason, Why: errString(errors.Unwrap(it.readErr))})
+			}
 			continue
 		case kept:
 			s.DocsOut++
