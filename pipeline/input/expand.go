@@ -245,7 +245,7 @@ func expandArg(arg string, sel selector, add func(File)) error {
 		if err != nil {
 			// Matched, so it exists as a name: a dangling link or one
 			// that cannot be examined is damage, not a usage error.
-			add(File{Path: m, Err: err})
+			add(File{Path: m, Err: entryError(m, "file", err)})
 			continue
 		}
 		if skipped(filepath.Base(m), fi.IsDir()) {
@@ -296,7 +296,7 @@ func walk(root string, sel selector, add func(File)) error {
 		if err != nil {
 			// A directory that cannot be listed (or a root that
 			// vanished): damage, listed with the run's input errors.
-			add(File{Path: join(rel), Err: err})
+			add(File{Path: join(rel), Err: entryError(join(rel), "directory", err)})
 			return nil
 		}
 		if rel != "." {
@@ -330,7 +330,7 @@ func walk(root string, sel selector, add func(File)) error {
 		if err != nil {
 			// A dangling link, a loop of links, a file that cannot be
 			// examined.
-			add(File{Path: join(rel), Err: err})
+			add(File{Path: join(rel), Err: entryError(join(rel), "file", err)})
 			return nil
 		}
 		// Links to directories are not followed; pipes, sockets and
@@ -341,6 +341,20 @@ func walk(root string, sel selector, add func(File)) error {
 		}
 		return nil
 	})
+}
+
+// entryError says what is wrong with the directory entry at p: the
+// error without the path (messages name the file already), and for a
+// symbolic link, where it points.
+func entryError(p, what string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if target, lerr := os.Readlink(p); lerr == nil {
+		return fmt.Errorf("symbolic link to %s: %w", target, err)
+	}
+	return fmt.Errorf("%s cannot be read: %w", what, err)
 }
 
 func hasEntry(fsys fs.FS, dir, name string) bool {

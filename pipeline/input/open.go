@@ -117,6 +117,9 @@ func OpenContext(ctx context.Context, f File, opts Options) (pipeline.Source, er
 		return fail(err)
 	}
 	stored, err := readHead(f.Path, nil)
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // waiting for a stream's first bytes
+	}
 	if err != nil {
 		return fail(err)
 	}
