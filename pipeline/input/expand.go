@@ -245,7 +245,9 @@ func expandArg(arg string, sel selector, add func(File)) error {
 		if err != nil {
 			// Matched, so it exists as a name: a dangling link or one
 			// that cannot be examined is damage, not a usage error.
-			add(File{Path: m, Err: entryError(m, "file", err)})
+			if sel.file(filepath.Base(m)) {
+				add(File{Path: m, Err: entryError(m, "file", err)})
+			}
 			continue
 		}
 		if skipped(filepath.Base(m), fi.IsDir()) {
@@ -296,7 +298,9 @@ func walk(root string, sel selector, add func(File)) error {
 		if err != nil {
 			// A directory that cannot be listed (or a root that
 			// vanished): damage, listed with the run's input errors.
-			add(File{Path: join(rel), Err: entryError(join(rel), "directory", err)})
+			if rel == "." || sel.dir(rel) {
+				add(File{Path: join(rel), Err: entryError(join(rel), "directory", err)})
+			}
 			return nil
 		}
 		if rel != "." {
@@ -330,7 +334,9 @@ func walk(root string, sel selector, add func(File)) error {
 		if err != nil {
 			// A dangling link, a loop of links, a file that cannot be
 			// examined.
-			add(File{Path: join(rel), Err: entryError(join(rel), "file", err)})
+			if sel.file(rel) {
+				add(File{Path: join(rel), Err: entryError(join(rel), "file", err)})
+			}
 			return nil
 		}
 		// Links to directories are not followed; pipes, sockets and
