@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -83,12 +86,15 @@ stages: {kl_outliers: {reference: ref.bin}}.`,
 				return fmt.Errorf("%w: %w", job.ErrUsage, err)
 			}
 			c.Inputs = args
-			sources, err := c.Sources(cmd.Context())
+			// Interrupting ends the reading (and a wait on a pipe).
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			sources, err := c.Sources(ctx)
 			if err != nil {
 				return err
 			}
 			st = append(st, builderStage{b})
-			stats, err := pipeline.Run(cmd.Context(), sources, discard{}, pipeline.Options{Stages: st, Workers: c.Workers})
+			stats, err := pipeline.Run(ctx, sources, discard{}, pipeline.Options{Stages: st, Workers: c.Workers})
 			if err != nil {
 				return err
 			}
