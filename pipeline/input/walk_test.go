@@ -272,3 +272,34 @@ func TestOpenFilesReportsDamage(t *testing.T) {
 		t.Errorf("source yielded %v, want the damage", r.fileErr)
 	}
 }
+
+// Include and exclude patterns apply to a listing of object storage as
+// to a directory walk, relative to the prefix given.
+func TestListIncludeExcludeInStorage(t *testing.T) {
+	putObjects(t, "mem://walksel/", map[string][]byte{
+		"crawl/a.jsonl":         []byte(`{"text":"a"}`),
+		"crawl/b.txt":           []byte("b"),
+		"crawl/drafts/c.jsonl":  []byte(`{"text":"c"}`),
+		"crawl/2024/d.jsonl.gz": gzipBytes(t, []byte(`{"text":"d"}`)),
+	})
+	for _, tc := range []struct {
+		include, exclude []string
+		want             []string
+	}{
+		{[]string{"*.jsonl"}, nil, []string{"crawl/a.jsonl", "crawl/drafts/c.jsonl"}},
+		{nil, []string{"drafts", "*.txt"}, []string{"crawl/2024/d.jsonl.gz", "crawl/a.jsonl"}},
+		{[]string{"2024/*"}, nil, []string{"crawl/2024/d.jsonl.gz"}},
+	} {
+		files, err := List(t.Context(), []string{"mem://walksel/crawl/"}, Options{Include: tc.include, Exclude: tc.exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, strings.TrimPrefix(f.Path, "mem://walksel/"))
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("include %q exclude %q: got %q, want %q", tc.include, tc.exclude, got, tc.want)
+		}
+	}
+}
