@@ -119,6 +119,7 @@ func JoinStats(first, last *Stats) *Stats {
 	for i := range last.Inputs {
 		last.Inputs[i].Bytes = bytes[last.Inputs[i].File]
 	}
+	last.SkippedFiles = first.SkippedFiles
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
@@ -946,6 +947,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		switch it.outcome {
 		case skipped:
 			s.Skipped[it.reason]++
+			if it.index < 0 { // the whole file
+				s.SkippedFiles = append(s.SkippedFiles, SkippedFile{File: b.name, Reason: it.reason, Why: errString(errors.Unwrap(it.readErr))})
+			}
 			continue
 		case kept:
 			s.DocsOut++

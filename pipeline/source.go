@@ -64,7 +64,9 @@ type RecordError struct {
 	Err    error
 	// Skip marks a record that is not a document at all (a WARC request
 	// or metadata record): it is counted under records_skipped by reason
-	// and not in docs_in.
+	// and not in docs_in. With Index -1 it is the whole file (a binary
+	// file met in an input directory), listed in Stats.SkippedFiles
+	// with Err as the why.
 	Skip bool
 }
 

@@ -1,8 +1,15 @@
 // Package input finds input files and reads them as pipeline sources.
 //
-// Expand turns command-line arguments (files, directories, globs) into a
-// sorted file list; Open makes a pipeline.Source of each file, detecting
-// its compression and format from its first bytes, then its name:
+// List (Expand without options) turns command-line arguments (files,
+// directories, globs, storage URLs, pipes) into a sorted file list:
+// directories are walked with Options.Include and Options.Exclude, a
+// winnow output gives its kept shards only, and entries that cannot be
+// examined (dangling links, loops, unreadable directories) are listed as
+// damaged. OpenFiles makes a pipeline.Source of each file (Open, for one),
+// turning a file that cannot be read into a source reporting it; every
+// command that reads inputs goes through these two. Open detects a file's
+// compression and format from its first bytes, then its name, and skips
+// binary files (images, archives, executables, fonts, ...; see Open):
 //
 //   - JSON Lines (.jsonl, .json, .ndjson; or any file whose first
 //     non-space byte is '{'): one object per line. The reader only splits
@@ -29,6 +36,10 @@
 // Document.Fields and so to the output, except those named like the
 // output's own columns (id, text, url, lang, lang_score, source), which
 // are produced from the document.
+//
+// A pipe, a device or standard input is a stream: opened once, its first
+// bytes peeked at for detection, read once; waiting for it and reading it
+// end when the context given to OpenContext is done.
 //
 // Readers never panic on bad input and hold at most one record (bounded
 // by Options.MaxRecordBytes) besides their buffers. A bad record is a

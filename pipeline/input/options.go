@@ -36,6 +36,15 @@ type Options struct {
 	// array, where there is no line to resynchronise on, an element much
 	// longer than the bound ends the file with a *pipeline.FileError.
 	MaxRecordBytes int64
+	// Include and Exclude are glob patterns (path.Match syntax) that
+	// narrow the files List finds by walking a directory, listing a
+	// prefix or matching a glob; files named as arguments are always
+	// read. A pattern without '/' matches a file's name at any depth
+	// ("*.jsonl.gz"), one with '/' its path relative to the directory
+	// given ("2024/*/part-*"). With Include set, only files matching one
+	// of its patterns are read; a file or directory matching an Exclude
+	// pattern is not (an excluded directory is not entered).
+	Include, Exclude []string
 }
 
 // path is a compiled dotted path. A key that itself contains dots is

@@ -133,3 +133,35 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("empty config: %v", err)
 	}
 }
+
+// The config file's include and exclude keys select input files as the
+// flags do.
+func TestConfigIncludeExclude(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.jsonl", "b.txt", "drafts/c.jsonl"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte(`{"text":"x"}`+"\n"), 0o644)
+	}
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte("include: ['*.jsonl']\nexclude: [drafts]\n"), 0o644)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Inputs = []string{dir}
+	sources, err := c.Sources(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sources) != 1 || filepath.Base(sources[0].Name()) != "a.jsonl" {
+		var names []string
+		for _, s := range sources {
+			names = append(names, s.Name())
+		}
+		t.Errorf("sources %q, want a.jsonl alone", names)
+	}
+	c.Include = []string{"[bad"}
+	if _, err := c.Sources(t.Context()); !errors.Is(err, ErrUsage) {
+		t.Errorf("bad pattern: %v, want a usage error", err)
+	}
+}
