@@ -219,13 +219,7 @@ func (p *parser) next() bool {
 		return p.cut(start, err)
 	}
 	if h.length > int64(p.opts.MaxRecordBytes) {
-		n, err := p.in.discard(h.length)
-		if err != nil {
-			p.recordError(start, "damaged_record", fmt.Errorf("block cut after %d of %d bytes: %w", n, h.length, err), false)
-			return p.streamErrorAfterCut(err)
-		}
-		p.recordError(start, "too_large", fmt.Errorf("block of %d bytes", h.length), true)
-		return true
+		return p.skipLarge(start, &h)
 	}
 	// The block of a record that may become a document is read into
 	// memory of its own, which the document's text then shares instead of
@@ -267,6 +261,82 @@ func (p *parser) next() bool {
 	}
 	p.emit(start, &h)
 	return true
+}
+
+// skipLarge skips the block of a record too large to read, holding none
+// of it. Its Content-Length is trusted only as far as the data bears it
+// out: a record that starts inside the block (a version line beginning a
+// well-formed WARC header) means the length lied, and reading resumes
+// there, so that one impossible length (10^15) cannot swallow the records
+// after it. A block whose body really holds a WARC record in plain text
+// (an archived WARC file) is cut there too: the price of never losing the
+// rest of a file to one lying number.
+func (p *parser) skipLarge(start int64, h *header) bool {
+	n, found, err := p.in.discardToRecord(h.length, p.looksLikeRecord)
+	switch {
+	case found:
+		p.fileError(start, fmt.Errorf("Content-Length %d runs past the next record, %d bytes on", h.length, n), true)
+		p.recordError(start, "damaged_record", fmt.Errorf("Content-Length %d runs past the next record, %d bytes on", h.length, n), false)
+		return true
+	case err != nil:
+		p.recordError(start, "damaged_record", fmt.Errorf("block cut after %d of %d bytes: %w", n, h.length, err), false)
+		return p.streamErrorAfterCut(err)
+	}
+	p.recordError(start, "too_large", fmt.Errorf("block of %d bytes", h.length), true)
+	return true
+}
+
+// looksLikeRecord reports whether the stream is at a version line that
+// starts a well-formed WARC header: header lines up to a blank line,
+// within MaxHeaderBytes, one of them a valid Content-Length.
+func (p *parser) looksLikeRecord() bool {
+	for size := 512; ; size *= 2 {
+		size = min(size, p.opts.MaxHeaderBytes)
+		b, err := p.in.peek(size)
+		if !isVersion(b) {
+			return false
+		}
+		if end := headerEnd(b); end >= 0 {
+			return validHeader(b[:end])
+		}
+		if err != nil || len(b) >= p.opts.MaxHeaderBytes {
+			return false
+		}
+	}
+}
+
+// headerEnd returns the length of the header at the start of b, through
+// its first line, up to the blank line that ends it, or -1.
+func headerEnd(b []byte) int {
+	i := bytes.Index(b, []byte("\n\r\n"))
+	if j := bytes.Index(b, []byte("\n\n")); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	return i
+}
+
+// validHeader reports whether h (a version line and field lines) is a
+// WARC header: a version line of its own, every other line a field, and
+// a Content-Length that is a number.
+func validHeader(h []byte) bool {
+	lines := bytes.Split(h, []byte("\n"))
+	v := bytes.TrimRight(lines[0], "\r")
+	if len(v) > 12 || !isVersion(v) {
+		return false
+	}
+	length := false
+	for _, l := range lines[1:] {
+		l = bytes.TrimRight(l, "\r")
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			return false
+		}
+		if asciiEqualFold(bytes.TrimSpace(l[:colon]), "content-length") {
+			n, err := strconv.ParseInt(string(bytes.TrimSpace(l[colon+1:])), 10, 64)
+			length = err == nil && n >= 0
+		}
+	}
+	return length
 }
 
 // damagedBefore returns the pending damage whose member's output began

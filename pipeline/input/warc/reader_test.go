@@ -268,3 +268,68 @@ func TestErrorsNameFileAndPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestImpossibleContentLength: a record whose Content-Length lies upward,
+// far beyond the record size bound, must not swallow the intact records
+// after it: reading resumes at the next record.
+func TestImpossibleContentLength(t *testing.T) {
+	good := func(i int) []byte {
+		return htmlResponse(fmt.Sprintf("http://x.example/%d", i), fmt.Sprintf("<p>page %d</p>", i))
+	}
+	liar := rec("response", "http://liar.example/", "application/http; msgtype=response", httpResp(200, "<p>liar</p>", "Content-Type: text/html"))
+	for _, length := range []string{"100000000", "1000000000000000"} {
+		lie := bytes.Replace(liar, []byte(fmt.Sprintf("Content-Length: %d\r\n", len(liar)-bytes.Index(liar, []byte("HTTP/"))-4)), []byte("Content-Length: "+length+"\r\n"), 1)
+		if bytes.Equal(lie, liar) {
+			t.Fatal("the test's liar record did not change")
+		}
+		recs := [][]byte{good(0), lie}
+		for i := 1; i <= 1000; i++ {
+			recs = append(recs, good(i))
+		}
+		// A body that holds "WARC/" text but no header is not a record.
+		recs = append(recs, htmlResponse("http://x.example/1001", "<pre>\nWARC/1.0 is a format\n</pre>"))
+		for name, data := range map[string][]byte{
+			".warc":            bytes.Join(recs, nil),
+			"per-record .gz":   gzEach(recs...),
+			"whole-file .gz":   gz(bytes.Join(recs, nil)),
+			".warc, small max": bytes.Join(recs, nil),
+		} {
+			t.Run(length+" "+name, func(t *testing.T) {
+				var got []string
+				damage, liarErr := 0, 0
+				src := NewSource("t.warc", int64(len(data)), openBytes(data))
+				for _, it := range collect(t, src) {
+					switch {
+					case it.kind == "doc":
+						got = append(got, it.detail)
+					case it.kind == "damage":
+						damage++
+					case it.kind == "error" && it.detail == "damaged_record":
+						liarErr++
+					default:
+						t.Errorf("unexpected %s %s", it.kind, it.detail)
+					}
+				}
+				if len(got) != 1002 || got[0] != "http://x.example/0" || got[1001] != "http://x.example/1001" {
+					t.Fatalf("got %d documents (first %q), want 1002", len(got), got[:min(len(got), 3)])
+				}
+				if damage != 1 || liarErr != 1 {
+					t.Errorf("damage reports %d, damaged records %d; want 1 and 1", damage, liarErr)
+				}
+			})
+		}
+	}
+}
+
+// TestLargeRecordKept: an honest record over the size bound whose body
+// mentions "WARC/1.0" on a line of its own, without a header after it, is
+// skipped whole; the next record is read.
+func TestLargeRecordSkippedWhole(t *testing.T) {
+	body := strings.Repeat("x", 3000) + "\nWARC/1.0\r\nnot a header line\r\n\r\n" + strings.Repeat("y", 3000)
+	big := htmlResponse("http://big.example/", body)
+	small := htmlResponse("http://small.example/", "<p>ok</p>")
+	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join([][]byte{big, small}, nil)), Options{MaxRecordBytes: 4096})
+	if got, want := kinds(collect(t, src)), "skip:too_large doc:http://small.example/"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
