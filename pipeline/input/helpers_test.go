@@ -17,13 +17,13 @@ import (
 
 // result is what a source yielded, decoded the way the engine does it.
 type result struct {
-	docs     []*pipeline.Document
-	index    []int64 // Record.Index of each doc
-	recErrs  []*pipeline.RecordError
-	fileErr  *pipeline.FileError
+	docs    []*pipeline.Document
+	index   []int64 // Record.Index of each doc
+	recErrs []*pipeline.RecordError
+	fileErr *pipeline.FileError
 	// recovered are the damage reports after which reading went on.
 	recovered []*pipeline.FileError
-	otherErr error
+	otherErr  error
 }
 
 func (r result) texts() []string {
