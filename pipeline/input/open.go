@@ -33,6 +33,7 @@ type input struct {
 	file   File
 	codec  *codec // nil: stored uncompressed
 	fields *fieldMap
+	limits limits
 }
 
 // openStored opens the file as stored (compressed or not), for formats
@@ -91,11 +92,12 @@ func Open(f File, opts Options) (pipeline.Source, error) {
 		return nil, &pipeline.FileError{File: f.Path, Err: err}
 	}
 	register(f)
-	stored, err := readHead(f.Path, nil)
+	lim := fields.limitsFor(f.Size)
+	stored, err := readHead(f.Path, nil, lim)
 	if err != nil {
 		return fail(err)
 	}
-	in := &input{file: f, fields: fields, codec: detectCodec(stored, f.Path)}
+	in := &input{file: f, fields: fields, codec: detectCodec(stored, f.Path), limits: lim}
 	head := stored
 	name := f.Path
 	if in.codec != nil {
@@ -104,15 +106,20 @@ func Open(f File, opts Options) (pipeline.Source, error) {
 		}
 		// A head that does not decode (damage at the very start) leaves
 		// detection to the extension; Records then reports the damage.
-		head, _ = readHead(f.Path, in.codec)
+		head, _ = readHead(f.Path, in.codec, lim)
 	}
 	fm := detectFormat(head, name)
 	if fm.name == "parquet" && in.codec != nil {
 		return fail(errors.New("compressed Parquet is not supported: decompress it first (Parquet compresses its pages itself)"))
 	}
 	if fm.name == "jsonl" {
-		if h := bytes.TrimPrefix(head, utf8BOM); skipWS(h, 0) < len(h) && h[skipWS(h, 0)] == '[' {
-			return &jsonArraySource{jsonlSource{in: in}}, nil
+		// By content: a JSON array, or pretty-printed objects, are read
+		// as JSON documents; one object per line as JSON Lines.
+		h := bytes.TrimPrefix(head, utf8BOM)
+		if i := skipWS(h, 0); i < len(h) && h[i] == '[' {
+			return &jsonDocSource{jsonlSource: jsonlSource{in: in}, array: true}, nil
+		} else if i < len(h) && h[i] == '{' && multiLineJSON(h[i:]) {
+			return &jsonDocSource{jsonlSource: jsonlSource{in: in}}, nil
 		}
 	}
 	src, err := fm.open(in)
@@ -124,8 +131,8 @@ func Open(f File, opts Options) (pipeline.Source, error) {
 
 // readHead returns up to headSize decoded bytes from the start of the
 // file.
-func readHead(path string, c *codec) ([]byte, error) {
-	st, err := openStream(path, c)
+func readHead(path string, c *codec, lim limits) ([]byte, error) {
+	st, err := openStream(context.Background(), path, c, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,60 @@ func TestJSONLBadLinesAmongGood(t *testing.T) {
 	}
 }
 
+// TestPrettyPrintedJSON: a file of one pretty-printed object, or of
+// several, is read as JSON documents (one record each), not line by line;
+// JSON Lines, even with a damaged first line, stays JSON Lines.
+func TestPrettyPrintedJSON(t *testing.T) {
+	pretty := "{\n  \"id\": \"p1\",\n  \"text\": \"one\\ntwo\",\n  \"meta\": {\n    \"lang\": \"en\"\n  }\n}\n"
+	for _, tc := range []struct {
+		name    string
+		data    string
+		doc     bool // read as JSON documents
+		texts   []string
+		reasons []string
+	}{
+		{"one.json", pretty, true, []string{"one\ntwo"}, nil},
+		{"one.json.gz", pretty, true, []string{"one\ntwo"}, nil},
+		{"crlf.json", strings.ReplaceAll(pretty, "\n", "\r\n"), true, []string{"one\ntwo"}, nil},
+		{"two.json", pretty + "\n" + strings.Replace(pretty, "one", "three", 1), true, []string{"one\ntwo", "three\ntwo"}, nil},
+		{"tabs.data", "{\n\t\"text\": \"x\"\n}", true, []string{"x"}, nil},
+		{"junk-between.json", pretty + " 42 " + pretty, true, []string{"one\ntwo", "one\ntwo"}, []string{"not_an_object"}},
+		{"lines.json", `{"text":"a"}` + "\n" + `{"text":"b"}` + "\n", false, []string{"a", "b"}, nil},
+		{"damaged-first.jsonl", `{"text":"a"` + "\n" + `{"text":"b"}` + "\n", false, []string{"b"}, []string{"malformed_json"}},
+		{"long-first.jsonl", `{"text":"` + strings.Repeat("a", 600) + `"}` + "\n" + `{"text":"b"}`, false, []string{strings.Repeat("a", 600), "b"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.data)
+			if strings.HasSuffix(tc.name, ".gz") {
+				data = gzipBytes(t, data)
+			}
+			src := mustOpenBytes(t, tc.name, data, Options{})
+			if s, ok := src.(*jsonDocSource); ok != tc.doc || ok && s.array {
+				t.Fatalf("source %T, want JSON documents %v", src, tc.doc)
+			}
+			r := readAll(t, src)
+			if r.fileErr != nil {
+				t.Fatal(r.fileErr)
+			}
+			if !reflect.DeepEqual(r.texts(), tc.texts) || !reflect.DeepEqual(r.reasons(), tc.reasons) {
+				t.Errorf("texts %q reasons %v, want %q %v", r.texts(), r.reasons(), tc.texts, tc.reasons)
+			}
+		})
+	}
+	t.Run("fields", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "f.json", []byte(pretty), Options{}))
+		if len(r.docs) != 1 || r.docs[0].ID != "p1" || len(r.docs[0].Fields) != 1 || r.docs[0].Fields[0].Name != "meta" {
+			t.Fatalf("docs %+v", r.docs)
+		}
+	})
+	t.Run("cut", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "cut.json", []byte(pretty+pretty[:20]), Options{}))
+		if !reflect.DeepEqual(r.texts(), []string{"one\ntwo"}) || r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "cut inside a value") {
+			t.Errorf("texts %q, file error %v", r.texts(), r.fileErr)
+		}
+	})
+}
+
 func jsonlLines(n int) []byte {
 	var b bytes.Buffer
 	for i := range n {
@@ -167,13 +221,18 @@ func TestJSONArray(t *testing.T) {
 		{name: "a.json.gz", data: gzipBytes(t, []byte(alpaca)), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep.", "Translate to French.\n\ncat\n\nchat", "Missing output"},
 			reasons: []string{"not_an_object"}},
 		{name: "cut.json", data: []byte(alpaca[:200]), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep."}, fileErr: "unexpected EOF"},
-		{name: "bad.json", data: []byte(`[{"text":"a"}, {"text": x}, {"text":"c"}]`), texts: []string{"a"}, fileErr: "invalid character"},
+		{name: "bad.json", data: []byte(`[{"text":"a"}, {"text": x}, {"text":"c"}]`), texts: []string{"a", "c"}, reasons: []string{"malformed_json"}},
+		{name: "deep.json", data: []byte(`[{"text":"a"}, {"text":"b", "x": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}, {"text":"c"}]`),
+			texts: []string{"a", "c"}, reasons: []string{"malformed_json"}},
+		{name: "deep-unclosed.json", data: []byte(`[{"text":"a"}, ` + strings.Repeat("[", 20000)), texts: []string{"a"}, fileErr: "not closed"},
+		{name: "strings.json", data: []byte(`[{"text":"a,]}\"["}, {"text":"b"},]`), texts: []string{"a,]}\"[", "b"}},
+		{name: "not-array.json", data: []byte(`[`), fileErr: "not closed"},
 		{name: "trailing.json", data: []byte(`[{"text":"a"}] [`), texts: []string{"a"}, fileErr: "data after the JSON array"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := mustOpenBytes(t, tc.name, tc.data, opts)
-			if _, ok := src.(*jsonArraySource); !ok {
+			if s, ok := src.(*jsonDocSource); !ok || !s.array {
 				t.Fatalf("source %T", src)
 			}
 			r := readAll(t, src)
@@ -208,8 +267,8 @@ func TestJSONArray(t *testing.T) {
 		big := `{"text":"` + strings.Repeat("x", 3<<20) + `"}`
 		data := []byte(`[{"text":"a"},` + big + `,{"text":"c"}]`)
 		r := readAll(t, mustOpenBytes(t, "big.json", data, Options{MaxRecordBytes: 1 << 20}))
-		if !reflect.DeepEqual(r.texts(), []string{"a"}) || r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "longer than") {
-			t.Errorf("texts %q, file error %v", r.texts(), r.fileErr)
+		if !reflect.DeepEqual(r.texts(), []string{"a", "c"}) || r.fileErr != nil || !reflect.DeepEqual(r.reasons(), []string{"record_too_large"}) {
+			t.Errorf("texts %q, reasons %v, file error %v", r.texts(), r.reasons(), r.fileErr)
 		}
 	})
 }
