@@ -65,7 +65,9 @@ func prefix(p string) func([]byte) bool {
 // reader: it resynchronises at the next gzip member after damage, which a
 // decompressed stream would hide.
 func openWARC(in *input) (pipeline.Source, error) {
-	return warc.NewSource(in.file.Path, in.file.Size, in.openStored), nil
+	return warc.NewSourceOptions(in.file.Path, in.file.Size, in.openStored, warc.Options{
+		MaxWindow: uint64(in.fields.zstdWindow), MaxDecodedBytes: in.fields.maxDecoded,
+	}), nil
 }
 
 func openJSONL(in *input) (pipeline.Source, error) { return &jsonlSource{in: in}, nil }

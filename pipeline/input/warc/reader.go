@@ -25,9 +25,18 @@ type Options struct {
 	// MaxHeaderBytes bounds a record's WARC header. Default 256 KiB.
 	MaxHeaderBytes int
 	// MaxWindow bounds the zstd window, and so the decoder's memory.
-	// Default 128 MiB.
+	// Default 2 GiB, what `zstd --long=31` writes.
 	MaxWindow uint64
+	// MaxDecodedBytes bounds the decompressed bytes of a compressed file:
+	// past it the file ends in damage wrapping ErrDecodedLimit. Default
+	// 1000 times the stored size, at least 1 GiB (1 TiB when the size is
+	// unknown).
+	MaxDecodedBytes int64
 }
+
+// ErrDecodedLimit ends a compressed file that decompresses past
+// Options.MaxDecodedBytes (a decompression bomb).
+var ErrDecodedLimit = errors.New("decompressed size limit exceeded")
 
 func (o Options) withDefaults() Options {
 	if o.MaxRecordBytes <= 0 {
@@ -37,9 +46,21 @@ func (o Options) withDefaults() Options {
 		o.MaxHeaderBytes = 256 << 10
 	}
 	if o.MaxWindow == 0 {
-		o.MaxWindow = 128 << 20
+		o.MaxWindow = 2 << 30
 	}
 	return o
+}
+
+// decodedLimit is the bound on the decompressed bytes of a file of
+// stored size size (< 0: unknown), and how it was chosen.
+func (o Options) decodedLimit(size int64) (int64, string) {
+	switch {
+	case o.MaxDecodedBytes > 0:
+		return o.MaxDecodedBytes, "the configured bound"
+	case size < 0:
+		return 1 << 40, "the bound for a file of unknown size"
+	}
+	return max(1<<30, min(size, 1<<62/1000)*1000), "1000 times the stored size, at least 1 GiB"
 }
 
 // NewSource returns the WARC or WET file name as a pipeline source with
@@ -81,21 +102,22 @@ func (s *source) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] 
 		defer raw.release()
 		stream, err := openStream(raw, s.opts.MaxWindow)
 		if err != nil {
-			yield(pipeline.Record{}, &pipeline.FileError{File: s.name, Err: err})
+			if ctx.Err() == nil {
+				yield(pipeline.Record{}, &pipeline.FileError{File: s.name, Err: err})
+			}
 			return
+		}
+		if _, plain := stream.(*plainStream); !plain {
+			limit, why := s.opts.decodedLimit(s.size)
+			stream = &boundedStream{decodedStream: stream, left: limit, limit: limit, why: why, done: ctx.Done()}
+		} else {
+			stream = &boundedStream{decodedStream: stream, left: 1 << 62, done: ctx.Done()}
 		}
 		p := newParser(s.name, stream, s.opts)
 		for {
+			more := p.next()
+			// A cancelled read ends here, its damage unreported.
 			if ctx.Err() != nil {
-				return
-			}
-			if !p.next() {
-				// Flush the last events.
-				for _, ev := range p.events {
-					if !yield(ev.rec, ev.err) {
-						return
-					}
-				}
 				return
 			}
 			for _, ev := range p.events {
@@ -104,6 +126,9 @@ func (s *source) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] 
 				}
 			}
 			p.events = p.events[:0]
+			if !more {
+				return
+			}
 		}
 	}
 }
@@ -572,6 +597,7 @@ func (p *parser) emit(start int64, h *header) {
 		return
 	}
 	payload := p.block
+	var repaired []string
 	ctHeader := h.contentType
 	status := 0
 	isHTTP := h.typ == "response" && (strings.HasPrefix(mediaType(h.contentType), "application/http") ||
@@ -591,12 +617,15 @@ func (p *parser) emit(start int64, h *header) {
 		if ctHeader == "" {
 			ctHeader = h.payloadType
 		}
-		body, err := p.dec.decodeBody(resp.body, resp.transferEncoding, resp.contentEncoding, p.opts.MaxRecordBytes)
+		body, cut, err := p.dec.decodeBody(resp.body, resp.transferEncoding, resp.contentEncoding, p.opts.MaxRecordBytes)
 		if err != nil {
 			p.recordError(start, "bad_encoding", err, false)
 			return
 		}
 		payload = body
+		if cut {
+			repaired = append(repaired, "truncated_body")
+		}
 	} else if h.typ == "response" && mediaType(h.contentType) != "" && !isTextType(mediaType(h.contentType)) {
 		// A DNS or other non-HTTP response.
 		p.recordError(start, "non_text", fmt.Errorf("record type %.60q", h.contentType), true)
@@ -622,7 +651,11 @@ func (p *parser) emit(start int64, h *header) {
 	d.Source = p.name + "#" + strconv.FormatInt(p.index, 10)
 	// The payload lies in the record's own block or in a buffer decodeBody
 	// made: nothing writes to it after this, so the text may share it.
-	d.Text = toUTF8(payload, ctHeader, mt != "text/plain", true)
+	var fixed bool
+	d.Text, fixed = toUTF8(payload, ctHeader, mt != "text/plain", true)
+	if fixed {
+		repaired = append(repaired, "invalid_utf8")
+	}
 	if t, err := time.Parse(time.RFC3339Nano, h.date); err == nil {
 		d.Date = t
 		d.SetRawField("date", quote(t.UTC().Format(time.RFC3339Nano)))
@@ -632,7 +665,7 @@ func (p *parser) emit(start int64, h *header) {
 		d.SetRawField("http_status", strconv.AppendInt(nil, int64(status), 10))
 	}
 	p.events = append(p.events, event{rec: pipeline.Record{
-		Index: p.index, Offset: start, StoredOffset: p.storedOffset(), Doc: d,
+		Index: p.index, Offset: start, StoredOffset: p.storedOffset(), Doc: d, Repaired: repaired,
 	}})
 	p.index++
 }

@@ -2,6 +2,8 @@ package warc
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -10,7 +12,10 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // crawl is a small crawl with one record of every kind.
@@ -331,5 +336,127 @@ func TestLargeRecordSkippedWhole(t *testing.T) {
 	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join([][]byte{big, small}, nil)), Options{MaxRecordBytes: 4096})
 	if got, want := kinds(collect(t, src)), "skip:too_large doc:http://small.example/"; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestRepairsReported: a body cut at the record bound and text whose
+// undecodable bytes became U+FFFD are kept and named in Record.Repaired,
+// which the run counts under "repaired".
+func TestRepairsReported(t *testing.T) {
+	big := strings.Repeat("<p>many words here</p>\n", 1000) // 23 KB
+	var gzBody bytes.Buffer
+	zw := gzip.NewWriter(&gzBody)
+	zw.Write([]byte(big))
+	zw.Close()
+	recs := [][]byte{
+		response("http://gzip.example/", 200, gzBody.String(), "Content-Type: text/html", "Content-Encoding: gzip"),
+		response("http://chunked.example/", 200, fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", gzBody.Len(), gzBody.String()), "Content-Type: text/html", "Transfer-Encoding: chunked", "Content-Encoding: gzip"),
+		response("http://bad-utf8.example/", 200, "<p>caf\xe9 \xff</p>", "Content-Type: text/html; charset=utf-8"),
+		response("http://sjis.example/", 200, "<p>\x82\xa0 \x82</p>", "Content-Type: text/html; charset=shift_jis"),
+		response("http://fine.example/", 200, "<p>caf\xc3\xa9 \xef\xbf\xbd</p>", "Content-Type: text/html"),
+		response("http://latin1.example/", 200, "<p>caf\xe9</p>", "Content-Type: text/html; charset=iso-8859-1"),
+	}
+	want := map[string]string{
+		"http://gzip.example/":     "truncated_body",
+		"http://chunked.example/":  "truncated_body",
+		"http://bad-utf8.example/": "invalid_utf8",
+		"http://sjis.example/":     "invalid_utf8",
+		"http://fine.example/":     "",
+		"http://latin1.example/":   "",
+	}
+	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join(recs, nil)), Options{MaxRecordBytes: 8 << 10})
+	n := 0
+	for r, err := range src.Records(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if got := strings.Join(r.Repaired, ","); got != want[r.Doc.URL] {
+			t.Errorf("%s: repaired %q, want %q", r.Doc.URL, got, want[r.Doc.URL])
+		}
+		if strings.Contains(r.Doc.URL, "gzip") && len(r.Doc.Text) != 8<<10 {
+			t.Errorf("truncated text of %d bytes, want %d", len(r.Doc.Text), 8<<10)
+		}
+	}
+	if n != len(recs) {
+		t.Errorf("%d documents, want %d", n, len(recs))
+	}
+}
+
+// TestDecodedLimit: a compressed WARC that decompresses past the bound
+// ends there with damage naming the bound, after the records before it.
+func TestDecodedLimit(t *testing.T) {
+	var recs [][]byte
+	for i := range 200 {
+		recs = append(recs, htmlResponse(fmt.Sprintf("http://x.example/%d", i), strings.Repeat("<p>words</p>", 50)))
+	}
+	for name, data := range map[string][]byte{"per-record gzip": gzEach(recs...), "zstd": zst(bytes.Join(recs, nil))} {
+		t.Run(name, func(t *testing.T) {
+			src := NewSourceOptions("t.warc.gz", int64(len(data)), openBytes(data), Options{MaxDecodedBytes: 40 << 10})
+			items := collect(t, src)
+			last := items[len(items)-1]
+			if last.kind != "fatal" || !strings.Contains(last.detail, "decompressed size limit exceeded") || !strings.Contains(last.detail, "40960 bytes") {
+				t.Fatalf("last item %+v, want the decoded size limit", last)
+			}
+			docs := 0
+			for _, it := range items {
+				if it.kind == "doc" {
+					docs++
+				}
+			}
+			if docs == 0 || docs >= 200 {
+				t.Errorf("%d documents before the limit", docs)
+			}
+		})
+	}
+	if l, _ := (Options{}).decodedLimit(1500); l != 1<<30 {
+		t.Errorf("default limit for a small file %d", l)
+	}
+	if l, _ := (Options{}).decodedLimit(10 << 30); l != 10000<<30 {
+		t.Errorf("default limit for 10 GiB %d", l)
+	}
+}
+
+// TestCancelMidRead: a read in the middle of a decompression bomb (a
+// member of zeros after a record) ends within a second of cancellation.
+func TestCancelMidRead(t *testing.T) {
+	var zeros bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zeros, gzip.BestSpeed)
+	zw.Write(make([]byte, 16<<20))
+	zw.Close()
+	data := append(gz(htmlResponse("http://a.example/", "<p>a</p>")), bytes.Repeat(zeros.Bytes(), 512)...) // 8 GiB of zeros
+	src := NewSourceOptions("bomb.warc.gz", -1, openBytes(data), Options{MaxDecodedBytes: 1 << 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan []error)
+	go func() {
+		var errs []error
+		for _, err := range src.Records(ctx) {
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		done <- errs
+	}()
+	select {
+	case <-done:
+		t.Fatal("the read ended before it was cancelled")
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	start := time.Now()
+	select {
+	case errs := <-done:
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("ended %v after cancellation", d)
+		}
+		for _, err := range errs {
+			var fe *pipeline.FileError
+			if errors.As(err, &fe) && errors.Is(err, context.Canceled) {
+				t.Errorf("cancellation reported as damage: %v", err)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still reading 5 s after cancellation")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -483,6 +484,44 @@ func (s *bzip2Stream) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		return 0, &damageError{Stored: s.raw.offset(), Decoded: 1 << 62, Err: fmt.Errorf("bzip2: %w", err), Final: true}
+	}
+	return n, err
+}
+
+// boundedStream fails a decoded stream past a limit on its bytes, and
+// once done is closed, as final damage: a decompression bomb costs at
+// most the limit's work, and cancellation is answered within one read.
+type boundedStream struct {
+	decodedStream
+	done        <-chan struct{}
+	left, limit int64
+	why         string
+	failed      bool
+}
+
+func (b *boundedStream) Read(p []byte) (int, error) {
+	if b.failed {
+		return 0, io.EOF
+	}
+	select {
+	case <-b.done:
+		b.failed = true
+		return 0, &damageError{Stored: b.storedOffset(), Decoded: 1 << 62, Err: context.Canceled, Final: true}
+	default:
+	}
+	n, err := b.decodedStream.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.failed = true
+		n = max(0, n+int(b.left))
+		if n > 0 {
+			// The bytes up to the limit first; the damage on the next
+			// call.
+			b.left, b.failed = 0, false
+			return n, nil
+		}
+		return 0, &damageError{Stored: b.storedOffset(), Decoded: 1 << 62, Final: true,
+			Err: fmt.Errorf("%w: more than %d bytes decompressed (%s)", ErrDecodedLimit, b.limit, b.why)}
 	}
 	return n, err
 }
