@@ -138,9 +138,6 @@ func (r *parquetReader) read(ctx context.Context) (err error) {
 		return err
 	}
 	for k := 0; k < md.NumRowGroups(); k++ {
-		if ctx.Err() != nil {
-			return nil
-		}
 		first := r.rows
 		n := md.RowGroup(k).NumRows()
 		gerr := r.readGroup(ctx, fr, k, plan, total)
@@ -168,16 +165,32 @@ func (r *parquetReader) readGroup(ctx context.Context, fr *pqarrow.FileReader, k
 			err = fmt.Errorf("corrupt Parquet data: %v", p)
 		}
 	}()
-	rr, err := fr.GetRecordReader(ctx, nil, []int{k})
+	// Making the reader costs time quadratic in the number of columns
+	// inside the Parquet library (each column's chunk reader scans every
+	// column's index location), and a batch of a very wide file is slow
+	// to decode: both run on a goroutine of their own so that
+	// cancellation is answered at once. A reader abandoned that way is
+	// left to the collector.
+	rr, err := cancellable(ctx, func() (pqarrow.RecordReader, error) { return fr.GetRecordReader(ctx, nil, []int{k}) })
 	if err != nil {
 		return err
 	}
-	defer rr.Release()
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			rr.Release()
+		}
+	}()
 	doc := &pipeline.Document{}
 	size := r.src.Size()
-	for rr.Next() {
-		if ctx.Err() != nil {
+	for {
+		more, err := cancellable(ctx, func() (bool, error) { return rr.Next(), nil })
+		if err != nil {
+			abandoned = true
 			return nil
+		}
+		if !more {
+			break
 		}
 		rec := rr.RecordBatch()
 		plan.bind(rec)

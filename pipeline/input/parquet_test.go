@@ -328,3 +328,66 @@ func TestParquetDamagedRowGroup(t *testing.T) {
 		})
 	}
 }
+
+// wideParquet is a one-row Parquet file of n columns: text and n-1 null
+// int8 columns.
+func wideParquet(t testing.TB, n int) []byte {
+	fields := []arrow.Field{{Name: "text", Type: arrow.BinaryTypes.String}}
+	for i := 1; i < n; i++ {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("c%d", i), Type: arrow.PrimitiveTypes.Int8, Nullable: true})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).Append("hello")
+	for i := 1; i < n; i++ {
+		b.Field(i).AppendNull()
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithDictionaryDefault(false), parquet.WithStats(false)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestParquetWideCancel: reading a file of very many columns, slow in
+// the Parquet library, ends within a second of cancellation.
+func TestParquetWideCancel(t *testing.T) {
+	src := mustOpenBytes(t, "wide.parquet", wideParquet(t, 30000), Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		for _, err := range src.Records(ctx) {
+			var fe *pipeline.FileError
+			if errors.As(err, &fe) {
+				t.Errorf("cancelled read reported %v", err)
+			}
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Skip("the file was read before it could be cancelled: a faster machine than this test expects")
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	start := time.Now()
+	select {
+	case <-done:
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("ended %v after cancellation", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still reading 10 s after cancellation")
+	}
+}
