@@ -30,6 +30,8 @@ type Config struct {
 	Inputs []string `yaml:"inputs"`
 	Output Output   `yaml:"output"`
 	Fields Fields   `yaml:"fields"`
+	// Input bounds what one input may cost.
+	Input InputLimits `yaml:"input"`
 	// Only, when set, runs just these stages (in pipeline order); "none"
 	// runs no stage at all. Skip removes stages from the pipeline.
 	Only []string `yaml:"only"`
@@ -79,6 +81,17 @@ type Fields struct {
 	ID   string   `yaml:"id"`
 	URL  string   `yaml:"url"`
 	Date string   `yaml:"date"`
+}
+
+// InputLimits bound the reading of each input file, in bytes; 0 means
+// the default (see input.Options).
+type InputLimits struct {
+	// MaxRecordBytes bounds one record (a JSONL line, a text file).
+	MaxRecordBytes int64 `yaml:"max_record_bytes"`
+	// MaxDecodedBytes bounds what one compressed file decompresses to.
+	MaxDecodedBytes int64 `yaml:"max_decoded_bytes"`
+	// MaxZstdWindow bounds the window a zstd stream may ask for.
+	MaxZstdWindow int64 `yaml:"max_zstd_window"`
 }
 
 // DefaultMaxShardBytes is the size at which shards rotate.
@@ -314,7 +327,11 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	files, indexes := shard(all, c.Task, c.Tasks)
-	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
+	if in := c.Input; in.MaxRecordBytes < 0 || in.MaxDecodedBytes < 0 || in.MaxZstdWindow < 0 || in.MaxZstdWindow > 0 && (in.MaxZstdWindow < 1<<10 || in.MaxZstdWindow > 1<<41) {
+		return nil, nil, 0, usageErr("input limits %+v: sizes are bytes, 0 for the default; max_zstd_window lies between 1 KiB and 2 TiB", in)
+	}
+	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date,
+		MaxRecordBytes: c.Input.MaxRecordBytes, MaxDecodedBytes: c.Input.MaxDecodedBytes, MaxZstdWindow: c.Input.MaxZstdWindow}
 	sources := make([]pipeline.Source, 0, len(files))
 	var total int64
 	for _, f := range files {
