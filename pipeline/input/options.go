@@ -49,10 +49,8 @@ type Options struct {
 	DateField string
 	// MaxRecordBytes bounds one record, default DefaultMaxRecordBytes: a
 	// longer JSONL line, text file, JSON array element or Parquet row text
-	// is a *pipeline.RecordError "record_too_large". A JSONL reader goes
-	// on at the next line with memory bounded by this size; inside a JSON
-	// array, where there is no line to resynchronise on, an element much
-	// longer than the bound ends the file with a *pipeline.FileError.
+	// is a *pipeline.RecordError "record_too_large", and reading goes on
+	// at the next line or element with memory bounded by this size.
 	MaxRecordBytes int64
 	// MaxDecodedBytes bounds the decompressed bytes of one compressed
 	// file; past it the file ends in a *pipeline.FileError wrapping
