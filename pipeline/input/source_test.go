@@ -1,7 +1,9 @@
 package input
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -544,6 +546,15 @@ func FuzzOpen(f *testing.F) {
 	f.Add(smallParquet(f))
 	f.Add([]byte("plain text"))
 	f.Add([]byte(`[{"text":"a"}, {"text":"b"}]`))
+	// JSON read by content: pretty-printed objects, arrays with bad,
+	// deep and trailing elements.
+	f.Add([]byte("{\n  \"text\": \"a\",\n  \"m\": {\"x\": [1, 2]}\n}\n{\n \"text\": \"b\"\n}\n"))
+	f.Add([]byte("{\n  \"text\": \"cut"))
+	f.Add([]byte(`[{"text":"a"}, {"text": x}, ` + strings.Repeat("[", 200) + `, "s\"]", {"text":"c"},]`))
+	f.Add([]byte(`[{"text":"a"}] junk`))
+	// zstd frames asking for a 2 GiB and an 8 GiB window.
+	f.Add(zstdFrame(31, []byte(`{"text":"a"}`+"\n")))
+	f.Add(zstdFrame(33, []byte(`{"text":"a"}`+"\n")))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, name := range []string{"f.jsonl", "f.bin", "f.txt"} {
@@ -556,6 +567,71 @@ func FuzzOpen(f *testing.F) {
 				continue
 			}
 			readAll(t, src)
+		}
+	})
+}
+
+// FuzzJSONSplit: the bracket splitter finds the elements of any valid
+// JSON array exactly as encoding/json does, and on any input ends
+// without panicking and with memory bounded by the record size.
+func FuzzJSONSplit(f *testing.F) {
+	f.Add([]byte(`[{"text":"a"}, {"text": "b,]\\\"["}, 1, "x", [1, [2]], {}]`))
+	f.Add([]byte(`[ ]`))
+	f.Add([]byte("[\n  {\"a\": {\"b\": [\"}\"]}}\n]\n"))
+	f.Add([]byte(`[{"text":"a"}, {"text": x}, {"text":"c"},]`))
+	f.Add([]byte(`[` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `]`))
+	f.Add([]byte(`{"a":1} {"b":2}` + "\n" + `[3] "s" }`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, array := range []bool{true, false} {
+			sp := &valueSplitter{r: bufio.NewReader(bytes.NewReader(data)), max: 64, array: array}
+			var got [][]byte
+			var end error
+			for range len(data) + 2 {
+				v, _, tooLong, err := sp.next()
+				if err != nil {
+					end = err
+					break
+				}
+				if len(v) > 64 || tooLong && len(v) > 0 {
+					t.Fatalf("value of %d bytes kept past the bound", len(v))
+				}
+				got = append(got, bytes.Clone(v))
+			}
+			if end == nil {
+				t.Fatal("the splitter did not end")
+			}
+			if !array || !json.Valid(data) || bytes.TrimSpace(data)[0] != '[' {
+				continue
+			}
+			var want []json.RawMessage
+			if err := json.Unmarshal(data, &want); err != nil {
+				continue
+			}
+			if end != io.EOF {
+				t.Fatalf("valid array ended with %v", end)
+			}
+			var kept []json.RawMessage
+			for _, w := range want {
+				if len(bytes.TrimSpace(w)) <= 64 {
+					kept = append(kept, w)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d elements, want %d", len(got), len(want))
+			}
+			k := 0
+			for i, g := range got {
+				if len(g) == 0 {
+					continue // too long
+				}
+				if !bytes.Equal(g, bytes.TrimSpace(want[i])) {
+					t.Fatalf("element %d is %q, want %q", i, g, want[i])
+				}
+				k++
+			}
+			if k != len(kept) {
+				t.Fatalf("%d elements kept, want %d", k, len(kept))
+			}
 		}
 	})
 }
