@@ -460,3 +460,23 @@ func TestCancelMidRead(t *testing.T) {
 		t.Fatal("still reading 5 s after cancellation")
 	}
 }
+
+// TestZstdLongWindow: a .warc.zst written with a 2 GiB window (zstd
+// --long=31) reads by default; over the configured bound the error names
+// the bound.
+func TestZstdLongWindow(t *testing.T) {
+	block := htmlResponse("http://a.example/", "<p>A</p>")
+	// One raw block in a frame whose header asks for 1<<31 bytes.
+	frame := append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, byte(31-10) << 3}, 0, 0, 0)
+	h := uint32(1) | uint32(len(block))<<3
+	frame[6], frame[7], frame[8] = byte(h), byte(h>>8), byte(h>>16)
+	frame = append(frame, block...)
+	if got := kinds(collect(t, testSource(frame))); got != "doc:http://a.example/" {
+		t.Errorf("default bound: %s", got)
+	}
+	src := NewSourceOptions("t.warc.zst", -1, openBytes(frame), Options{MaxWindow: 128 << 20})
+	items := collect(t, src)
+	if len(items) != 1 || items[0].kind != "fatal" || !strings.Contains(items[0].detail, "128 MiB limit") {
+		t.Errorf("bound 128 MiB: %+v", items)
+	}
+}

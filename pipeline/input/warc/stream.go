@@ -402,9 +402,10 @@ func startsRecord(b []byte) bool {
 // zstd convention stores in a leading skippable frame. zstd frames carry no
 // resynchronisation point the decoder exposes, so damage ends the file.
 type zstdStream struct {
-	raw   *rawReader
-	dec   *zstd.Decoder
-	final bool
+	raw       *rawReader
+	dec       *zstd.Decoder
+	final     bool
+	maxWindow uint64
 }
 
 func (s *zstdStream) storedOffset() int64 { return s.raw.offset() }
@@ -419,6 +420,9 @@ func (s *zstdStream) Read(p []byte) (int, error) {
 		if n > 0 {
 			// Deliver the bytes; report the damage on the next call.
 			return n, nil
+		}
+		if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+			err = fmt.Errorf("the frame needs a window over the %d MiB limit (Options.MaxWindow, input.max_zstd_window): %w", s.maxWindow>>20, err)
 		}
 		return 0, &damageError{Stored: s.raw.offset(), Decoded: 1 << 62, Err: fmt.Errorf("zstd: %w", err), Final: true}
 	}
@@ -460,7 +464,7 @@ func newZstdStream(raw *rawReader, maxWindow uint64) (*zstdStream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
-	return &zstdStream{raw: raw, dec: dec}, nil
+	return &zstdStream{raw: raw, dec: dec, maxWindow: maxWindow}, nil
 }
 
 // bzip2Stream decompresses bzip2 with the standard library; like zstd,
