@@ -405,6 +405,8 @@ type batch struct {
 	bytesRead int64
 	counts    []stageCount
 	repaired  int64
+	// readRepairs counts what readers repaired (Record.Repaired).
+	readRepairs []reasonCount
 	// repairedByStage counts texts a stage left invalid.
 	repairedByStage int64
 	textBytes       int64
@@ -600,6 +602,9 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 				it := b.add()
 				it.index, it.offset = rec.Index, rec.Offset
 				lastIndex, lastOffset = rec.Index, rec.Offset
+				for _, k := range rec.Repaired {
+					b.readRepairs = addReason(b.readRepairs, k)
+				}
 				if rec.Doc != nil {
 					copyDoc(&it.doc, rec.Doc)
 				} else {
@@ -668,6 +673,7 @@ func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec D
 		b.fileErrs = b.fileErrs[:0]
 		b.bytesRead = 0
 		b.repaired, b.repairedByStage, b.textBytes = 0, 0, 0
+		b.readRepairs = b.readRepairs[:0]
 		if len(b.counts) != len(r.stages) {
 			b.counts = make([]stageCount, len(r.stages))
 		}
@@ -989,6 +995,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 	}
 	if b.repairedByStage > 0 {
 		s.Repaired["invalid_utf8_from_stage"] += b.repairedByStage
+	}
+	for _, rc := range b.readRepairs {
+		s.Repaired[rc.reason] += rc.n
 	}
 	for i := range b.counts {
 		c, st := &b.counts[i], &s.Stages[i]

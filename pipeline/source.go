@@ -53,6 +53,10 @@ type Record struct {
 	// Doc holds the decoded document when the source decodes while
 	// reading; the engine copies it and does not keep the pointer.
 	Doc *Document
+	// Repaired names what the reader repaired or cut to make the
+	// document ("invalid_utf8", "truncated_body"), each counted in
+	// Stats.Repaired.
+	Repaired []string
 }
 
 // RecordError reports one bad record. The run goes on without it.

@@ -18,7 +18,10 @@
 //     without building a map of the record.
 //   - JSON arrays of records (a .json, .jsonl or .ndjson file whose first
 //     non-space byte is '['), as many instruction-tuning sets are
-//     published: split into elements while reading, decoded like lines.
+//     published, and pretty-printed JSON objects (a first line that is
+//     not a JSON object of its own, followed by one that does not start
+//     another): split into elements or objects by their brackets while
+//     reading, decoded like lines, so a bad element is one bad record.
 //   - Parquet (.parquet, or the magic "PAR1"): read record batch by record
 //     batch, one document per row.
 //   - Text (.txt, and anything not recognised): the whole file is one
@@ -42,10 +45,16 @@
 // end when the context given to OpenContext is done.
 //
 // Readers never panic on bad input and hold at most one record (bounded
-// by Options.MaxRecordBytes) besides their buffers. A bad record is a
+// by Options.MaxRecordBytes) besides their buffers. What a compressed
+// file may decompress to is bounded (Options.MaxDecodedBytes, by default
+// 1000 times its stored size, at least 1 GiB), as is the zstd window
+// (Options.MaxZstdWindow, 2 GiB); past either the file ends in a
+// *pipeline.FileError that names the bound. Every read loop stops within
+// one read once the context of Records is cancelled. A bad record is a
 // *pipeline.RecordError with a reason (malformed_json, not_an_object,
 // missing_text, record_too_large) and reading goes on; a damaged file
-// (truncated gzip, garbage after zstd frames, a corrupt Parquet page, an
-// I/O error) ends in a *pipeline.FileError after every intact record
-// before the damage.
+// (truncated gzip, garbage after zstd frames, an I/O error) ends in a
+// *pipeline.FileError after every intact record before the damage; a
+// corrupt Parquet page loses its own row group only (a recovered
+// *pipeline.FileError naming the group and row).
 package input

@@ -37,6 +37,7 @@ type input struct {
 	file   File
 	codec  *codec // nil: stored uncompressed
 	fields *fieldMap
+	limits limits
 }
 
 // openStored opens the file as stored (compressed or not), for formats
@@ -68,7 +69,9 @@ func prefix(p string) func([]byte) bool {
 // reader: it resynchronises at the next gzip member after damage, which a
 // decompressed stream would hide.
 func openWARC(in *input) (pipeline.Source, error) {
-	return warc.NewSource(in.file.Path, in.file.Size, in.openStored), nil
+	return warc.NewSourceOptions(in.file.Path, in.file.Size, in.openStored, warc.Options{
+		MaxWindow: uint64(in.fields.zstdWindow), MaxDecodedBytes: in.fields.maxDecoded,
+	}), nil
 }
 
 func openJSONL(in *input) (pipeline.Source, error) { return &jsonlSource{in: in}, nil }
@@ -116,14 +119,15 @@ func OpenContext(ctx context.Context, f File, opts Options) (pipeline.Source, er
 		}
 		return fail(err)
 	}
-	stored, err := readHead(f.Path, nil)
+	lim := fields.limitsFor(f.Size)
+	stored, err := readHead(f.Path, nil, lim)
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // waiting for a stream's first bytes
 	}
 	if err != nil {
 		return fail(err)
 	}
-	in := &input{file: f, fields: fields, codec: detectCodec(stored, f.Path)}
+	in := &input{file: f, fields: fields, codec: detectCodec(stored, f.Path), limits: lim}
 	head := stored
 	name := f.Path
 	if in.codec != nil {
@@ -132,7 +136,7 @@ func OpenContext(ctx context.Context, f File, opts Options) (pipeline.Source, er
 		}
 		// A head that does not decode (damage at the very start) leaves
 		// detection to the extension; Records then reports the damage.
-		head, _ = readHead(f.Path, in.codec)
+		head, _ = readHead(f.Path, in.codec, lim)
 	}
 	if !formatMagic(head) {
 		if kind := binaryKind(head); kind != "" {
@@ -152,8 +156,13 @@ func OpenContext(ctx context.Context, f File, opts Options) (pipeline.Source, er
 		return fail(errors.New("Parquet cannot be read from a pipe or device (its index is at the end of the file): save it to a file first"))
 	}
 	if fm.name == "jsonl" {
-		if h := bytes.TrimPrefix(head, utf8BOM); skipWS(h, 0) < len(h) && h[skipWS(h, 0)] == '[' {
-			return &jsonArraySource{jsonlSource{in: in}}, nil
+		// By content: a JSON array, or pretty-printed objects, are read
+		// as JSON documents; one object per line as JSON Lines.
+		h := bytes.TrimPrefix(head, utf8BOM)
+		if i := skipWS(h, 0); i < len(h) && h[i] == '[' {
+			return &jsonDocSource{jsonlSource: jsonlSource{in: in}, array: true}, nil
+		} else if i < len(h) && h[i] == '{' && multiLineJSON(h[i:]) {
+			return &jsonDocSource{jsonlSource: jsonlSource{in: in}}, nil
 		}
 	}
 	src, err := fm.open(in)
@@ -177,11 +186,11 @@ func formatMagic(head []byte) bool {
 
 // readHead returns up to sniffSize decoded bytes from the start of the
 // file, without consuming a held stream's.
-func readHead(path string, c *codec) ([]byte, error) {
+func readHead(path string, c *codec, lim limits) ([]byte, error) {
 	if h := heldStream(path); h != nil {
 		return h.head(c)
 	}
-	st, err := openStream(path, c)
+	st, err := openStream(context.Background(), path, c, lim)
 	if err != nil {
 		return nil, err
 	}

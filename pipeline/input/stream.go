@@ -72,7 +72,7 @@ func holdStream(ctx context.Context, path string) (bool, error) {
 		return true, err
 	}
 	h := &held{f: f}
-	h.br = bufio.NewReaderSize(ctxReader{ctx, f}, streamPeek)
+	h.br = bufio.NewReaderSize(streamReader{ctx, f}, streamPeek)
 	// A read blocked on a pipe returns when its deadline passes; a file
 	// that cannot have one (a device) is read without blocking anyway.
 	h.stop = context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
@@ -139,7 +139,7 @@ func (h *held) head(c *codec) ([]byte, error) {
 	if c == nil {
 		return bytes.Clone(stored), nil
 	}
-	d, err := c.newReader(bufio.NewReader(bytes.NewReader(stored)))
+	d, err := c.newReader(bufio.NewReader(bytes.NewReader(stored)), limits{decoded: sniffSize, zstdWindow: DefaultMaxZstdWindow})
 	if err != nil {
 		return nil, err
 	}
@@ -168,13 +168,14 @@ func (r *heldReader) Close() error {
 	return r.h.f.Close()
 }
 
-// ctxReader ends reading with the context's error once it is done.
-type ctxReader struct {
+// streamReader ends reading a held stream with the context's error once
+// it is done (a read blocked on a pipe returns at its deadline then).
+type streamReader struct {
 	ctx context.Context
 	r   io.Reader
 }
 
-func (c ctxReader) Read(p []byte) (int, error) {
+func (c streamReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}

@@ -37,6 +37,8 @@ type Config struct {
 	Exclude []string `yaml:"exclude"`
 	Output  Output   `yaml:"output"`
 	Fields  Fields   `yaml:"fields"`
+	// Input bounds what one input may cost.
+	Input InputLimits `yaml:"input"`
 	// Only, when set, runs just these stages (in pipeline order); "none"
 	// runs no stage at all. Skip removes stages from the pipeline.
 	Only []string `yaml:"only"`
@@ -92,6 +94,17 @@ type Fields struct {
 	ID   string   `yaml:"id"`
 	URL  string   `yaml:"url"`
 	Date string   `yaml:"date"`
+}
+
+// InputLimits bound the reading of each input file, in bytes; 0 means
+// the default (see input.Options).
+type InputLimits struct {
+	// MaxRecordBytes bounds one record (a JSONL line, a text file).
+	MaxRecordBytes int64 `yaml:"max_record_bytes"`
+	// MaxDecodedBytes bounds what one compressed file decompresses to.
+	MaxDecodedBytes int64 `yaml:"max_decoded_bytes"`
+	// MaxZstdWindow bounds the window a zstd stream may ask for.
+	MaxZstdWindow int64 `yaml:"max_zstd_window"`
 }
 
 // DefaultMaxShardBytes is the size at which shards rotate.
@@ -471,7 +484,8 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 // InputOptions are the options of finding and reading c's inputs.
 func (c Config) InputOptions() input.Options {
 	return input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date,
-		Include: c.Include, Exclude: c.Exclude}
+		Include: c.Include, Exclude: c.Exclude,
+		MaxRecordBytes: c.Input.MaxRecordBytes, MaxDecodedBytes: c.Input.MaxDecodedBytes, MaxZstdWindow: c.Input.MaxZstdWindow}
 }
 
 // Sources finds every input of c and opens it: the one way all commands
@@ -491,6 +505,9 @@ func (c Config) sources(ctx context.Context) ([]pipeline.Source, []int, int64, e
 }
 
 func (c Config) taskSources(ctx context.Context, task, tasks int) ([]pipeline.Source, []int, int64, error) {
+	if in := c.Input; in.MaxRecordBytes < 0 || in.MaxDecodedBytes < 0 || in.MaxZstdWindow < 0 || in.MaxZstdWindow > 0 && (in.MaxZstdWindow < 1<<10 || in.MaxZstdWindow > 1<<41) {
+		return nil, nil, 0, usageErr("input limits %+v: sizes are bytes, 0 for the default; max_zstd_window lies between 1 KiB and 2 TiB", in)
+	}
 	opts := c.InputOptions()
 	all, err := input.List(ctx, c.Inputs, opts)
 	if err != nil {

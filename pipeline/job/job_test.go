@@ -111,10 +111,13 @@ func TestShardSplitsFilesDeterministically(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	os.WriteFile(p, []byte("workers: 3\nmode: tag\nfields:\n  text: [instruction, response]\nstages:\n  job_a:\n    limit: 7\n"), 0o644)
+	os.WriteFile(p, []byte("workers: 3\nmode: tag\nfields:\n  text: [instruction, response]\ninput:\n  max_decoded_bytes: 1000\n  max_zstd_window: 4294967296\nstages:\n  job_a:\n    limit: 7\n"), 0o644)
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Input.MaxDecodedBytes != 1000 || c.Input.MaxZstdWindow != 4<<30 || c.Input.MaxRecordBytes != 0 {
+		t.Errorf("input limits %+v", c.Input)
 	}
 	if c.Workers != 3 || c.Mode != "tag" || !slices.Equal(c.Fields.Text, []string{"instruction", "response"}) || c.Fields.ID != "id" {
 		t.Errorf("loaded %+v", c)
