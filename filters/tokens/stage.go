@@ -83,3 +83,8 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	doc.SetRawField(Column, strconv.AppendInt(nil, int64(n), 10))
 	return "", nil
 }
+
+// Columns declares the tokens column: a 64-bit integer in every shard.
+func (s *Stage) Columns() []pipeline.Column {
+	return []pipeline.Column{{Name: Column, Shape: "0"}}
+}
