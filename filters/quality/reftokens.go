@@ -52,8 +52,22 @@ func (a *analysis) symbolTokens() int {
 	n, prev := 0, 0
 	inURL := false
 	for i, w := range a.words {
-		n += gapTokens(a.nfc[prev:w.start], i > 0, true, a.nfc[:prev], a.nfc[w.start:], &inURL)
+		gap := a.nfc[prev:w.start]
 		prev = int(w.end)
+		// Most gaps are a space: no token, and the end of any URL.
+		if len(gap) == 1 && (gap[0] == ' ' || gap[0] == '\n') {
+			inURL = false
+			continue
+		}
+		// Then a mark and a space (", ", ". "): a token if a suffix.
+		if len(gap) == 2 && gap[1] == ' ' && gap[0] < utf8.RuneSelf && i > 0 {
+			if !inURL && asciiAffix[gap[0]]&affixBit(false) != 0 {
+				n++
+			}
+			inURL = false
+			continue
+		}
+		n += gapTokens(gap, i > 0, true, a.nfc[:w.start-int32(len(gap))], a.nfc[w.start:], &inURL)
 	}
 	n += gapTokens(a.nfc[prev:], len(a.words) > 0, false, a.nfc[:prev], "", &inURL)
 	a.symTokens, a.symOnce = n, true
@@ -74,10 +88,14 @@ func gapTokens(gap string, after, ahead bool, before, next string, inURL *bool) 
 		// The segment gap[i:j] runs to the next white space.
 		j := i
 		for j < len(gap) {
-			r, size := rune(gap[j]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRuneInString(gap[j:])
+			if c := gap[j]; c < utf8.RuneSelf {
+				if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' {
+					break
+				}
+				j++
+				continue
 			}
+			r, size := utf8.DecodeRuneInString(gap[j:])
 			if unicode.IsSpace(r) {
 				break
 			}
@@ -194,6 +212,34 @@ func affixLen(seg string, fromEnd bool) int {
 // isAffix reports characters that split off a word as prefixes (prefix)
 // or suffixes.
 func isAffix(r rune, prefix bool) bool {
+	if r < utf8.RuneSelf {
+		return asciiAffix[r]&affixBit(prefix) != 0
+	}
+	return isAffixSlow(r, prefix)
+}
+
+// affixBit is asciiAffix's bit for prefixes (1) or suffixes (2).
+func affixBit(prefix bool) uint8 {
+	if prefix {
+		return 1
+	}
+	return 2
+}
+
+// asciiAffix is isAffixSlow for ASCII characters, as bits (affixBit).
+var asciiAffix = func() (t [utf8.RuneSelf]uint8) {
+	for r := range rune(utf8.RuneSelf) {
+		for _, prefix := range []bool{true, false} {
+			if isAffixSlow(r, prefix) {
+				t[r] |= affixBit(prefix)
+			}
+		}
+	}
+	return t
+}()
+
+// isAffixSlow is isAffix.
+func isAffixSlow(r rune, prefix bool) bool {
 	switch r {
 	case '…', ',', ':', ';', '!', '?', '¿', '؟', '¡', '(', ')', '[', ']', '{', '}', '<', '>', '_', '#', '*', '&',
 		'。', '？', '！', '，', '、', '；', '：', '～', '·', '।', '،', '۔', '؛', '٪',
@@ -215,7 +261,7 @@ func isAffix(r rune, prefix bool) bool {
 // them: combining marks, format characters (ZWJ, variation selectors)
 // and the emoji skin-tone modifiers.
 func joinsPrevious(r rune) bool {
-	return 0x1F3FB <= r && r <= 0x1F3FF || unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf)
+	return r >= 0x300 && (0x1F3FB <= r && r <= 0x1F3FF || unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf))
 }
 
 // referenceTokens reports whether lang is judged with the reference's
