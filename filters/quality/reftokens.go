@@ -27,7 +27,9 @@ import (
 //     what remains ("-" of "-la", "/" of "/usr") belongs to the word;
 //   - after a word, suffix characters split off one by one from the end
 //     (the same punctuation, quotes, symbols, ".", "%", "—", "–", and
-//     currency signs); "..." and "…" are one token;
+//     currency signs); "..." and "…" are one token, and so is a run of
+//     one ASCII mark ("=====", "!!!", "))": NLTK keeps such runs whole,
+//     where spaCy splits some of them mark by mark);
 //   - a run of symbols standing alone ("$", "|", "---", "==>") loses its
 //     prefixes and suffixes, and what remains is one token;
 //   - between two words with no space, a hyphen, dash, "~", ":", "<",
@@ -171,12 +173,19 @@ func infixTokens(seg, before, next string) int {
 
 // affixLen returns the length in bytes of the prefix (fromEnd false) or
 // suffix (fromEnd true) of seg that splits off as one token, 0 for none:
-// an ellipsis, a punctuation mark or symbol of the lists above with the
+// an ellipsis, a run of one ASCII mark of the lists above ("!!!", "=====",
+// as NLTK keeps them), or another mark or symbol of the lists with the
 // marks and modifiers that follow it.
 func affixLen(seg string, fromEnd bool) int {
 	if fromEnd {
 		if k := len(seg) - len(strings.TrimRight(seg, ".")); k >= 2 {
 			return k // "..", "..."
+		}
+		if c := seg[len(seg)-1]; c < utf8.RuneSelf {
+			if !isAffix(rune(c), false) {
+				return 0
+			}
+			return len(seg) - len(strings.TrimRight(seg, seg[len(seg)-1:]))
 		}
 		// The last character, with the modifiers before it.
 		end := len(seg)
@@ -194,6 +203,12 @@ func affixLen(seg string, fromEnd bool) int {
 	}
 	if k := len(seg) - len(strings.TrimLeft(seg, ".")); k >= 2 {
 		return k
+	}
+	if c := seg[0]; c < utf8.RuneSelf {
+		if !isAffix(rune(c), true) {
+			return 0
+		}
+		return len(seg) - len(strings.TrimLeft(seg, seg[:1]))
 	}
 	r, size := utf8.DecodeRuneInString(seg)
 	if !isAffix(r, true) {

@@ -36,8 +36,10 @@ func TestSymbolTokens(t *testing.T) {
 		{"great 👍🏽 thanks 🙂", "great | 👍🏽 | thanks | 🙂", 2},
 		// A hyphen between letters is an infix, "@" is not.
 		{"well-known, user@host", "well | - | known | , | user@host", 2},
-		// Prefixes "=", "=", ">" split off; "|" and "---" are not affixes.
-		{"==> | ---", "= | = | > | | | ---", 5},
+		// A run of one mark is one token: prefixes "==" and ">" split
+		// off; "|" and "---" are not affixes and stay whole.
+		{"==> | ---", "== | > | | | ---", 4},
+		{"Title\n=====\nText!!!", "Title | ===== | Text | !!!", 2},
 		// CJK full stop: a suffix.
 		{"日本語の文章です。", "日本語の文章です | 。", 1},
 		{"# heading", "# | heading", 1},
