@@ -67,7 +67,7 @@ func init() {
 			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables"},
 			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short"},
 			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables"},
-			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables"},
+			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word (English: per token, punctuation included) exceed this; 0 disables"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			tag, err := parseMode(FineWebName, p.String("mode"))
