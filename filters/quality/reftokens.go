@@ -57,12 +57,13 @@ func (a *analysis) symbolTokens() int {
 		gap := a.nfc[prev:w.start]
 		prev = int(w.end)
 		// Most gaps are a space: no token, and the end of any URL.
-		if len(gap) == 1 && (gap[0] == ' ' || gap[0] == '\n') {
+		if len(gap) == 1 && (gap[0] == ' ' || gap[0] == '\n') || allASCIISpace(gap) {
 			inURL = false
 			continue
 		}
-		// Then a mark and a space (", ", ". "): a token if a suffix.
-		if len(gap) == 2 && gap[1] == ' ' && gap[0] < utf8.RuneSelf && i > 0 {
+		// Then a mark and white space (", ", ".\n\n"): a token if a
+		// suffix.
+		if len(gap) >= 2 && i > 0 && gap[0] < utf8.RuneSelf && !isASCIISpace(gap[0]) && allASCIISpace(gap[1:]) {
 			if !inURL && asciiAffix[gap[0]]&affixBit(false) != 0 {
 				n++
 			}
@@ -74,6 +75,16 @@ func (a *analysis) symbolTokens() int {
 	n += gapTokens(a.nfc[prev:], len(a.words) > 0, false, a.nfc[:prev], "", &inURL)
 	a.symTokens, a.symOnce = n, true
 	return n
+}
+
+// allASCIISpace reports whether s is ASCII white space only.
+func allASCIISpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isASCIISpace(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // gapTokens counts the tokens of gap, the text between two words: after
@@ -91,7 +102,7 @@ func gapTokens(gap string, after, ahead bool, before, next string, inURL *bool) 
 		j := i
 		for j < len(gap) {
 			if c := gap[j]; c < utf8.RuneSelf {
-				if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' {
+				if isASCIISpace(c) {
 					break
 				}
 				j++
