@@ -532,6 +532,11 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 			}
 			r.budget.release(b.reserved)
 			b.reserved = 0
+			if cap(b.arena) > 4*r.opts.BatchBytes {
+				// A huge record grew the arena: an idle batch must
+				// not keep that (2×workers+2 of them would).
+				b.arena = nil
+			}
 			r.free <- b
 		}
 	}
