@@ -732,6 +732,8 @@ func (r *run) readSpill(ctx context.Context, work chan<- *batch) error {
 			r.free <- b
 			return fmt.Errorf("reading back the first pass: %w", err)
 		}
+		// The replayed batch counts against the in-flight bound too.
+		r.budget.add(b.reserved)
 		if !send(ctx, work, b) {
 			return ctx.Err()
 		}
