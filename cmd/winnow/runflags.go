@@ -32,7 +32,7 @@ func (rf *runFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&c.Only, "only", nil, "run only these stages (comma-separated); 'none' runs no stage")
 	f.StringSliceVar(&c.Skip, "skip", nil, "leave out these stages")
 	f.StringSliceVar(&c.Langs, "langs", nil, "keep only documents in these languages, e.g. en,de")
-	f.StringVar(&c.Mode, "mode", "", "tag: keep every document and write the filters' signals only (choose thresholds later)")
+	f.StringVar(&c.Mode, "mode", "", "tag: keep every document, listing the rules that would have dropped it in a reasons column (filter mode keeps exactly those with none)")
 	f.StringVar(&c.Against, "against", "", "remove near-duplicates of the index an earlier run saved here (minhash save_index)")
 	f.StringSliceVar(&c.Fields.Text, "text-field", c.Fields.Text, "dotted path(s) of the text; several are joined with a blank line, as are chat turns [{role, content}]")
 	f.StringVar(&c.Fields.ID, "id-field", c.Fields.ID, "dotted path of the record id")
