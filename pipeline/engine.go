@@ -2,19 +2,25 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/winnow-data/winnow/internal/jsontext"
 )
 
 // Options configure a run.
@@ -22,8 +28,14 @@ type Options struct {
 	// Stages run in order on every document.
 	Stages []Stage
 	// Workers is the number of goroutines running stages; 0 means
-	// GOMAXPROCS.
+	// GOMAXPROCS. More than MaxWorkers are clamped to it (with a warning):
+	// stages are CPU-bound, so extra workers only add batches in flight.
 	Workers int
+	// MaxInflightBytes bounds the bytes of records read but not yet
+	// written, whatever the worker count: the reader starts no new batch
+	// while the batches in flight hold more. A record larger than the
+	// bound still goes through, alone. 0 means DefaultMaxInflightBytes.
+	MaxInflightBytes int64
 	// BatchRecords and BatchBytes bound a batch, the unit of work handed
 	// to a worker: it closes at whichever limit comes first. Defaults 1024
 	// records and 1 MiB.
@@ -60,6 +72,30 @@ type Options struct {
 	// (loaded with Exchanger.LoadPrepared), so Run makes no preparatory
 	// pass.
 	Prepared bool
+	// Mode is what happens to a document a stage would drop: Filter
+	// drops it, Tag keeps it with the reason in its reasons column (see
+	// Mode). StageModes overrides it for the stages it names.
+	Mode       Mode
+	StageModes map[string]Mode
+}
+
+// modes returns the mode of each stage.
+func (opts Options) modes(stages []Stage) []Mode {
+	ms := make([]Mode, len(stages))
+	for i, st := range stages {
+		ms[i] = opts.Mode
+		if m, ok := opts.StageModes[st.Name()]; ok {
+			ms[i] = m
+		}
+	}
+	return ms
+}
+
+// tagging reports whether any stage may be in tag mode. It depends on the
+// options alone, not on the stages of one pass, so every pass and every
+// step of a cluster job carries the reasons column alike.
+func (opts Options) tagging() bool {
+	return opts.Mode == Tag || slices.Contains(slices.Collect(maps.Values(opts.StageModes)), Tag)
 }
 
 // JoinStats makes a run's accounting from that of its first pass (the
@@ -76,25 +112,47 @@ func JoinStats(first, last *Stats) *Stats {
 	last.BytesIn = first.BytesIn
 	last.TextBytesIn = first.TextBytesIn
 	last.InputErrors = first.InputErrors
+	bytes := make(map[string]int64, len(first.Inputs))
+	for _, f := range first.Inputs {
+		bytes[f.File] = f.Bytes
+	}
+	for i := range last.Inputs {
+		last.Inputs[i].Bytes = bytes[last.Inputs[i].File]
+	}
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
 	return last
 }
 
+// DefaultMaxInflightBytes is the default of Options.MaxInflightBytes: room
+// for a few hundred 1 MiB batches, or four 64 MiB records.
+const DefaultMaxInflightBytes = 256 << 20
+
+// MaxWorkers returns the most workers a run uses: four per core
+// (GOMAXPROCS).
+func MaxWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
+
 // withDefaults fills in the options left zero.
 func (opts Options) withDefaults(sources int) (Options, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if m := MaxWorkers(); opts.Workers > m {
+		opts.Logger.Warn("workers clamped to four per core", "asked", opts.Workers, "workers", m)
+		opts.Workers = m
+	}
+	if opts.MaxInflightBytes <= 0 {
+		opts.MaxInflightBytes = DefaultMaxInflightBytes
 	}
 	if opts.BatchRecords <= 0 {
 		opts.BatchRecords = 1024
 	}
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 1 << 20
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.FileIndexes != nil && len(opts.FileIndexes) != sources {
 		return opts, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), sources)
@@ -141,8 +199,11 @@ func Observe(ctx context.Context, sources []Source, p Preparer, opts Options) (*
 
 // Progress reports how far a run has got.
 type Progress struct {
-	Pass      int   // 1-based; the last pass writes the output
-	Passes    int   //
+	Pass   int // 1-based; the last pass writes the output
+	Passes int //
+	// Name says what the pass does: "write", "prepare <stage>" (a
+	// preparatory pass) or "observe <stage>".
+	Name      string
 	Docs      int64 // documents finished in this pass
 	BytesRead int64 // stored bytes of input read in this pass
 	Elapsed   time.Duration
@@ -300,6 +361,9 @@ type item struct {
 	// replayed items come from the spill: decoded, and judged already
 	// unless kept.
 	replayed bool
+	// reasons are the rules that would have dropped a document a stage
+	// in tag mode kept.
+	reasons []string
 }
 
 // stageCount is one stage's accounting within one batch.
@@ -343,9 +407,11 @@ type batch struct {
 	// repairedByStage counts texts a stage left invalid.
 	repairedByStage int64
 	textBytes       int64
-	keptDocs        []*Document
-	rejDocs         []*Document
-	rejWhy          []string
+	// reserved is what the batch holds of the run's in-flight budget.
+	reserved int64
+	keptDocs []*Document
+	rejDocs  []*Document
+	rejWhy   []string
 }
 
 type run struct {
@@ -362,16 +428,38 @@ type run struct {
 	// sources.
 	spill  *spillWriter
 	replay io.Reader
+	// modes holds each stage's mode; tagging says whether the run is
+	// in tag mode for any stage (of this pass or another), so every
+	// document carries the reasons column.
+	modes   []Mode
+	tagging bool
+	budget  *budget
+	// inputs indexes Stats.Inputs by file name (account's goroutine).
+	inputs map[string]int
 }
 
 func newRun(ctx context.Context, sources []Source, opts Options, stages []Stage, pass, passes int, start time.Time) *run {
 	inflight := 2*opts.Workers + 2
 	r := &run{ctx: ctx, sources: sources, opts: opts, stages: stages, pass_: pass, passes: passes, start: start,
 		free: make(chan *batch, inflight)}
+	r.modes, r.tagging = opts.modes(stages), opts.tagging()
+	r.budget = newBudget(opts.MaxInflightBytes)
+	r.inputs = map[string]int{}
 	for range inflight {
 		r.free <- &batch{}
 	}
 	return r
+}
+
+// name is what the pass does, for progress reports.
+func (r *run) name() string {
+	switch {
+	case r.observe != nil && r.pass_ == 1 && r.passes == 1:
+		return "observe " + r.observe.Name()
+	case r.observe != nil:
+		return "prepare " + r.observe.Name()
+	}
+	return "write"
 }
 
 // pass runs one pass over the sources; with a nil sink it discards the
@@ -404,6 +492,11 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 
 	stats := newStats(r.stages)
 	stats.Files = len(r.sources)
+	for i, m := range r.modes {
+		if m == Tag {
+			stats.Stages[i].Mode = m.String()
+		}
+	}
 	var (
 		next    int
 		pending = map[int]*batch{}
@@ -435,8 +528,10 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 			}
 			curRead = b.bytesRead
 			if r.opts.Progress != nil {
-				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
+				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Name: r.name(), Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
 			}
+			r.budget.release(b.reserved)
+			b.reserved = 0
 			r.free <- b
 		}
 	}
@@ -445,6 +540,9 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 	for _, s := range r.sources {
 		if sz := s.Size(); sz > 0 {
 			stats.BytesIn += sz
+			if i, ok := r.inputs[s.Name()]; ok {
+				stats.Inputs[i].Bytes = sz
+			}
 		}
 	}
 	switch {
@@ -496,6 +594,8 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 					r.opts.Logger.Warn("damaged input", "file", name, "error", rerr)
 				}
 			} else {
+				b.reserved += recordBytes(rec)
+				r.budget.add(recordBytes(rec))
 				it := b.add()
 				it.index, it.offset = rec.Index, rec.Offset
 				lastIndex, lastOffset = rec.Index, rec.Offset
@@ -549,9 +649,14 @@ func send(ctx context.Context, work chan<- *batch, b *batch) bool {
 	}
 }
 
-// newBatch takes a free batch, waiting while all are in flight: this is
-// what bounds memory.
+// newBatch takes a free batch, waiting while all are in flight or while
+// those in flight hold more than the in-flight budget: this is what
+// bounds memory. Batches close at the same records whatever the timing,
+// so the output does not depend on the worker count.
 func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec Decoder) (*batch, error) {
+	if err := r.budget.wait(ctx); err != nil {
+		return nil, err
+	}
 	select {
 	case b := <-r.free:
 		b.seq = *seq
@@ -582,6 +687,7 @@ func (b *batch) add() *item {
 	it := &b.items[b.n]
 	b.n++
 	it.raw, it.readErr, it.outcome, it.reason, it.replayed = nil, nil, kept, "", false
+	it.reasons = it.reasons[:0]
 	it.doc.Reset()
 	return it
 }
@@ -687,9 +793,18 @@ func (r *run) process(b *batch) {
 
 // runStages passes one document through the stages, recording the
 // outcome.
+//
+// In tag mode a stage's reason is appended to the document's reasons and
+// the document goes on. A document with reasons is not passed to
+// corpus-wide stages (Preparers: dedup, corpus statistics), neither
+// observed nor judged: filter mode would never have shown it to them, so
+// the copy a dedup stage keeps is the one filter mode keeps.
 func (r *run) runStages(b *batch, it *item) {
 	d := &it.doc
 	text0 := d.Text
+	if r.tagging && it.replayed {
+		it.reasons = readReasons(d.Field(ReasonsField), it.reasons)
+	}
 	defer func() {
 		// Sinks rely on valid UTF-8 text; text a stage rewrote is checked
 		// once more, the rest is not (a string left as it was compares
@@ -698,20 +813,30 @@ func (r *run) runStages(b *batch, it *item) {
 			d.Text = strings.ToValidUTF8(d.Text, "\uFFFD")
 			b.repairedByStage++
 		}
+		if r.tagging && it.outcome == kept {
+			d.SetRawField(ReasonsField, appendReasons(nil, it.reasons))
+		}
 	}()
 	for si, st := range r.stages {
+		if len(it.reasons) > 0 {
+			if _, ok := st.(Preparer); ok {
+				continue
+			}
+		}
 		c := &b.counts[si]
 		c.in++
 		before := d.Text
 		t0 := time.Now()
-		reason, err := st.Process(d)
+		reason, err := r.process1(b, it, st)
 		c.nanos += int64(time.Since(t0))
 		switch {
 		case err != nil:
 			c.errored++
-			it.outcome, it.reason = errored, st.Name()+".error"
-			it.readErr = fmt.Errorf("stage %s: %w", st.Name(), err)
+			it.outcome = errored
 			return
+		case reason != "" && r.modes[si] == Tag:
+			c.dropped = addReason(c.dropped, reason)
+			it.reasons = append(it.reasons, st.Name()+"."+reason)
 		case reason != "":
 			c.dropped = addReason(c.dropped, reason)
 			it.outcome, it.reason = rejected, st.Name()+"."+reason
@@ -722,12 +847,76 @@ func (r *run) runStages(b *batch, it *item) {
 			c.rewritten++
 		}
 	}
-	if r.observe != nil {
-		if err := r.observe.Observe(d); err != nil {
-			it.outcome, it.reason = errored, r.observe.Name()+".error"
-			it.readErr = fmt.Errorf("stage %s: %w", r.observe.Name(), err)
+	if r.observe != nil && len(it.reasons) == 0 {
+		if err := r.observe1(b, it); err != nil {
+			it.outcome = errored
 		}
 	}
+}
+
+// process1 runs st.Process on the item's document. An error or a panic
+// is returned and recorded on the item ("<stage>.error",
+// "<stage>.panic"): one hostile document must not end the run. (A stage
+// that panicked while holding a lock of its own could still block the
+// run; stages do not.)
+func (r *run) process1(b *batch, it *item, st Stage) (reason string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = r.panicked(b, it, st, v)
+		}
+	}()
+	reason, err = st.Process(&it.doc)
+	if err != nil {
+		err = fmt.Errorf("stage %s: %w", st.Name(), err)
+		it.reason, it.readErr = st.Name()+".error", err
+	}
+	return reason, err
+}
+
+// observe1 is process1 for the Preparer's Observe.
+func (r *run) observe1(b *batch, it *item) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = r.panicked(b, it, r.observe, v)
+		}
+	}()
+	if err = r.observe.Observe(&it.doc); err != nil {
+		err = fmt.Errorf("stage %s: %w", r.observe.Name(), err)
+		it.reason, it.readErr = r.observe.Name()+".error", err
+	}
+	return err
+}
+
+// panicked records a stage's panic on the item and logs it with its stack.
+func (r *run) panicked(b *batch, it *item, st Stage, v any) error {
+	err := fmt.Errorf("stage %s panicked: %v", st.Name(), v)
+	it.reason, it.readErr = st.Name()+".panic", err
+	r.opts.Logger.Error("stage panicked; document counted as errored", "stage", st.Name(),
+		"file", b.name, "record", it.index, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return err
+}
+
+// appendReasons appends reasons as a JSON list of strings.
+func appendReasons(p []byte, reasons []string) []byte {
+	p = append(p, '[')
+	for i, r := range reasons {
+		if i > 0 {
+			p = append(p, ',')
+		}
+		p = jsontext.AppendString(p, r)
+	}
+	return append(p, ']')
+}
+
+// readReasons reads back the list appendReasons wrote (a document replayed
+// from the first pass's spill); anything else reads as no reason.
+func readReasons(raw []byte, dst []string) []string {
+	dst = dst[:0]
+	var rs []string
+	if json.Unmarshal(raw, &rs) == nil {
+		dst = append(dst, rs...)
+	}
+	return dst
 }
 
 func recordReason(err error) string {
@@ -745,6 +934,13 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		r.spill.write(b)
 	}
 	b.keptDocs, b.rejDocs, b.rejWhy = b.keptDocs[:0], b.rejDocs[:0], b.rejWhy[:0]
+	fi, ok := r.inputs[b.name]
+	if !ok {
+		fi = len(s.Inputs)
+		r.inputs[b.name] = fi
+		s.Inputs = append(s.Inputs, InputFile{File: b.name})
+	}
+	file := &s.Inputs[fi]
 	for i := range b.items[:b.n] {
 		it := &b.items[i]
 		switch it.outcome {
@@ -753,6 +949,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 			continue
 		case kept:
 			s.DocsOut++
+			if len(it.reasons) > 0 {
+				s.DocsTagged++
+			}
 			lang := it.doc.Lang
 			if lang == "" {
 				lang = "und"
@@ -766,11 +965,20 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		case errored:
 			s.DocsErrored++
 			s.Errored[it.reason]++
-			if len(s.RecordErrors) < maxRecordErrors {
+			if file.DocsErrored < maxFileRecordErrors && len(s.RecordErrors) < maxRecordErrors {
 				s.RecordErrors = append(s.RecordErrors, InputError{File: b.name, Position: it.offset, Record: it.index, Error: errString(it.readErr)})
 			}
+			if file.DocsErrored == 0 {
+				file.FirstError = errString(it.readErr)
+			}
+			file.DocsErrored++
+			if file.Errored == nil {
+				file.Errored = map[string]int64{}
+			}
+			file.Errored[it.reason]++
 		}
 		s.DocsIn++
+		file.DocsIn++
 	}
 	s.InputErrors = append(s.InputErrors, b.fileErrs...)
 	s.TextBytesIn += b.textBytes
@@ -821,4 +1029,64 @@ func derivedID(h uint64) string {
 		h >>= 4
 	}
 	return string(buf[:])
+}
+
+// recordBytes is what a record read counts against the in-flight budget.
+func recordBytes(rec Record) int64 {
+	if rec.Doc == nil {
+		return int64(len(rec.Raw))
+	}
+	n := len(rec.Doc.Text) + len(rec.Doc.ID) + len(rec.Doc.URL)
+	for _, f := range rec.Doc.Fields {
+		n += len(f.Value)
+	}
+	return int64(n)
+}
+
+// budget counts the bytes of the records in flight.
+type budget struct {
+	mu          sync.Mutex
+	used, limit int64
+	wake        chan struct{} // closed at each release
+}
+
+func newBudget(limit int64) *budget {
+	return &budget{limit: limit, wake: make(chan struct{})}
+}
+
+// add counts n more bytes; a batch being filled never waits.
+func (b *budget) add(n int64) {
+	b.mu.Lock()
+	b.used += n
+	b.mu.Unlock()
+}
+
+// release gives n bytes back.
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// wait returns once the bytes in flight are under the limit.
+func (b *budget) wait(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		if b.used < b.limit {
+			b.mu.Unlock()
+			return nil
+		}
+		w := b.wake
+		b.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -493,5 +494,146 @@ func TestRunFileIndexesFromTheWholeList(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), srcs, &recSink{}, Options{FileIndexes: []int{1}}); err == nil {
 		t.Error("mismatched FileIndexes accepted")
+	}
+}
+
+// panicky panics on documents containing "crash", as a stage with a bug
+// would on one hostile document.
+type panicky struct{}
+
+func (panicky) Name() string { return "panicky" }
+func (panicky) Process(d *Document) (string, error) {
+	if strings.Contains(d.Text, "crash") {
+		var m map[string]int
+		m["x"]++ // assignment to entry in nil map
+	}
+	return "", nil
+}
+
+// A panic on one document errors that document ("<stage>.panic", with file
+// and record) and the run goes on, in a preparatory pass too.
+func TestRunRecoversFromAStagePanic(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stages []Stage
+	}{
+		{"process", []Stage{panicky{}}},
+		{"process before a preparer", []Stage{panicky{}, &firstSeen{first: map[string]uint64{}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &lineSource{name: "a.jsonl", lines: []string{"1\tfine", "2\tcrash here", "3\tfine too", "4\tcrash again"}}
+			sink := &recSink{}
+			stats, err := Run(context.Background(), []Source{src}, sink, Options{Stages: tc.stages, Workers: 2, BatchRecords: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(sink.kept, []string{"1:fine", "3:fine too"}) || !sink.closed {
+				t.Errorf("kept %v, closed %v", sink.kept, sink.closed)
+			}
+			if stats.DocsErrored != 2 || stats.Errored["panicky.panic"] != 2 || stats.Stages[0].Errored != 2 {
+				t.Errorf("errored %d %v, stage %+v", stats.DocsErrored, stats.Errored, stats.Stages[0])
+			}
+			if len(stats.RecordErrors) != 2 || stats.RecordErrors[0].File != "a.jsonl" || stats.RecordErrors[0].Record != 1 ||
+				!strings.Contains(stats.RecordErrors[0].Error, "panicked: assignment to entry in nil map") {
+				t.Errorf("record errors %+v", stats.RecordErrors)
+			}
+		})
+	}
+}
+
+// panicObserver panics in Observe on documents containing "crash".
+type panicObserver struct{ *firstSeen }
+
+func (p panicObserver) Name() string { return "observer" }
+func (p panicObserver) Observe(d *Document) error {
+	if strings.Contains(d.Text, "crash") {
+		panic("observer bug")
+	}
+	return p.firstSeen.Observe(d)
+}
+
+// A panic in Observe does not end the run either.
+func TestRunRecoversFromAPanicInObserve(t *testing.T) {
+	src := &lineSource{name: "a.jsonl", lines: []string{"1\tfine", "2\tcrash here", "3\tfine too"}}
+	sink := &recSink{}
+	stats, err := Run(context.Background(), []Source{src}, sink, Options{Stages: []Stage{panicObserver{&firstSeen{first: map[string]uint64{}}}}, Workers: 2, BatchRecords: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The preparatory pass errors the document and goes on; the stage
+	// then judges a document it never observed.
+	if !slices.Equal(sink.kept, []string{"1:fine", "3:fine too"}) || stats.DocsIn != 3 {
+		t.Errorf("kept %v, stats %+v", sink.kept, stats)
+	}
+}
+
+// bigSource yields n records of size bytes each and counts them.
+type bigSource struct {
+	n, size int
+	read    *atomic.Int64
+}
+
+func (s *bigSource) Name() string { return "big" }
+func (s *bigSource) Size() int64  { return int64(s.n * s.size) }
+func (s *bigSource) Records(ctx context.Context) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		raw := []byte(strings.Repeat("x", s.size-2))
+		for i := range s.n {
+			s.read.Add(1)
+			line := fmt.Appendf(nil, "%d\t%s", i%10, raw)
+			if !yield(Record{Index: int64(i), Offset: int64(i * s.size), StoredOffset: int64(i * s.size), Raw: line}, nil) {
+				return
+			}
+		}
+	}
+}
+func (s *bigSource) Decode(raw []byte, d *Document) error {
+	id, text, _ := strings.Cut(string(raw), "\t")
+	d.ID, d.Text = id, text
+	return nil
+}
+
+// countSink tracks the most records read but not yet written.
+type countSink struct {
+	read           *atomic.Int64
+	written, worst int64
+}
+
+func (s *countSink) Write(docs []*Document) error {
+	s.worst = max(s.worst, s.read.Load()-s.written)
+	s.written += int64(len(docs))
+	return nil
+}
+func (s *countSink) Reject([]*Document, []string) error { return nil }
+func (s *countSink) Close() error                       { return nil }
+func (s *countSink) Abort() error                       { return nil }
+
+// Large records: the bytes in flight are bounded by MaxInflightBytes, not
+// by the number of batches (2×workers+2), so memory does not grow with
+// the worker count; and an absurd worker count is clamped.
+func TestRunBoundsInflightBytesAndWorkers(t *testing.T) {
+	const size = 1 << 20
+	for _, tc := range []struct {
+		workers  int
+		inflight int64
+		worst    int64 // records read ahead of the writer, at most
+	}{
+		{8, 4 << 20, 4 + 1 + 1},          // the budget, the batch being filled, the one read before waiting
+		{99_999_999, 4 << 20, 4 + 1 + 1}, // clamped, still bounded
+		{2, 256 << 20, 2*2 + 2 + 1 + 1},  // batches bound it first
+	} {
+		read := &atomic.Int64{}
+		sink := &countSink{read: read}
+		stats, err := Run(context.Background(), []Source{&bigSource{n: 64, size: size, read: read}}, sink,
+			Options{Stages: []Stage{upper{}}, Workers: tc.workers, BatchRecords: 1, MaxInflightBytes: tc.inflight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.DocsOut != 64 || sink.worst > tc.worst {
+			t.Errorf("workers %d, inflight %d: %d docs out, up to %d records in flight, want ≤ %d", tc.workers, tc.inflight, stats.DocsOut, sink.worst, tc.worst)
+		}
+		if stats.Workers > MaxWorkers() {
+			t.Errorf("workers %d ran %d workers, more than %d", tc.workers, stats.Workers, MaxWorkers())
+		}
 	}
 }

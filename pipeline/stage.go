@@ -18,7 +18,10 @@ import (
 // Process is called from several goroutines at once and must be safe for
 // concurrent use; per-call scratch space belongs in a sync.Pool. It returns
 // an empty reason to keep the document, or a short snake_case reason to
-// drop it; the engine reports it as "<stage>.<reason>". An error marks the
+// drop it; the engine reports it as "<stage>.<reason>" and, by the run's
+// Mode, drops the document or keeps it with the reason listed (tag mode).
+// A stage has no mode of its own: it always writes its signals, applies
+// its rewrites and returns its reason. An error marks the
 // document as errored (counted in docs_errored with the error's text) and
 // the run goes on: errors are for documents a stage cannot process, never
 // for documents it rejects.
@@ -86,6 +89,40 @@ type Param struct {
 	Name    string
 	Default any // bool, int, float64, string, []string or time.Duration
 	Doc     string
+	// Min and Max, when set (see Bound), bound an int or float64
+	// parameter: a value outside is refused when the config is read,
+	// before any input is, rather than failing (or exhausting memory or
+	// file descriptors) in the middle of a run.
+	Min, Max *float64
+}
+
+// Bound returns a bound for Param.Min or Param.Max.
+func Bound(v float64) *float64 { return &v }
+
+// check returns an error when v, a value of the parameter, is outside
+// its bounds.
+func (d Param) check(v any) error {
+	var x float64
+	switch n := v.(type) {
+	case int:
+		x = float64(n)
+	case float64:
+		x = n
+		if n != n {
+			return fmt.Errorf("NaN is not a value")
+		}
+	default:
+		return nil
+	}
+	switch {
+	case d.Min != nil && d.Max != nil && (x < *d.Min || x > *d.Max):
+		return fmt.Errorf("%v is outside %v..%v", v, *d.Min, *d.Max)
+	case d.Min != nil && x < *d.Min:
+		return fmt.Errorf("%v is below the minimum %v", v, *d.Min)
+	case d.Max != nil && x > *d.Max:
+		return fmt.Errorf("%v is above the maximum %v", v, *d.Max)
+	}
+	return nil
 }
 
 // Spec declares a stage kind: its canonical name, a one-line summary, its
@@ -173,6 +210,9 @@ func (s Spec) NewParams(settings map[string]any) (Params, error) {
 			return p, fmt.Errorf("stage %s: unknown parameter %q (known: %s)", s.Name, k, s.paramNames())
 		}
 		v, err := coerce(s.Params[i].Default, settings[k])
+		if err == nil {
+			err = s.Params[i].check(v)
+		}
 		if err != nil {
 			return p, fmt.Errorf("stage %s: parameter %s: %w", s.Name, k, err)
 		}
@@ -267,6 +307,19 @@ func coerce(def, v any) (any, error) {
 	return nil, fmt.Errorf("value %v (%T) does not fit the parameter's type %T", v, v, def)
 }
 
+// Values returns every parameter's value by name (a copy), durations as
+// text ("90s").
+func (p Params) Values() map[string]any {
+	out := make(map[string]any, len(p.values))
+	for k, v := range p.values {
+		if d, ok := v.(time.Duration); ok {
+			v = d.String()
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // Bool returns the value of a bool parameter.
 func (p Params) Bool(name string) bool { return get[bool](p, name) }
 
@@ -299,21 +352,42 @@ func get[T any](p Params, name string) T {
 	return t
 }
 
-// The values of the mode parameter that every filtering stage declares.
+// Mode says what the engine does with a document a stage would drop. It
+// is the engine's, not the stages': a stage always computes its signals,
+// applies its rewrites and returns the reason it would drop a document.
+type Mode uint8
+
 const (
-	ModeFilter = "filter"
-	ModeTag    = "tag"
+	// Filter drops the document at the first stage that returns a
+	// reason.
+	Filter Mode = iota
+	// Tag keeps the document, appends "<stage>.<reason>" to its reasons
+	// column and passes it on to the next stage, so every rule that
+	// would have dropped it is listed and the documents with no reason
+	// are exactly those Filter keeps.
+	Tag
 )
 
-// ParseMode reads a stage's mode parameter: "filter" (or empty) drops
-// documents that fail a rule, "tag" keeps every document and writes the
-// same signals only, so thresholds can be chosen afterwards.
-func ParseMode(mode string) (tag bool, err error) {
-	switch mode {
-	case "", ModeFilter:
-		return false, nil
-	case ModeTag:
-		return true, nil
+// String returns "filter" or "tag".
+func (m Mode) String() string {
+	if m == Tag {
+		return "tag"
 	}
-	return false, fmt.Errorf("mode %q: want %s or %s", mode, ModeFilter, ModeTag)
+	return "filter"
 }
+
+// ParseMode reads a mode: "filter" (or empty) or "tag".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "", "filter":
+		return Filter, nil
+	case "tag":
+		return Tag, nil
+	}
+	return Filter, fmt.Errorf("mode %q: want filter or tag", s)
+}
+
+// ReasonsField is the column tag mode adds to every document: the list of
+// rules ("<stage>.<reason>") that would have dropped it, empty for the
+// documents filter mode keeps.
+const ReasonsField = "reasons"

@@ -16,13 +16,24 @@ import (
 // DocsErrored. Records that are not documents at all (a WARC request
 // record) are counted in Skipped, outside DocsIn.
 type Stats struct {
-	DocsIn       int64 `json:"docs_in"`
-	DocsOut      int64 `json:"docs_out"`
-	DocsRejected int64 `json:"docs_rejected"`
-	DocsErrored  int64 `json:"docs_errored"`
+	// Version is winnow's version; Config the run's effective
+	// configuration (set by the caller that knows them, pipeline/job).
+	Version      string     `json:"version,omitempty"`
+	Config       *RunConfig `json:"config,omitempty"`
+	DocsIn       int64      `json:"docs_in"`
+	DocsOut      int64      `json:"docs_out"`
+	DocsRejected int64      `json:"docs_rejected"`
+	DocsErrored  int64      `json:"docs_errored"`
+	// DocsTagged counts the kept documents that a stage in tag mode
+	// would have dropped (a non-empty reasons column); they are in
+	// DocsOut.
+	DocsTagged int64 `json:"docs_tagged"`
 	// BytesIn is the stored size of the input files read, compressed as
 	// they are; TextBytesIn the bytes of the documents' text as read.
-	BytesIn     int64   `json:"bytes_in"`
+	BytesIn int64 `json:"bytes_in"`
+	// BytesOut is the stored size of the kept shards written (set by the
+	// caller that owns the output, pipeline/job).
+	BytesOut    int64   `json:"bytes_out"`
 	TextBytesIn int64   `json:"text_bytes_in"`
 	Seconds     float64 `json:"seconds"`
 	Files       int     `json:"files"`
@@ -43,18 +54,58 @@ type Stats struct {
 	// InputErrors lists files damaged or unreadable, with the position of
 	// the damage.
 	InputErrors []InputError `json:"input_errors"`
-	// RecordErrors samples the first errored records, with file and
-	// position (the counts are in Errored).
+	// RecordErrors samples errored records, with file and position: the
+	// first few of every file (the counts are in Errored, and per file in
+	// Inputs).
 	RecordErrors []InputError `json:"record_errors"`
+	// Inputs lists the input files in input order with their stored
+	// size and what became of their records.
+	Inputs []InputFile `json:"inputs"`
+}
+
+// InputFile is one input file's accounting.
+type InputFile struct {
+	File        string `json:"file"`
+	Bytes       int64  `json:"bytes"`
+	DocsIn      int64  `json:"docs_in"`
+	DocsErrored int64  `json:"docs_errored"`
+	// Errored counts the file's errored records by reason, and
+	// FirstError is the first one's message.
+	Errored    map[string]int64 `json:"errored,omitempty"`
+	FirstError string           `json:"first_error,omitempty"`
+}
+
+// RunConfig is a run's effective configuration: what was asked, after
+// defaults.
+type RunConfig struct {
+	Mode   string        `json:"mode"`
+	Stages []StageConfig `json:"stages"`
+	// Settings holds the run's other settings (inputs, output, fields,
+	// workers...), under their config-file names.
+	Settings map[string]any `json:"settings,omitempty"`
+}
+
+// StageConfig is one stage's effective configuration.
+type StageConfig struct {
+	Name   string         `json:"name"`
+	Mode   string         `json:"mode"`
+	Params map[string]any `json:"params"`
+	// Set names the parameters the configuration gave; the others hold
+	// their defaults.
+	Set []string `json:"set,omitempty"`
 }
 
 // StageStats is one stage's accounting.
 type StageStats struct {
-	Name    string           `json:"name"`
-	DocsIn  int64            `json:"docs_in"`
-	DocsOut int64            `json:"docs_out"`
+	Name    string `json:"name"`
+	DocsIn  int64  `json:"docs_in"`
+	DocsOut int64  `json:"docs_out"`
+	// Dropped counts the documents the stage dropped by reason — in
+	// tag mode (Mode "tag") those it would have dropped and tagged.
 	Dropped map[string]int64 `json:"dropped"`
 	Errored int64            `json:"errored"`
+	// Mode is "tag" for a stage in tag mode, empty in filter mode.
+	Mode string `json:"mode,omitempty"`
 	// Rewritten counts the documents the stage kept with a changed text
 	// (line_dedup cutting lines, pii masking addresses, ...).
 	Rewritten int64 `json:"rewritten"`
@@ -74,8 +125,13 @@ type InputError struct {
 	Recovered bool `json:"recovered,omitempty"`
 }
 
-// maxRecordErrors bounds the sample of record errors kept in Stats.
-const maxRecordErrors = 100
+// maxRecordErrors bounds the sample of record errors kept in Stats, and
+// maxFileRecordErrors the sample of one file, so every file with errors
+// is represented.
+const (
+	maxRecordErrors     = 1000
+	maxFileRecordErrors = 3
+)
 
 func newStats(stages []Stage) *Stats {
 	s := &Stats{
@@ -86,6 +142,7 @@ func newStats(stages []Stage) *Stats {
 		Stages:       make([]StageStats, len(stages)),
 		InputErrors:  []InputError{},
 		RecordErrors: []InputError{},
+		Inputs:       []InputFile{},
 	}
 	for i, st := range stages {
 		s.Stages[i] = StageStats{Name: st.Name(), Dropped: map[string]int64{}}
@@ -118,7 +175,13 @@ func (s *Stats) Merge(o *Stats) error {
 	s.DocsOut += o.DocsOut
 	s.DocsRejected += o.DocsRejected
 	s.DocsErrored += o.DocsErrored
+	s.DocsTagged += o.DocsTagged
 	s.BytesIn += o.BytesIn
+	s.BytesOut += o.BytesOut
+	s.Version = cmp.Or(s.Version, o.Version)
+	if s.Config == nil {
+		s.Config = o.Config
+	}
 	s.TextBytesIn += o.TextBytesIn
 	s.Seconds = max(s.Seconds, o.Seconds)
 	s.Files += o.Files
@@ -143,6 +206,7 @@ func (s *Stats) Merge(o *Stats) error {
 		a.DocsOut += b.DocsOut
 		a.Errored += b.Errored
 		a.Rewritten += b.Rewritten
+		a.Mode = cmp.Or(a.Mode, b.Mode)
 		a.Seconds += b.Seconds
 		if a.Dropped == nil {
 			a.Dropped = map[string]int64{}
@@ -152,6 +216,7 @@ func (s *Stats) Merge(o *Stats) error {
 		}
 	}
 	s.InputErrors = append(s.InputErrors, o.InputErrors...)
+	s.Inputs = append(s.Inputs, o.Inputs...)
 	s.RecordErrors = append(s.RecordErrors, o.RecordErrors...)
 	if len(s.RecordErrors) > maxRecordErrors {
 		s.RecordErrors = s.RecordErrors[:maxRecordErrors]
@@ -174,12 +239,32 @@ func (s *Stats) Summary(w io.Writer) {
 	if s.Seconds > 0 {
 		rate = text / s.Seconds
 	}
-	fmt.Fprintf(w, "winnow: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept, %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
-		s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	fmt.Fprintf(w, "winnow %s: %d documents in (%d files, %.1f MB stored, %.1f MB of text) → %d kept (%.1f MB stored), %d rejected, %d errored in %.1fs (%.1f MB/s of text)\n",
+		cmp.Or(s.Version, "(devel)"), s.DocsIn, s.Files, float64(s.BytesIn)/1e6, text, s.DocsOut, float64(s.BytesOut)/1e6, s.DocsRejected, s.DocsErrored, s.Seconds, rate)
+	if c := s.Config; c != nil {
+		var set []string
+		for _, st := range c.Stages {
+			for _, k := range st.Set {
+				set = append(set, fmt.Sprintf("%s.%s=%v", st.Name, k, st.Params[k]))
+			}
+		}
+		fmt.Fprintf(w, "  config: mode %s, %d stages", c.Mode, len(c.Stages))
+		if len(set) > 0 {
+			fmt.Fprintf(w, ", set: %s", strings.Join(set, " "))
+		}
+		fmt.Fprintln(w)
+	}
+	if s.DocsTagged > 0 {
+		fmt.Fprintf(w, "  tag mode: %d of the %d kept would have been dropped (non-empty reasons column)\n", s.DocsTagged, s.DocsOut)
+	}
 	for _, st := range s.Stages {
 		fmt.Fprintf(w, "  %-20s %9d in %9d out", st.Name, st.DocsIn, st.DocsOut)
 		if len(st.Dropped) > 0 {
-			fmt.Fprintf(w, "   dropped: %s", countsString(st.Dropped))
+			verb := "dropped"
+			if st.Mode == Tag.String() {
+				verb = "tagged"
+			}
+			fmt.Fprintf(w, "   %s: %s", verb, countsString(st.Dropped))
 		}
 		if st.Rewritten > 0 {
 			fmt.Fprintf(w, "   rewritten: %d", st.Rewritten)
@@ -200,6 +285,26 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	for _, e := range s.InputErrors {
 		fmt.Fprintf(w, "  damaged input: %s: byte %d (record %d): %s\n", e.File, e.Position, e.Record, e.Error)
+	}
+	s.FailingFiles(w)
+}
+
+// FailingFiles writes one line per input file most of whose records
+// errored: the file, the count, the commonest reason and the first
+// error's message (a misspelt --text-field, a file that is not in the
+// format its name says).
+func (s *Stats) FailingFiles(w io.Writer) {
+	for _, f := range s.Inputs {
+		if f.DocsErrored == 0 || 2*f.DocsErrored < f.DocsIn {
+			continue
+		}
+		top, n := "", int64(0)
+		for r, c := range f.Errored {
+			if c > n || c == n && r < top {
+				top, n = r, c
+			}
+		}
+		fmt.Fprintf(w, "  %s: %d of %d records errored, %d as %s; first: %s\n", f.File, f.DocsErrored, f.DocsIn, n, top, f.FirstError)
 	}
 }
 

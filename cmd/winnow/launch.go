@@ -28,7 +28,9 @@ type launchFlags struct {
 	throttle   int
 }
 
-func (lf *launchFlags) register(cmd *cobra.Command, cluster bool) {
+// register declares the flags; a cluster launcher also gets the
+// requests per task, with its defaults.
+func (lf *launchFlags) register(cmd *cobra.Command, cluster bool, cpus int, cpusDoc, mem string) {
 	lf.rf.register(cmd)
 	f := cmd.Flags()
 	// A launch runs every task; the index belongs to the tasks.
@@ -36,8 +38,8 @@ func (lf *launchFlags) register(cmd *cobra.Command, cluster bool) {
 	f.StringVar(&lf.scriptsDir, "scripts-dir", "", "where the run's config file (job.yaml), scripts and logs go (default OUT/_launch; required when OUT is object storage)")
 	f.BoolVar(&lf.dryRun, "dry-run", false, "print what would be written and run, and do nothing")
 	if cluster {
-		f.IntVar(&lf.cpus, "cpus-per-task", 4, "cores per task (also the task's --workers unless given)")
-		f.StringVar(&lf.mem, "mem", "8G", "memory per task, e.g. 8G or 500M; empty leaves the cluster's default")
+		f.IntVar(&lf.cpus, "cpus-per-task", cpus, cpusDoc)
+		f.StringVar(&lf.mem, "mem", mem, "memory per task, e.g. 8G or 500M; empty leaves the cluster's default")
 		f.IntVar(&lf.throttle, "throttle", 0, "run at most this many tasks of a step at once (0: no limit)")
 	}
 }
@@ -87,10 +89,14 @@ func (lf *launchFlags) prepare(cmd *cobra.Command, args []string, workers int) (
 	return p, nil
 }
 
+func errNoScriptsDir(out string) error {
+	return job.UsageError("output %s is on object storage: give --scripts-dir, a directory every task can read, for the run's config file", out)
+}
+
 // writeConfig writes the config file, unless this is a dry run.
 func (p *prepared) writeConfig(dry bool) error {
 	if p.configPath == "" {
-		return job.UsageError("output %s is on object storage: give --scripts-dir, a directory every task can read, for the run's config file", p.c.Output.Dir)
+		return errNoScriptsDir(p.c.Output.Dir)
 	}
 	if dry {
 		return nil
@@ -136,21 +142,34 @@ mounts), then submit each step that has unfinished tasks as an array job
 (--dependency=afterok:<job>), and print the job ids. Logs go to
 <log-dir>/winnow-<step>-<job>_<task>.log.
 
+Each task asks for --cpus-per-task cores (default 4, or fewer if the
+partition's smallest node has fewer) and --mem memory (default: none asked,
+the cluster's default applies), so the defaults run on any cluster where a
+small job runs.
+
 With --wait, return when every job has left the queue: status 0 when every
 task finished, 1 listing the unfinished tasks and their logs, 3 when the run
-finished but some inputs were damaged. --dry-run prints the scripts instead.`,
+finished but some inputs were damaged. A job that can never start (squeue's
+reason PartitionConfig, BadConstraints, held, a per-job limit) ends the wait at the next poll: the run's queued jobs are
+cancelled and the status is 1, with Slurm's reason. --dry-run prints the
+scripts instead.`,
 		Example: `  winnow launch slurm 'crawl/*.jsonl.zst' -o /shared/clean --tasks 64 --throttle 16 \
       --cpus-per-task 8 --mem 16G --time 4:00:00 --partition cpu --langs en,de
   winnow launch slurm testdata/sample -o /shared/out --tasks 4 --dry-run
   winnow launch slurm data/ -o /shared/out --tasks 4 --wait   # blocks; rerun to resume`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if !cmd.Flags().Changed("cpus-per-task") {
+				lf.cpus = launch.SlurmCPUs(ctx, launch.Exec{}, part, launch.DefaultSlurmCPUs)
+			}
 			p, err := lf.prepare(cmd, args, lf.cpus)
 			if err != nil {
 				return err
 			}
-			if err := p.writeConfig(lf.dryRun); err != nil {
-				return err
+			if p.configPath == "" {
+				return errNoScriptsDir(p.c.Output.Dir)
 			}
 			mem, err := launch.ParseMemory(lf.mem)
 			if err != nil {
@@ -174,82 +193,51 @@ finished but some inputs were damaged. --dry-run prints the scripts instead.`,
 			if err != nil {
 				return err
 			}
-			o := launch.SlurmOptions{
-				Winnow: exe, Output: p.c.Output.Dir, Dir: wd, ConfigPath: p.configPath, LogDir: logDir,
-				CPUs: lf.cpus, Mem: mem, Time: timeLimit, Partition: part, Account: account,
-				Throttle: lf.throttle, Extra: extra,
+			l := launch.Slurm{
+				SlurmOptions: launch.SlurmOptions{
+					Winnow: exe, Output: p.c.Output.Dir, Dir: wd, ConfigPath: p.configPath, LogDir: logDir,
+					CPUs: lf.cpus, Mem: mem, Time: timeLimit, Partition: part, Account: account,
+					Throttle: lf.throttle, Extra: extra,
+				},
+				ScriptsDir: p.scriptsDir, Wait: wait, Poll: poll,
+				Submitted: func(subs []launch.Submitted) {
+					for _, s := range subs {
+						fmt.Fprintf(stdout, "%s\t%s\t%d task(s)\n", s.JobID, s.Step.Name, len(s.Tasks))
+					}
+					switch {
+					case lf.rf.quiet:
+					case wait:
+						fmt.Fprintf(stderr, "winnow: waiting for %d job(s); logs in %s\n", len(subs), logDir)
+					default:
+						fmt.Fprintf(stderr, "winnow: submitted %d job(s); logs in %s; OUT/stats.json appears when the merge step ends\n", len(subs), logDir)
+					}
+				},
 			}
-			scripts := launch.SlurmScripts(p.plan, p.c.Tasks, o)
 			if lf.dryRun {
-				printFiles(stdout, p, scripts)
+				printFiles(stdout, p, launch.SlurmScripts(p.plan, p.c.Tasks, l.SlurmOptions))
 				return nil
 			}
-			for _, s := range scripts {
-				mode := os.FileMode(0o644)
-				if strings.HasSuffix(s.Name, ".sh") {
-					mode = 0o755
-				}
-				if err := launch.WriteFile(filepath.Join(p.scriptsDir, s.Name), []byte(s.Text), mode); err != nil {
-					return err
-				}
-			}
-			// Slurm does not create the directory of --output.
-			if err := os.MkdirAll(logDir, 0o755); err != nil {
-				return fmt.Errorf("log directory: %w", err)
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			queued, err := launch.QueuedSlurm(ctx, launch.Exec{}, p.c.Output.Dir)
+			res, err := l.Run(ctx, p.c, p.plan)
 			if err != nil {
-				return err
-			}
-			if len(queued) > 0 {
-				return fmt.Errorf("jobs %s of this run (output %s) are still queued or running: wait for them, or scancel them, before relaunching", strings.Join(queued, " "), p.c.Output.Dir)
-			}
-			left, err := p.c.Unfinished(ctx, p.plan)
-			if err != nil {
-				return err
-			}
-			subs, err := launch.SubmitSlurm(ctx, launch.Exec{}, p.scriptsDir, scripts, left, lf.throttle)
-			for _, s := range subs {
-				fmt.Fprintf(stdout, "%s\t%s\t%d task(s)\n", s.JobID, s.Step.Name, len(s.Tasks))
-			}
-			if err != nil {
-				return err
-			}
-			switch {
-			case len(subs) == 0:
-				fmt.Fprintf(stderr, "winnow: every task has finished already (markers in %s/_tasks/); nothing submitted\n", p.c.Output.Dir)
-			case lf.rf.quiet:
-			case wait:
-				fmt.Fprintf(stderr, "winnow: waiting for %d job(s); logs in %s\n", len(subs), logDir)
-			default:
-				fmt.Fprintf(stderr, "winnow: submitted %d job(s); logs in %s; OUT/stats.json appears when the merge step ends\n", len(subs), logDir)
-			}
-			if !wait {
-				return nil
-			}
-			if err := launch.WaitSlurm(ctx, launch.Exec{}, subs, poll); err != nil {
-				if ctx.Err() != nil {
-					ids := make([]string, len(subs))
-					for i, s := range subs {
+				if ctx.Err() != nil && res != nil && len(res.Jobs) > 0 {
+					ids := make([]string, len(res.Jobs))
+					for i, s := range res.Jobs {
 						ids[i] = s.JobID
 					}
 					fmt.Fprintf(stderr, "winnow: stopped waiting; the jobs go on (scancel %s stops them)\n", strings.Join(ids, " "))
 				}
 				return err
 			}
-			left, err = p.c.Unfinished(ctx, p.plan)
-			if err != nil {
-				return err
+			if len(res.Jobs) == 0 {
+				fmt.Fprintf(stderr, "winnow: every task has finished already (markers in %s/_tasks/); nothing submitted\n", p.c.Output.Dir)
 			}
-			if len(left) > 0 {
-				return launch.UnfinishedError(left, subs, logDir)
+			if !wait {
+				return nil
 			}
 			return finished(ctx, p.c, lf.rf.quiet, stderr)
 		},
 	}
-	lf.register(cmd, true)
+	lf.register(cmd, true, 0, fmt.Sprintf("cores per task, also the task's --workers unless given (default: %d, or the partition's smallest node's CPUs if fewer, as sinfo reports them)", launch.DefaultSlurmCPUs), "")
 	f := cmd.Flags()
 	f.StringVar(&timeLimit, "time", "", "time limit per task (sbatch --time), e.g. 4:00:00")
 	f.StringVar(&part, "partition", "", "partition to submit to")
@@ -257,7 +245,7 @@ finished but some inputs were damaged. --dry-run prints the scripts instead.`,
 	f.StringVar(&logDir, "log-dir", "", "directory of the tasks' logs (default SCRIPTS-DIR/logs; on a shared filesystem)")
 	f.StringVar(&exe, "winnow", "", "the winnow binary as the nodes see it (default this one)")
 	f.StringArrayVar(&extra, "sbatch-arg", nil, "another sbatch option for every step, e.g. --sbatch-arg=--qos=high (repeatable)")
-	f.BoolVar(&wait, "wait", false, "return only when every job has ended; non-zero if a task did not finish")
+	f.BoolVar(&wait, "wait", false, "return only when every job has ended; non-zero if a task did not finish, or at once, cancelling the run's jobs, if one can never start")
 	f.DurationVar(&poll, "poll", 5*time.Second, "with --wait, how often to ask squeue")
 	return cmd
 }
@@ -276,8 +264,11 @@ func newLaunchK8sCmd(stdout io.Writer) *cobra.Command {
 holding the run's config file (00-config.yaml), one Indexed Job per step
 (NN-<step>.yaml: completions N, each pod one task, its index from
 JOB_COMPLETION_INDEX) and apply.sh, which applies them in order, each once
-the Job before it has completed. Nothing is applied: review, then run
-apply.sh (kubectl must reach the cluster). --dry-run prints them instead.
+the Job before it has completed. apply.sh fails when a Job fails, and when
+a pod stays unschedulable (no node meets its requests) for
+--unschedulable-timeout seconds, deleting that Job. Nothing is applied:
+review, then run apply.sh (kubectl must reach the cluster). --dry-run prints
+them instead.
 
 Paths in the config are the pods' paths: OUT is either object storage
 (-o s3://..., with --secret-env for credentials) or a PersistentVolumeClaim
@@ -319,20 +310,14 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
 				}
 				dir = filepath.Join(p.scriptsDir, "k8s")
 			}
-			for _, f := range files {
-				mode := os.FileMode(0o644)
-				if strings.HasSuffix(f.Name, ".sh") {
-					mode = 0o755
-				}
-				if err := launch.WriteFile(filepath.Join(dir, f.Name), []byte(f.Text), mode); err != nil {
-					return err
-				}
+			if err := launch.WriteScripts(dir, files); err != nil {
+				return err
 			}
 			fmt.Fprintf(stdout, "wrote %d manifests to %s; apply them in order with %s\n", len(files)-1, dir, filepath.Join(dir, "apply.sh"))
 			return nil
 		},
 	}
-	lf.register(cmd, true)
+	lf.register(cmd, true, 4, "cores per task (also the task's --workers unless given)", "8G")
 	f := cmd.Flags()
 	f.StringVar(&dir, "manifests-dir", "", "where to write the manifests (default SCRIPTS-DIR/k8s)")
 	f.StringVar(&o.Image, "image", "", "container image with winnow on its PATH (required)")
@@ -344,6 +329,7 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
 	f.StringVar(&o.ServiceAccount, "service-account", "", "service account of the pods")
 	f.IntVar(&o.BackoffLimitPerIndex, "retries", 2, "retries of a failed task (backoffLimitPerIndex)")
 	f.IntVar(&o.Poll, "poll", 10, "seconds between apply.sh's checks of a step")
+	f.IntVar(&o.Unschedulable, "unschedulable-timeout", launch.DefaultUnschedulable, "seconds apply.sh lets a pod stay unschedulable before it deletes the Job and fails (raise it where an autoscaler adds nodes)")
 	return cmd
 }
 
@@ -412,7 +398,7 @@ rerunning the same command resumes.`,
 			return finished(ctx, p.c, lf.rf.quiet, stderr)
 		},
 	}
-	lf.register(cmd, false)
+	lf.register(cmd, false, 0, "", "")
 	cmd.Flags().IntVar(&parallel, "parallel", 0, "tasks running at once (default min(tasks, cores))")
 	cmd.Flags().StringVar(&exe, "winnow", "", "the winnow binary the tasks run (default this one)")
 	_ = cmd.Flags().MarkHidden("winnow")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -299,6 +300,90 @@ func TestLaunchUsageErrors(t *testing.T) {
 	} {
 		if code, _, stderr := winnowCLI(t, args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d\n%s", args, code, exitUsage, stderr)
+		}
+	}
+}
+
+// Credentials in a storage URL are refused before anything repeats them:
+// not in messages, job.yaml, the batch scripts' comment nor a dry run.
+func TestCredentialsInURLsAreNeverEchoed(t *testing.T) {
+	const key, secret = "AKIAEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"
+	cred := key + ":" + secret + "@"
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"launch", "slurm", "s3://" + cred + "raw/crawl/", "-o", out, "--tasks", "2", "--only", "none", "--dry-run"},
+		{"launch", "slurm", "s3://" + cred + "raw/crawl/", "-o", out, "--tasks", "2", "--only", "none", "--winnow", "/bin/false"},
+		{"launch", "slurm", sampleDir, "-o", "s3://" + cred + "clean/v1", "--scripts-dir", filepath.Join(dir, "s"), "--tasks", "2", "--only", "none"},
+		{"launch", "k8s", "s3://" + cred + "raw/", "-o", "s3://clean/v1", "--tasks", "2", "--image", "i", "--only", "none", "--dry-run"},
+		{"launch", "local", sampleDir, "-o", "s3://" + cred + "clean/v1", "--tasks", "2", "--only", "none"},
+		{"run", sampleDir, "-o", "s3://" + cred + "clean/v1", "--only", "none"},
+		{"run", "s3://" + cred + "raw/crawl/", "-o", out, "--only", "none"},
+		{"stats", "merge", "s3://" + cred + "clean/v1"},
+	} {
+		code, stdout, stderr := winnowCLI(t, args...)
+		if code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args[:2], code, exitUsage)
+		}
+		if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, key) {
+			t.Errorf("%q echoes the credentials:\n%s%s", args[:2], stdout, stderr)
+		}
+		if !strings.Contains(stderr, "AWS_SECRET_ACCESS_KEY") || !strings.Contains(stderr, "s3://REDACTED@") {
+			t.Errorf("%q: the message does not say where credentials go:\n%s", args[:2], stderr)
+		}
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), secret) {
+				t.Errorf("%s holds the secret", p)
+			}
+		}
+		return nil
+	})
+}
+
+// stats merge fails, naming them, when write tasks have not finished —
+// the last ones too, which counting the markers cannot see.
+func TestStatsMergeNamesMissingTasks(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for task := range 3 {
+		if code, _, stderr := winnowCLI(t, "run", sampleDir, "-o", out, "--only", "none", "--tasks", "3", "--task", strconv.Itoa(task), "--quiet"); code != 0 {
+			t.Fatalf("task %d: exit %d\n%s", task, code, stderr)
+		}
+	}
+	if code, _, stderr := winnowCLI(t, "stats", "merge", out); code != 0 {
+		t.Fatalf("every task finished: exit %d\n%s", code, stderr)
+	}
+	marker := func(task int) string { return filepath.Join(out, "_tasks", "write", fmt.Sprintf("%05d.done", task)) }
+	for _, tc := range []struct {
+		lost  []int
+		flags []string
+		want  string
+	}{
+		{[]int{2}, nil, "write task(s) [2] of 3 not finished"},
+		{[]int{1, 2}, nil, "write task(s) [1 2] of 3 not finished"},
+		{[]int{0}, nil, "write task(s) [0] of 3 not finished"},
+		{nil, []string{"--tasks", "2"}, "task 0 was one of 3, not of 2"},
+	} {
+		saved := map[int][]byte{}
+		for _, i := range tc.lost {
+			b, err := os.ReadFile(marker(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved[i] = b
+			os.Remove(marker(i))
+		}
+		os.Remove(filepath.Join(out, "stats.json"))
+		code, stdout, stderr := winnowCLI(t, append([]string{"stats", "merge", out}, tc.flags...)...)
+		if code != exitFailure || !strings.Contains(stderr, tc.want) {
+			t.Errorf("tasks %v lost: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", tc.lost, code, exitFailure, tc.want, stdout, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(out, "stats.json")); err == nil {
+			t.Errorf("tasks %v lost: stats.json written", tc.lost)
+		}
+		for i, b := range saved {
+			os.WriteFile(marker(i), b, 0o644)
 		}
 	}
 }

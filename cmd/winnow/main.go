@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -50,6 +49,8 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 // run executes the CLI with args and returns the exit status; main and
 // the end-to-end tests share it.
 func run(args []string, stdout, stderr io.Writer) int {
+	// Every message goes through one escaping writer (see messageWriter).
+	stderr = &messageWriter{raw: stderr}
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -118,8 +119,9 @@ I-th share of the input files, and --step names the step of the plan
 (see 'winnow launch') that the task runs.
 
 Exit status: 0 every input read completely; 3 finished, but some input files
-were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
-130 interrupted (no partial shard is left).`,
+were damaged (listed in stats.json); 2 usage or config error; 1 other failure,
+or no document could be read at all (every record errored); 130 interrupted
+(no partial shard is left).`,
 		Example: `  winnow run testdata/ -o out
   winnow run 'crawl/*.jsonl.zst' -o out --langs en,de --rejected
   winnow run sft.jsonl -o out --text-field instruction,response --only none
@@ -132,7 +134,10 @@ were damaged (listed in stats.json); 2 usage or config error; 1 other failure;
 				return err
 			}
 			if c.Workers > 0 {
-				runtime.GOMAXPROCS(c.Workers)
+				// Never more threads than cores: the engine clamps
+				// workers to four per GOMAXPROCS, which must not grow
+				// with an absurd --workers.
+				runtime.GOMAXPROCS(min(c.Workers, runtime.NumCPU()))
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
@@ -163,17 +168,17 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 	}
 	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	var bar *progressbar.ProgressBar
-	if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+	if f, ok := rawWriter(stderr).(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		// One bar for the whole run: each pass reads the input (or the
+		// first pass's spill of it) once, so the bar spans passes × the
+		// input's bytes and names the pass it is in.
 		ro.Progress = func(p pipeline.Progress, total int64) {
+			v, end, desc := progressState(p, total)
 			if bar == nil {
-				bar = newBar(f, total)
-			}
-			desc := fmt.Sprintf("%d docs", p.Docs)
-			if p.Passes > 1 {
-				desc = fmt.Sprintf("pass %d/%d · %s", p.Pass, p.Passes, desc)
+				bar = newBar(f, end)
 			}
 			bar.Describe(desc)
-			_ = bar.Set64(p.BytesRead)
+			_ = bar.Set64(v)
 		}
 	}
 	var (
@@ -211,11 +216,34 @@ func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr i
 	if err != nil {
 		return err
 	}
+	if stats.DocsIn > 0 && stats.DocsErrored == stats.DocsIn {
+		// Every record failed: a misspelt field or a wrong format, not
+		// a run to call a success.
+		if quiet {
+			stats.FailingFiles(stderr)
+		}
+		fmt.Fprintf(stderr, "winnow: no document could be read: all %d records errored (see record_errors in %s/stats.json)\n", stats.DocsIn, c.Output.Dir)
+		return exitError{exitFailure}
+	}
 	if len(stats.InputErrors) > 0 {
 		fmt.Fprintf(stderr, "winnow: %d input file(s) damaged; intact records kept (see %s/stats.json)\n", len(stats.InputErrors), c.Output.Dir)
 		return exitError{exitDamaged}
 	}
 	return nil
+}
+
+// progressState places p on the run's bar: its value, the bar's end
+// (passes × the input's bytes; 0 when the size is unknown) and the
+// description naming the pass.
+func progressState(p pipeline.Progress, total int64) (v, end int64, desc string) {
+	desc = fmt.Sprintf("%d docs", p.Docs)
+	if p.Passes > 1 {
+		desc = fmt.Sprintf("pass %d/%d %s · %s", p.Pass, p.Passes, p.Name, desc)
+	}
+	if total <= 0 {
+		return p.BytesRead, 0, desc
+	}
+	return int64(p.Pass-1)*total + min(p.BytesRead, total), int64(max(p.Passes, 1)) * total, desc
 }
 
 func newBar(f *os.File, total int64) *progressbar.ProgressBar {
@@ -261,7 +289,7 @@ func newStagesCmd(stdout io.Writer) *cobra.Command {
 				}
 				fmt.Fprintf(stdout, "%-18s %s%s\n", s.Name, s.Summary, def)
 				for _, p := range s.Params {
-					fmt.Fprintf(stdout, "    %-22s %-14s %s\n", p.Name, formatDefault(p.Default), p.Doc)
+					fmt.Fprintf(stdout, "    %-22s %-14s %s%s\n", p.Name, formatDefault(p.Default), p.Doc, paramRange(p))
 				}
 			}
 			return nil
@@ -284,7 +312,7 @@ func writeStagesMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| **%s** | %s | | | %s |\n", s.Name, on, mdEscape(s.Summary))
 		for _, p := range s.Params {
-			fmt.Fprintf(w, "| | | `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), mdEscape(p.Doc))
+			fmt.Fprintf(w, "| | | `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), mdEscape(p.Doc+paramRange(p)))
 		}
 	}
 }
@@ -324,6 +352,19 @@ func writeColumnsMarkdown(w io.Writer) error {
 	return nil
 }
 
+// paramRange renders a parameter's bounds, e.g. " (1–1024)", " (≥ 0)".
+func paramRange(p pipeline.Param) string {
+	switch {
+	case p.Min != nil && p.Max != nil:
+		return fmt.Sprintf(" (%v–%v)", *p.Min, *p.Max)
+	case p.Min != nil:
+		return fmt.Sprintf(" (≥ %v)", *p.Min)
+	case p.Max != nil:
+		return fmt.Sprintf(" (≤ %v)", *p.Max)
+	}
+	return ""
+}
+
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 func formatDefault(v any) string {
@@ -348,11 +389,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print winnow's version",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(stdout, "winnow %s %s/%s %s\n", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
+			fmt.Fprintf(stdout, "winnow %s %s/%s %s\n", job.Version(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 		},
 	}
 }

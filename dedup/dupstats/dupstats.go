@@ -1,5 +1,5 @@
 // Package dupstats measures the duplicate rates of a dataset without
-// writing one: it runs the minhash machinery (dedup/minhash, in tag mode)
+// writing one: it runs the minhash machinery (dedup/minhash, keeping every document)
 // over the sources and counts what exact_dedup and minhash would remove,
 // overall, per language and per input file, with the cluster-size
 // histogram and the largest clusters. It is what `winnow dupstats` calls.
@@ -26,7 +26,7 @@ import (
 
 // Options configure a measurement.
 type Options struct {
-	// MinHash is the near-duplicate configuration (Tag is forced on).
+	// MinHash is the near-duplicate configuration.
 	MinHash minhash.Config
 	// Before are stages run ahead of the measurement, e.g. langid so
 	// that rates per language are known.
@@ -102,13 +102,11 @@ const sample = 100
 
 // Measure reads the sources and returns their duplicate report.
 func Measure(ctx context.Context, sources []pipeline.Source, o Options) (*Report, error) {
-	cfg := o.MinHash
-	cfg.Tag = true
-	mh, err := minhash.New(cfg)
+	mh, err := minhash.New(o.MinHash)
 	if err != nil {
 		return nil, err
 	}
-	cfg = mh.Config()
+	cfg := mh.Config()
 	stages := append(slices.Clip(o.Before), &probe{Stage: mh})
 	s := &sink{files: make([]Rate, len(sources)), langs: map[string]*Rate{}, sizes: clusterBins()}
 	for i, src := range sources {
@@ -218,7 +216,10 @@ func (p *probe) Process(doc *pipeline.Document) (string, error) {
 	}
 	_, dup := slices.BinarySearch(p.dups, doc.Order())
 	doc.Memo(probeKey{}, func(*pipeline.Document) any { return dup })
-	return p.Stage.Process(doc)
+	// Every document reaches the sink, near-duplicates too: the sink
+	// reads the cluster columns minhash wrote.
+	_, err := p.Stage.Process(doc)
+	return "", err
 }
 
 // sink tallies documents in input order.

@@ -27,7 +27,7 @@ func BenchmarkStage(b *testing.B) {
 	b.SetBytes(2 * total)
 	b.ReportAllocs()
 	for b.Loop() {
-		st, _ := New("first", false, false)
+		st, _ := New("first", false)
 		for i := range docs {
 			docs[i].SetText(docs[i].Text)
 			if err := st.Observe(&docs[i]); err != nil {

@@ -48,34 +48,28 @@ var Spec = pipeline.Spec{
 	Order:   32,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "mode", Default: "filter", Doc: `"filter" drops duplicates; "tag" keeps them and writes the copies signal only`},
 		{Name: "keep", Default: "first", Doc: keep.Doc},
 		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		tag, err := pipeline.ParseMode(p.String("mode"))
-		if err != nil {
-			return nil, err
-		}
-		return New(p.String("keep"), p.Bool("per_language"), tag)
+		return New(p.String("keep"), p.Bool("per_language"))
 	},
 }
 
 // Stage removes exact duplicates; see the package documentation.
 type Stage struct {
-	policy       keep.Policy
-	perLang, tag bool
-	g            *groups.Groups
+	policy  keep.Policy
+	perLang bool
+	g       *groups.Groups
 }
 
-// New returns an exact_dedup stage. keepPolicy is as the keep parameter;
-// tag keeps duplicates and only writes the copies signal.
-func New(keepPolicy string, perLanguage, tag bool) (*Stage, error) {
+// New returns an exact_dedup stage. keepPolicy is as the keep parameter.
+func New(keepPolicy string, perLanguage bool) (*Stage, error) {
 	pol, err := keep.Parse(keepPolicy)
 	if err != nil {
 		return nil, err
 	}
-	return &Stage{policy: pol, perLang: perLanguage, tag: tag, g: groups.New()}, nil
+	return &Stage{policy: pol, perLang: perLanguage, g: groups.New()}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -124,7 +118,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 		return "", fmt.Errorf("exact_dedup: document %s was not seen in the preparatory pass", doc.ID)
 	}
 	doc.SetSignal(SignalCopies, float64(size))
-	if !kept && !s.tag {
+	if !kept {
 		return "duplicate", nil
 	}
 	return "", nil

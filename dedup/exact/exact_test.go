@@ -39,7 +39,7 @@ func TestExactDedup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := New("first", false, false)
+			st, err := New("first", false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,20 +61,15 @@ func TestTagAndKeep(t *testing.T) {
 		{ID: "a", Text: "x y z", Date: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Lang: "en"},
 		{ID: "b", Text: "X Y Z", Date: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), Lang: "de"},
 	}}
-	st, _ := New("most_recent", false, false)
+	st, _ := New("most_recent", false)
 	if got := run(t, st, 1, src).IDs(); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("most_recent kept %v", got)
 	}
-	st, _ = New("first", true, false)
+	st, _ = New("first", true)
 	if got := run(t, st, 1, src).IDs(); len(got) != 2 {
 		t.Errorf("per_language kept %v", got)
 	}
-	st, _ = New("first", false, true)
-	sink := run(t, st, 1, src)
-	if len(sink.Kept) != 2 || sink.Kept[1].Signals[SignalCopies] != 2 {
-		t.Errorf("tag mode: %+v", sink.Kept)
-	}
-	if _, err := New("newest", false, false); err == nil {
+	if _, err := New("newest", false); err == nil {
 		t.Error("bad keep accepted")
 	}
 }
@@ -94,7 +89,7 @@ func TestDeterministic(t *testing.T) {
 	}
 	var ref []string
 	for _, w := range []int{1, 3} {
-		st, _ := New("first", false, false)
+		st, _ := New("first", false)
 		sink := run(t, st, w, files...)
 		if len(sink.Kept)+len(sink.Rejected) != n {
 			t.Fatalf("lost documents")

@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleNew() {
-	st, err := exact.New("first", false, false)
+	st, err := exact.New("first", false)
 	if err != nil {
 		panic(err)
 	}

@@ -38,9 +38,9 @@ func corpus(files, perFile int) []*memio.Source {
 	return out
 }
 
-func fresh(keepPolicy string, perLang, tag bool) xchgtest.Fresh {
+func fresh(keepPolicy string, perLang bool) xchgtest.Fresh {
 	return func(t testing.TB) pipeline.Exchanger {
-		st, err := New(keepPolicy, perLang, tag)
+		st, err := New(keepPolicy, perLang)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,23 +53,23 @@ func fresh(keepPolicy string, perLang, tag bool) xchgtest.Fresh {
 func TestOneAnswer(t *testing.T) {
 	files := corpus(5, 40)
 	for _, c := range []struct {
-		keep         string
-		perLang, tag bool
-	}{{"first", false, false}, {"signal:score", false, false}, {"first", true, false}, {"first", false, true}} {
-		t.Run(fmt.Sprintf("%s per_language=%v tag=%v", c.keep, c.perLang, c.tag), func(t *testing.T) {
-			xchgtest.OneAnswer(t, fresh(c.keep, c.perLang, c.tag), files)
+		keep    string
+		perLang bool
+	}{{"first", false}, {"signal:score", false}, {"first", true}} {
+		t.Run(fmt.Sprintf("%s per_language=%v", c.keep, c.perLang), func(t *testing.T) {
+			xchgtest.OneAnswer(t, fresh(c.keep, c.perLang), files)
 		})
 	}
 }
 
 func TestExchangeRefuses(t *testing.T) {
 	files := corpus(3, 20)
-	f := fresh("first", false, false)
+	f := fresh("first", false)
 	_, observed, prepared := xchgtest.Staged(t, f, files, 2)
 	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadObserved(r) }, observed[1])
 	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadPrepared(r) }, prepared)
 
-	err := fresh("first", true, false)(t).LoadPrepared(bytes.NewReader(prepared))
+	err := fresh("first", true)(t).LoadPrepared(bytes.NewReader(prepared))
 	if err == nil || !strings.Contains(err.Error(), "per_language=false (this stage: true)") {
 		t.Errorf("prepared without per_language, loaded with: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestExchangeRefuses(t *testing.T) {
 
 // TestEmptyObservation: a task that saw nothing saves a file that loads.
 func TestEmptyObservation(t *testing.T) {
-	f := fresh("first", false, false)
+	f := fresh("first", false)
 	var buf bytes.Buffer
 	if err := f(t).SaveObserved(&buf); err != nil {
 		t.Fatal(err)
@@ -92,22 +92,22 @@ func TestEmptyObservation(t *testing.T) {
 }
 
 func FuzzLoadObserved(f *testing.F) {
-	_, observed, _ := xchgtest.Staged(f, fresh("first", false, false), corpus(2, 6), 1)
+	_, observed, _ := xchgtest.Staged(f, fresh("first", false), corpus(2, 6), 1)
 	f.Add(observed[0])
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
-			st, _ := New("first", false, false)
+			st, _ := New("first", false)
 			st.LoadObserved(bytes.NewReader(data))
 		}
 	})
 }
 
 func FuzzLoadPrepared(f *testing.F) {
-	_, _, prepared := xchgtest.Staged(f, fresh("first", false, false), corpus(2, 6), 1)
+	_, _, prepared := xchgtest.Staged(f, fresh("first", false), corpus(2, 6), 1)
 	f.Add(prepared)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
-			st, _ := New("first", false, false)
+			st, _ := New("first", false)
 			if st.LoadPrepared(bytes.NewReader(data)) == nil {
 				st.Process(&pipeline.Document{Text: "text number 1 here"})
 			}

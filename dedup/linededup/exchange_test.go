@@ -72,9 +72,8 @@ func TestOneAnswer(t *testing.T) {
 	for _, c := range []Config{
 		{MaxCount: 6, BucketDocs: 30_000_000},
 		{MaxCount: 3, BucketDocs: 17},
-		{MaxCount: 3, BucketDocs: 17, Tag: true},
 	} {
-		t.Run(fmt.Sprintf("max_count=%d bucket_docs=%d tag=%v", c.MaxCount, c.BucketDocs, c.Tag), func(t *testing.T) {
+		t.Run(fmt.Sprintf("max_count=%d bucket_docs=%d", c.MaxCount, c.BucketDocs), func(t *testing.T) {
 			xchgtest.OneAnswer(t, fresh(c), files)
 		})
 	}

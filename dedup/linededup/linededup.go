@@ -48,7 +48,7 @@ import (
 const Name = "line_dedup"
 
 // SignalFraction is the share of a document's counted lines that are
-// frequent (removed in filter mode), written on every document with lines.
+// frequent (removed), written on every document with lines.
 const SignalFraction = Name + ".duplicate_line_fraction"
 
 func init() { pipeline.Register(Spec) }
@@ -60,17 +60,12 @@ var Spec = pipeline.Spec{
 	Order:   36,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "mode", Default: "filter", Doc: `"filter" removes frequent lines (and drops emptied documents); "tag" writes the signal only`},
-		{Name: "max_count", Default: 6, Doc: "a line seen more than this many times in a bucket is removed"},
-		{Name: "bucket_docs", Default: 30_000_000, Doc: "documents per counting bucket, in input order"},
+		{Name: "max_count", Default: 6, Doc: "a line seen more than this many times in a bucket is removed", Min: pipeline.Bound(1)},
+		{Name: "bucket_docs", Default: 30_000_000, Doc: "documents per counting bucket, in input order", Min: pipeline.Bound(1)},
 		{Name: "work_dir", Default: "", Doc: "directory for the spill file; empty for the system's temporary directory"},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		tag, err := pipeline.ParseMode(p.String("mode"))
-		if err != nil {
-			return nil, err
-		}
-		return New(Config{MaxCount: p.Int("max_count"), BucketDocs: p.Int("bucket_docs"), WorkDir: p.String("work_dir"), Tag: tag})
+		return New(Config{MaxCount: p.Int("max_count"), BucketDocs: p.Int("bucket_docs"), WorkDir: p.String("work_dir")})
 	},
 }
 
@@ -79,7 +74,6 @@ type Config struct {
 	MaxCount   int
 	BucketDocs int
 	WorkDir    string
-	Tag        bool
 }
 
 // Stage removes frequent lines; see the package documentation.
@@ -280,7 +274,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 		}
 	}
 	doc.SetSignal(SignalFraction, float64(removed)/float64(len(sc.hashes)))
-	if removed == 0 || s.cfg.Tag {
+	if removed == 0 {
 		return "", nil
 	}
 	if removed == len(sc.hashes) {

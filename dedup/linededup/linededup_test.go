@@ -59,10 +59,6 @@ func TestLineDedup(t *testing.T) {
 			"Home | About | Contact\r\nArticle c body text.\n\n© 2024 Example Ltd.",
 			"Home | About | Contact\r\nArticle d body text.\n\n© 2024 Example Ltd.",
 		}},
-		{"tag mode rewrites nothing", docs(2), Config{MaxCount: 1, BucketDocs: 100, Tag: true}, []string{
-			"Home | About | Contact\r\nArticle a body text.\n\n© 2024 Example Ltd.",
-			"Home | About | Contact\r\nArticle b body text.\n\n© 2024 Example Ltd.",
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

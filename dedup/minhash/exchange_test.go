@@ -71,9 +71,8 @@ func TestOneAnswer(t *testing.T) {
 		"keep signal":  func(c *Config) { c.Keep = "signal:len" },
 		"no verify":    func(c *Config) { c.Verify = false },
 		"per language": func(c *Config) { c.PerLanguage = true },
-		"tag":          func(c *Config) { c.Tag = true },
 	}
-	for _, name := range []string{"defaults", "keep signal", "no verify", "per language", "tag"} {
+	for _, name := range []string{"defaults", "keep signal", "no verify", "per language"} {
 		t.Run(name, func(t *testing.T) {
 			c := DefaultConfig()
 			configs[name](&c)

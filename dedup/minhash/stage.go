@@ -38,12 +38,11 @@ var Spec = pipeline.Spec{
 	Order:   34,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "mode", Default: "filter", Doc: `"filter" drops near-duplicates; "tag" keeps them and writes the cluster columns only`},
-		{Name: "threshold", Default: 0.8, Doc: "Jaccard similarity of the shingle sets from which two documents are near-duplicates"},
-		{Name: "num_perm", Default: 112, Doc: "signature length (hash bins)"},
-		{Name: "bands", Default: 0, Doc: "LSH bands; 0 chooses bands × rows for the threshold (14 × 8 at 0.8)"},
-		{Name: "rows", Default: 0, Doc: "rows per band; 0 chooses with bands"},
-		{Name: "shingle_words", Default: 5, Doc: "words per shingle"},
+		{Name: "threshold", Default: 0.8, Doc: "Jaccard similarity of the shingle sets from which two documents are near-duplicates", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+		{Name: "num_perm", Default: 112, Doc: "signature length (hash bins)", Min: pipeline.Bound(1), Max: pipeline.Bound(1024)},
+		{Name: "bands", Default: 0, Doc: "LSH bands; 0 chooses bands × rows for the threshold (14 × 8 at 0.8)", Min: pipeline.Bound(0), Max: pipeline.Bound(256)},
+		{Name: "rows", Default: 0, Doc: "rows per band; 0 chooses with bands", Min: pipeline.Bound(0), Max: pipeline.Bound(1024)},
+		{Name: "shingle_words", Default: 5, Doc: "words per shingle", Min: pipeline.Bound(1), Max: pipeline.Bound(64)},
 		{Name: "verify", Default: true, Doc: "link LSH candidates only when their estimated Jaccard reaches the threshold"},
 		{Name: "keep", Default: "first", Doc: keep.Doc},
 		{Name: "per_language", Default: false, Doc: "deduplicate within each language only"},
@@ -65,10 +64,6 @@ var Spec = pipeline.Spec{
 			SaveIndex:    p.String("save_index"),
 			Against:      p.String("against"),
 		}
-		var err error
-		if c.Tag, err = pipeline.ParseMode(p.String("mode")); err != nil {
-			return nil, err
-		}
 		return New(c)
 	},
 }
@@ -84,7 +79,6 @@ type Config struct {
 	Keep         string
 	PerLanguage  bool
 	WorkDir      string
-	Tag          bool
 	// SaveIndex, when set, is a directory or storage URL (see
 	// pipeline/storage) where the run's signatures are saved
 	// (signatures-00000.bin, the staged format, in input order) for a
@@ -326,7 +320,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	default:
 		return "", fmt.Errorf("minhash: Process before the preparatory pass")
 	}
-	return verdict(doc, c, s.cfg.Tag), nil
+	return verdict(doc, c), nil
 }
 
 // Close implements pipeline.Closer: it removes the spill files.

@@ -57,7 +57,6 @@ func TestMinhashStage(t *testing.T) {
 		{"unique documents are kept", []string{base, other}, nil, []string{"0", "1"}, nil},
 		{"normalisation-equal copy removed, first kept", []string{base, other, nearDup}, nil, []string{"0", "1"}, []string{"near_duplicate"}},
 		{"heavily edited copy kept (J < 0.8)", []string{base, edited}, nil, []string{"0", "1"}, nil},
-		{"tag mode keeps all", []string{base, nearDup}, func(c *Config) { c.Tag = true }, []string{"0", "1"}, nil},
 		{"empty text is kept", []string{"", "...", base}, nil, []string{"0", "1", "2"}, nil},
 	}
 	for _, tt := range tests {
@@ -82,7 +81,12 @@ func TestMinhashStage(t *testing.T) {
 }
 
 func TestClusterColumns(t *testing.T) {
-	sink := runStage(t, newStage(t, func(c *Config) { c.Tag = true }), 2, memio.Texts("a", other, base, nearDup, base))
+	// In tag mode every document reaches the sink with its columns.
+	sink := &memio.Sink{}
+	opts := pipeline.Options{Stages: []pipeline.Stage{newStage(t, nil)}, Workers: 2, BatchRecords: 3, Mode: pipeline.Tag}
+	if _, err := pipeline.Run(context.Background(), []pipeline.Source{memio.Texts("a", other, base, nearDup, base)}, sink, opts); err != nil {
+		t.Fatal(err)
+	}
 	want := []struct{ id, size string }{{"0", "1"}, {"1", "3"}, {"1", "3"}, {"1", "3"}}
 	for i, k := range sink.Kept {
 		if k.Fields[FieldClusterID] != want[i].id || k.Fields[FieldClusterSize] != want[i].size {
@@ -164,7 +168,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestSpecDefaults(t *testing.T) {
-	p, err := Spec.NewParams(map[string]any{"mode": "tag"})
+	p, err := Spec.NewParams(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +177,7 @@ func TestSpecDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := st.(*Stage).Config()
-	if c.Bands != 14 || c.Rows != 8 || !c.Tag {
+	if c.Bands != 14 || c.Rows != 8 {
 		t.Errorf("config %+v", c)
 	}
 	if p, _ := Spec.NewParams(map[string]any{"keep": "last"}); true {

@@ -427,14 +427,12 @@ func (t clusterTable) lookup(o uint64) Cluster {
 // single-machine Stage does, from clusters.bin.
 type FilterStage struct {
 	task, tasks int
-	tag         bool
 	table       clusterTable
 }
 
 // FilterStage returns step 4's stage for input task task.
 func (s Staged) FilterStage(task int) (*FilterStage, error) {
-	cfg, _, err := s.resolved()
-	if err != nil {
+	if _, _, err := s.resolved(); err != nil {
 		return nil, err
 	}
 	name := filepath.Join(s.Dir, "clusters.bin")
@@ -445,7 +443,7 @@ func (s Staged) FilterStage(task int) (*FilterStage, error) {
 	if len(data)%clusterRecordSize != 0 {
 		return nil, fmt.Errorf("minhash: %s: truncated", name)
 	}
-	st := &FilterStage{task: task, tasks: s.Tasks, tag: cfg.Tag, table: make(clusterTable, 0, len(data)/clusterRecordSize)}
+	st := &FilterStage{task: task, tasks: s.Tasks, table: make(clusterTable, 0, len(data)/clusterRecordSize)}
 	for p := 0; p < len(data); p += clusterRecordSize {
 		e, ok := decodeCluster(data[p:])
 		if !ok || (len(st.table) > 0 && st.table[len(st.table)-1].order >= e.order) {
@@ -461,14 +459,14 @@ func (st *FilterStage) Name() string { return Name }
 
 // Process implements pipeline.Stage.
 func (st *FilterStage) Process(doc *pipeline.Document) (string, error) {
-	return verdict(doc, st.table.lookup(GlobalOrder(doc, st.task, st.tasks)), st.tag), nil
+	return verdict(doc, st.table.lookup(GlobalOrder(doc, st.task, st.tasks))), nil
 }
 
 // verdict writes the cluster columns and returns the drop reason, if any.
-func verdict(doc *pipeline.Document, c Cluster, tag bool) string {
+func verdict(doc *pipeline.Document, c Cluster) string {
 	doc.SetRawField(FieldClusterID, strconv.AppendUint(nil, c.ID, 10))
 	doc.SetRawField(FieldClusterSize, strconv.AppendInt(nil, int64(c.Size), 10))
-	if !c.Keep && !tag {
+	if !c.Keep {
 		return "near_duplicate"
 	}
 	return ""

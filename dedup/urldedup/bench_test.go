@@ -25,7 +25,7 @@ func BenchmarkStage(b *testing.B) {
 	b.SetBytes(2 * total)
 	b.ReportAllocs()
 	for b.Loop() {
-		st, _ := New("most_recent", false)
+		st, _ := New("most_recent")
 		for i := range docs {
 			st.Observe(&docs[i])
 		}

@@ -40,9 +40,9 @@ func corpus(files, perFile int) []*memio.Source {
 	return out
 }
 
-func fresh(keepPolicy string, tag bool) xchgtest.Fresh {
+func fresh(keepPolicy string) xchgtest.Fresh {
 	return func(t testing.TB) pipeline.Exchanger {
-		st, err := New(keepPolicy, tag)
+		st, err := New(keepPolicy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,22 +56,21 @@ func TestOneAnswer(t *testing.T) {
 	files := corpus(5, 40)
 	for _, c := range []struct {
 		keep string
-		tag  bool
-	}{{"most_recent", false}, {"first", false}, {"signal:score", false}, {"most_recent", true}} {
-		t.Run(fmt.Sprintf("%s tag=%v", c.keep, c.tag), func(t *testing.T) {
-			xchgtest.OneAnswer(t, fresh(c.keep, c.tag), files)
+	}{{"most_recent"}, {"first"}, {"signal:score"}} {
+		t.Run(c.keep, func(t *testing.T) {
+			xchgtest.OneAnswer(t, fresh(c.keep), files)
 		})
 	}
 }
 
 func TestExchangeRefuses(t *testing.T) {
 	files := corpus(3, 20)
-	_, observed, prepared := xchgtest.Staged(t, fresh("most_recent", false), files, 2)
-	f := fresh("most_recent", false)
+	_, observed, prepared := xchgtest.Staged(t, fresh("most_recent"), files, 2)
+	f := fresh("most_recent")
 	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadObserved(r) }, observed[1])
 	xchgtest.Refuses(t, Name, func(r io.Reader) error { return f(t).LoadPrepared(r) }, prepared)
 
-	other := fresh("first", false)(t)
+	other := fresh("first")(t)
 	err := other.LoadObserved(bytes.NewReader(observed[1]))
 	if err == nil || !strings.Contains(err.Error(), "keep=most_recent (this stage: first)") {
 		t.Errorf("observed with another keep policy: %v", err)
@@ -86,7 +85,7 @@ func TestExchangeRefuses(t *testing.T) {
 
 // TestEmptyObservation: a task that saw nothing saves a file that loads.
 func TestEmptyObservation(t *testing.T) {
-	f := fresh("most_recent", false)
+	f := fresh("most_recent")
 	var buf bytes.Buffer
 	if err := f(t).SaveObserved(&buf); err != nil {
 		t.Fatal(err)
@@ -98,22 +97,22 @@ func TestEmptyObservation(t *testing.T) {
 }
 
 func FuzzLoadObserved(f *testing.F) {
-	_, observed, _ := xchgtest.Staged(f, fresh("most_recent", false), corpus(2, 6), 1)
+	_, observed, _ := xchgtest.Staged(f, fresh("most_recent"), corpus(2, 6), 1)
 	f.Add(observed[0])
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
-			st, _ := New("most_recent", false)
+			st, _ := New("most_recent")
 			st.LoadObserved(bytes.NewReader(data))
 		}
 	})
 }
 
 func FuzzLoadPrepared(f *testing.F) {
-	_, _, prepared := xchgtest.Staged(f, fresh("most_recent", false), corpus(2, 6), 1)
+	_, _, prepared := xchgtest.Staged(f, fresh("most_recent"), corpus(2, 6), 1)
 	f.Add(prepared)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, data := range [][]byte{raw, xchgtest.Reseal(raw)} {
-			st, _ := New("most_recent", false)
+			st, _ := New("most_recent")
 			if st.LoadPrepared(bytes.NewReader(data)) == nil {
 				st.Process(&pipeline.Document{URL: "http://example.com/p1"})
 			}

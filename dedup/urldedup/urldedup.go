@@ -45,15 +45,10 @@ var Spec = pipeline.Spec{
 	Order:   30,
 	Default: true,
 	Params: []pipeline.Param{
-		{Name: "mode", Default: "filter", Doc: `"filter" drops older versions; "tag" keeps them and writes the versions signal only`},
 		{Name: "keep", Default: "most_recent", Doc: keep.Doc},
 	},
 	New: func(p pipeline.Params) (pipeline.Stage, error) {
-		tag, err := pipeline.ParseMode(p.String("mode"))
-		if err != nil {
-			return nil, err
-		}
-		return New(p.String("keep"), tag)
+		return New(p.String("keep"))
 	},
 }
 
@@ -91,17 +86,16 @@ func Normalize(raw string) string {
 // Stage removes older versions of a URL; see the package documentation.
 type Stage struct {
 	policy keep.Policy
-	tag    bool
 	g      *groups.Groups
 }
 
 // New returns a url_dedup stage; keepPolicy as the keep parameter.
-func New(keepPolicy string, tag bool) (*Stage, error) {
+func New(keepPolicy string) (*Stage, error) {
 	pol, err := keep.Parse(keepPolicy)
 	if err != nil {
 		return nil, err
 	}
-	return &Stage{policy: pol, tag: tag, g: groups.New()}, nil
+	return &Stage{policy: pol, g: groups.New()}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -129,7 +123,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 		return "", fmt.Errorf("url_dedup: document %s was not seen in the preparatory pass", doc.ID)
 	}
 	doc.SetSignal(SignalVersions, float64(size))
-	if !kept && !s.tag {
+	if !kept {
 		return "older_version", nil
 	}
 	return "", nil

@@ -47,7 +47,7 @@ func TestURLDedup(t *testing.T) {
 		{ID: "tie2", URL: "http://t.org", Date: day(3)},
 		{ID: "undated", URL: "http://t.org/"},
 	}}
-	st, err := New("most_recent", false)
+	st, err := New("most_recent")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +59,5 @@ func TestURLDedup(t *testing.T) {
 		if r.Reason != "url_dedup.older_version" {
 			t.Errorf("reason %q", r.Reason)
 		}
-	}
-	st, _ = New("most_recent", true)
-	sink = run(t, st, src)
-	if len(sink.Kept) != len(src.Docs) || sink.Kept[5].Signals[SignalVersions] != 3 {
-		t.Errorf("tag mode: %+v", sink.Kept)
 	}
 }

@@ -115,30 +115,6 @@ func TestStageThresholds(t *testing.T) {
 	}
 }
 
-func TestTagModeSameSignals(t *testing.T) {
-	f, _ := New(Config{})
-	g, _ := New(Config{Mode: "tag"})
-	a, b := doc("en", 50, 10), doc("en", 50, 10)
-	ra, _ := f.Process(a)
-	rb, _ := g.Process(b)
-	if ra != ReasonTooManyBadWords || rb != "" {
-		t.Errorf("filter %q, tag %q", ra, rb)
-	}
-	for _, n := range []string{SignalCount, SignalFraction} {
-		va, _ := a.Signal(n)
-		vb, ok := b.Signal(n)
-		if !ok || va != vb {
-			t.Errorf("%s: filter %v, tag %v", n, va, vb)
-		}
-	}
-	if v, _ := a.Signal(SignalCount); v != 10 {
-		t.Errorf("count %v, want 10", v)
-	}
-	if v, _ := a.Signal(SignalFraction); v != 0.2 {
-		t.Errorf("fraction %v, want 0.2", v)
-	}
-}
-
 func TestPathological(t *testing.T) {
 	s, _ := New(Config{})
 	for _, txt := range []string{

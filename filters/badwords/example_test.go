@@ -8,7 +8,7 @@ import (
 )
 
 func Example() {
-	s, _ := badwords.New(badwords.Config{Mode: "tag"})
+	s, _ := badwords.New(badwords.Config{})
 	doc := &pipeline.Document{Lang: "en", Text: "A classic assessment of the old passage."}
 	s.Process(doc)
 	n, _ := doc.Signal(badwords.SignalCount)

@@ -33,14 +33,12 @@ func init() {
 		Order:   50,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "mode", Default: "filter", Doc: "filter: drop documents over both thresholds; tag: signals only"},
-			{Name: "min_count", Default: DefaultMinCount, Doc: "drop only documents with at least this many matches"},
-			{Name: "max_fraction", Default: DefaultMaxFraction, Doc: "drop documents whose matches are more than this fraction of their words"},
+			{Name: "min_count", Default: DefaultMinCount, Doc: "drop only documents with at least this many matches", Min: pipeline.Bound(0)},
+			{Name: "max_fraction", Default: DefaultMaxFraction, Doc: "drop documents whose matches are more than this fraction of their words", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "fallback_lang", Default: "", Doc: "list used for documents whose language has none (e.g. en); empty: such documents are not scored"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{
-				Mode:         p.String("mode"),
 				MinCount:     p.Int("min_count"),
 				MaxFraction:  p.Float("max_fraction"),
 				FallbackLang: p.String("fallback_lang"),
@@ -52,7 +50,6 @@ func init() {
 // Config configures the stage. New fills zero MinCount and MaxFraction
 // with the defaults.
 type Config struct {
-	Mode         string // "filter" (default) or "tag"
 	MinCount     int
 	MaxFraction  float64
 	FallbackLang string
@@ -60,7 +57,6 @@ type Config struct {
 
 // Stage is the badwords stage.
 type Stage struct {
-	tag      bool
 	minCount int
 	maxFrac  float64
 	fallback *Matcher
@@ -70,10 +66,6 @@ type Stage struct {
 // New returns the stage configured by c.
 func New(c Config) (*Stage, error) {
 	s := &Stage{minCount: c.MinCount, maxFrac: c.MaxFraction}
-	var err error
-	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", Name, err)
-	}
 	if s.minCount == 0 {
 		s.minCount = DefaultMinCount
 	}
@@ -123,7 +115,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	doc.SetSignal(SignalCount, float64(n))
 	doc.SetSignal(SignalFraction, frac)
-	if !s.tag && n >= s.minCount && frac > s.maxFrac {
+	if n >= s.minCount && frac > s.maxFrac {
 		return ReasonTooManyBadWords, nil
 	}
 	return "", nil

@@ -15,8 +15,8 @@ func init() {
 			{Name: "favour_precision", Default: d.FavourPrecision, Doc: "take only the page's main-content container when it marks one"},
 			{Name: "include_tables", Default: d.IncludeTables, Doc: "keep table rows, cells separated by a tab"},
 			{Name: "include_images", Default: d.IncludeImages, Doc: "keep image alt text that reads as a formula or a sentence"},
-			{Name: "max_link_density", Default: d.MaxLinkDensity, Doc: "drop blocks whose share of link text is above this"},
-			{Name: "max_html_bytes", Default: d.MaxHTMLBytes, Doc: "read at most this many bytes of a page (0: all)"},
+			{Name: "max_link_density", Default: d.MaxLinkDensity, Doc: "drop blocks whose share of link text is above this", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "max_html_bytes", Default: d.MaxHTMLBytes, Doc: "read at most this many bytes of a page (0: all)", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return NewStage(Options{

@@ -21,7 +21,7 @@ func Example() {
 	loaded, _ := kloutliers.LoadReference(&file)
 	fmt.Println(loaded.Count("en", "The"), loaded.Lang("en").Docs)
 
-	st, _ := kloutliers.New(kloutliers.Config{Loaded: loaded, Mode: "tag"})
+	st, _ := kloutliers.New(kloutliers.Config{Loaded: loaded})
 	doc := &pipeline.Document{Lang: "en", Text: "the cat sat on the rug"}
 	st.Process(doc)
 	ood, _ := doc.Signal(kloutliers.SignalOOD)

@@ -87,8 +87,8 @@ func files() []copySource {
 	return out
 }
 
-func fresh(t testing.TB, mode string) *Preparing {
-	st, err := New(Config{Mode: mode, SketchWidth: 1 << 12, MinRefDocs: 10})
+func fresh(t testing.TB) *Preparing {
+	st, err := New(Config{SketchWidth: 1 << 12, MinRefDocs: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +108,14 @@ func srcs(fs []copySource, idx []int) []pipeline.Source {
 func TestOneAnswer(t *testing.T) {
 	fs := files()
 	ctx := context.Background()
+	var mode pipeline.Mode
 	opts := func(idx []int) pipeline.Options {
-		return pipeline.Options{Workers: 2, BatchRecords: 5, FileIndexes: idx}
+		return pipeline.Options{Workers: 2, BatchRecords: 5, FileIndexes: idx, Mode: mode}
 	}
 	all := []int{0, 1, 2, 3, 4}
-	for _, mode := range []string{"filter", "tag"} {
+	for _, mode = range []pipeline.Mode{pipeline.Filter, pipeline.Tag} {
 		want := &verdicts{m: map[string]string{}}
-		st := fresh(t, mode)
+		st := fresh(t)
 		o := opts(all)
 		o.Stages = []pipeline.Stage{st}
 		if _, err := pipeline.Run(ctx, srcs(fs, all), want, o); err != nil {
@@ -126,11 +127,11 @@ func TestOneAnswer(t *testing.T) {
 				dropped++
 			}
 		}
-		if mode == "filter" && dropped == 0 {
+		if mode == pipeline.Filter && dropped == 0 {
 			t.Fatal("no outlier dropped")
 		}
 		for k := 1; k <= 4; k++ {
-			if mode == "tag" && k != 3 {
+			if mode == pipeline.Tag && k != 3 {
 				continue // the signals are those of filter mode
 			}
 			tasks := make([][]int, k+1) // the last one empty
@@ -139,7 +140,7 @@ func TestOneAnswer(t *testing.T) {
 			}
 			var observed [][]byte
 			for _, idx := range tasks {
-				st := fresh(t, mode)
+				st := fresh(t)
 				if _, err := pipeline.Observe(ctx, srcs(fs, idx), st, opts(idx)); err != nil {
 					t.Fatal(err)
 				}
@@ -149,7 +150,7 @@ func TestOneAnswer(t *testing.T) {
 				}
 				observed = append(observed, buf.Bytes())
 			}
-			prep := fresh(t, mode)
+			prep := fresh(t)
 			for _, o := range observed {
 				if err := prep.LoadObserved(bytes.NewReader(o)); err != nil {
 					t.Fatal(err)
@@ -164,7 +165,7 @@ func TestOneAnswer(t *testing.T) {
 			}
 			got := &verdicts{m: map[string]string{}}
 			for _, idx := range tasks {
-				w := fresh(t, mode)
+				w := fresh(t)
 				if err := w.LoadPrepared(bytes.NewReader(prepared.Bytes())); err != nil {
 					t.Fatal(err)
 				}
@@ -188,7 +189,7 @@ func TestOneAnswer(t *testing.T) {
 }
 
 func saved(t testing.TB) (observed, prepared []byte) {
-	st := fresh(t, "filter")
+	st := fresh(t)
 	for _, d := range corpus(3, "en", "w", 30) {
 		st.Observe(d)
 	}
@@ -215,7 +216,7 @@ func TestExchangeRefuses(t *testing.T) {
 		{"observed", observed, (*Preparing).LoadObserved},
 		{"prepared", prepared, (*Preparing).LoadPrepared},
 	} {
-		if err := c.load(fresh(t, "filter"), bytes.NewReader(c.data)); err != nil {
+		if err := c.load(fresh(t), bytes.NewReader(c.data)); err != nil {
 			t.Fatalf("%s: valid file refused: %v", c.name, err)
 		}
 		var at []int
@@ -226,20 +227,20 @@ func TestExchangeRefuses(t *testing.T) {
 			at = append(at, n)
 		}
 		for _, n := range at {
-			if err := c.load(fresh(t, "filter"), bytes.NewReader(c.data[:n])); err == nil || !strings.Contains(err.Error(), Name) {
+			if err := c.load(fresh(t), bytes.NewReader(c.data[:n])); err == nil || !strings.Contains(err.Error(), Name) {
 				t.Fatalf("%s: truncated to %d of %d bytes: %v", c.name, n, len(c.data), err)
 			}
 			bad := bytes.Clone(c.data)
 			bad[n] ^= 0x20
-			if err := c.load(fresh(t, "filter"), bytes.NewReader(bad)); err == nil {
+			if err := c.load(fresh(t), bytes.NewReader(bad)); err == nil {
 				t.Fatalf("%s: byte %d of %d changed, accepted", c.name, n, len(c.data))
 			}
 		}
-		if err := c.load(fresh(t, "filter"), bytes.NewReader(append(bytes.Clone(c.data), 1))); err == nil {
+		if err := c.load(fresh(t), bytes.NewReader(append(bytes.Clone(c.data), 1))); err == nil {
 			t.Fatalf("%s: trailing byte accepted", c.name)
 		}
 	}
-	if err := fresh(t, "filter").LoadPrepared(bytes.NewReader(observed)); err == nil || !strings.Contains(err.Error(), "holds observed state") {
+	if err := fresh(t).LoadPrepared(bytes.NewReader(observed)); err == nil || !strings.Contains(err.Error(), "holds observed state") {
 		t.Errorf("observed state loaded as prepared: %v", err)
 	}
 	wide, _ := New(Config{SketchWidth: 1 << 13})
@@ -251,10 +252,10 @@ func TestExchangeRefuses(t *testing.T) {
 // TestEmptyObservation: a task that saw nothing saves a file that loads.
 func TestEmptyObservation(t *testing.T) {
 	var buf bytes.Buffer
-	if err := fresh(t, "filter").SaveObserved(&buf); err != nil {
+	if err := fresh(t).SaveObserved(&buf); err != nil {
 		t.Fatal(err)
 	}
-	p := fresh(t, "filter")
+	p := fresh(t)
 	if err := p.LoadObserved(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatal(err)
 	}

@@ -185,26 +185,6 @@ func TestPreparerDeterministic(t *testing.T) {
 	}
 }
 
-func TestTagModeSameSignals(t *testing.T) {
-	ref := build(t, corpus(1, "en", "w", 500), 1<<16)
-	f, _ := New(Config{Loaded: ref})
-	g, _ := New(Config{Loaded: ref, Mode: "tag"})
-	txt := strings.Repeat("w15000 w2 ", 60)
-	a, b := &pipeline.Document{Lang: "en", Text: txt}, &pipeline.Document{Lang: "en", Text: txt}
-	ra, _ := f.Process(a)
-	rb, _ := g.Process(b)
-	if ra == "" || rb != "" {
-		t.Errorf("filter %q, tag %q", ra, rb)
-	}
-	for _, n := range []string{SignalKL, SignalOOD} {
-		va, _ := a.Signal(n)
-		vb, ok := b.Signal(n)
-		if !ok || va != vb {
-			t.Errorf("%s: %v vs %v", n, va, vb)
-		}
-	}
-}
-
 func TestSaveLoad(t *testing.T) {
 	ref := build(t, corpus(1, "en", "w", 200), 1<<10)
 	name := filepath.Join(t.TempDir(), "ref.bin")

@@ -49,18 +49,16 @@ func init() {
 		Order:   Order,
 		Default: false,
 		Params: []pipeline.Param{
-			{Name: "mode", Default: "filter", Doc: "filter: drop outliers; tag: signals only"},
 			{Name: "reference", Default: "", Doc: "reference file (winnow reference build); empty: build one in a preparatory pass over the input"},
 			{Name: "save_reference", Default: "", Doc: "after the preparatory pass, also save the reference to this file"},
-			{Name: "max_kl", Default: DefaultMaxKL, Doc: "drop documents whose KL divergence from their language's distribution is above this (nats)"},
-			{Name: "max_ood_fraction", Default: DefaultMaxOODFraction, Doc: "drop documents with a larger share of words the reference has not seen elsewhere"},
-			{Name: "min_words", Default: DefaultMinWords, Doc: "shorter documents are scored but never dropped"},
-			{Name: "min_ref_docs", Default: DefaultMinRefDocs, Doc: "documents of a language with fewer reference documents are scored but never dropped"},
-			{Name: "sketch_width", Default: DefaultWidth, Doc: "counters per sketch row (power of two); memory is 4 rows × 4 bytes × this"},
+			{Name: "max_kl", Default: DefaultMaxKL, Doc: "drop documents whose KL divergence from their language's distribution is above this (nats)", Min: pipeline.Bound(0)},
+			{Name: "max_ood_fraction", Default: DefaultMaxOODFraction, Doc: "drop documents with a larger share of words the reference has not seen elsewhere", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "min_words", Default: DefaultMinWords, Doc: "shorter documents are scored but never dropped", Min: pipeline.Bound(0)},
+			{Name: "min_ref_docs", Default: DefaultMinRefDocs, Doc: "documents of a language with fewer reference documents are scored but never dropped", Min: pipeline.Bound(0)},
+			{Name: "sketch_width", Default: DefaultWidth, Doc: "counters per sketch row (power of two); memory is 4 rows × 4 bytes × this", Min: pipeline.Bound(16), Max: pipeline.Bound(1 << 28)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{
-				Mode:           p.String("mode"),
 				Reference:      p.String("reference"),
 				SaveReference:  p.String("save_reference"),
 				MaxKL:          p.Float("max_kl"),
@@ -75,7 +73,6 @@ func init() {
 
 // Config configures the stage; zero numbers mean the defaults.
 type Config struct {
-	Mode           string // "filter" (default) or "tag"
 	Reference      string // file; empty: preparatory pass
 	SaveReference  string
 	MaxKL          float64
@@ -92,7 +89,6 @@ type Config struct {
 // returns a *Preparing instead when the reference is to be built from
 // the input.
 type Stage struct {
-	tag        bool
 	maxKL      float64
 	maxOOD     float64
 	minWords   int
@@ -118,10 +114,6 @@ type Preparing struct {
 // *Preparing.
 func New(c Config) (pipeline.Stage, error) {
 	s := &Stage{maxKL: c.MaxKL, maxOOD: c.MaxOODFraction, minWords: c.MinWords, minRefDocs: int64(c.MinRefDocs)}
-	var err error
-	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", Name, err)
-	}
 	if s.maxKL == 0 {
 		s.maxKL = DefaultMaxKL
 	}
@@ -266,7 +258,7 @@ func (s *Stage) Score(doc *pipeline.Document) (kl, ood float64) {
 	return max(kl, 0), float64(oodWords) / n
 }
 
-// Process scores the document and, in filter mode, drops outliers.
+// Process scores the document and returns why an outlier is one.
 func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	if s.ref == nil {
 		return "", fmt.Errorf("stage %s: no reference (the preparatory pass did not run)", Name)
@@ -274,7 +266,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	kl, ood := s.Score(doc)
 	doc.SetSignal(SignalKL, kl)
 	doc.SetSignal(SignalOOD, ood)
-	if s.tag || len(text.DocWords(doc)) < s.minWords || s.ref.Lang(langOf(doc)).Docs < s.minRefDocs {
+	if len(text.DocWords(doc)) < s.minWords || s.ref.Lang(langOf(doc)).Docs < s.minRefDocs {
 		return "", nil
 	}
 	switch {

@@ -38,11 +38,11 @@ func init() {
 		Default: true,
 		Params: []pipeline.Param{
 			{Name: "languages", Default: []string{}, Doc: "candidate languages as ISO 639-1/639-3 codes or names; empty: all 75 lingua languages"},
-			{Name: "min_score", Default: DefaultMinScore, Doc: "drop documents whose language confidence is below this (langid.low_score); 0 keeps all"},
+			{Name: "min_score", Default: DefaultMinScore, Doc: "drop documents whose language confidence is below this (langid.low_score); 0 keeps all", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "keep", Default: []string{}, Doc: "keep only documents in these languages (--langs), drop others as langid.language_not_kept; empty: keep all"},
 			{Name: "granularity", Default: "document", Doc: "document, or line: also identify each line and act on lines in another language than the document's"},
 			{Name: "line_action", Default: "remove", Doc: "with granularity line: remove such lines from the text, or tag them (field lang_lines)"},
-			{Name: "min_line_chars", Default: DefaultMinLineChars, Doc: "with granularity line: lines with fewer letters are too short to judge and stay"},
+			{Name: "min_line_chars", Default: DefaultMinLineChars, Doc: "with granularity line: lines with fewer letters are too short to judge and stay", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{

@@ -23,26 +23,23 @@ func init() {
 		Order:   60,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "mode", Default: "filter", Doc: "filter: rewrite the text with <EMAIL>, <IP_ADDRESS>, <PHONE>, <CARD>; tag: signals only, text unchanged"},
-			{Name: "drop_min_count", Default: 0, Doc: "drop documents with at least this many PII matches (pii.too_much_pii); 0 never drops"},
+			{Name: "drop_min_count", Default: 0, Doc: "drop documents with at least this many PII matches (pii.too_much_pii); 0 never drops", Min: pipeline.Bound(0)},
 			{Name: "all_ips", Default: false, Doc: "also redact private, loopback and documentation IP addresses"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			return New(Config{Mode: p.String("mode"), DropMinCount: p.Int("drop_min_count"), AllIPs: p.Bool("all_ips")})
+			return New(Config{DropMinCount: p.Int("drop_min_count"), AllIPs: p.Bool("all_ips")})
 		},
 	})
 }
 
 // Config configures the stage.
 type Config struct {
-	Mode         string // "filter" (default) or "tag"
-	DropMinCount int    // 0: never drop
+	DropMinCount int // 0: never drop
 	AllIPs       bool
 }
 
 // Stage is the pii stage.
 type Stage struct {
-	tag  bool
 	drop int
 	opts Options
 	pool sync.Pool
@@ -51,10 +48,6 @@ type Stage struct {
 // New returns the stage configured by c.
 func New(c Config) (*Stage, error) {
 	s := &Stage{drop: c.DropMinCount, opts: Options{AllIPs: c.AllIPs}}
-	var err error
-	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", Name, err)
-	}
 	if c.DropMinCount < 0 {
 		return nil, fmt.Errorf("stage %s: drop_min_count %d is negative", Name, c.DropMinCount)
 	}
@@ -66,7 +59,7 @@ func New(c Config) (*Stage, error) {
 func (s *Stage) Name() string { return Name }
 
 // Process counts the document's personal data, writes the counts as
-// signals, and in filter mode replaces each match with its placeholder.
+// signals and replaces each match with its placeholder.
 func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	buf := s.pool.Get().(*[]Match)
 	defer s.pool.Put(buf)
@@ -78,9 +71,6 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	}
 	for k, n := range counts {
 		doc.SetSignal(signalNames[k], float64(n))
-	}
-	if s.tag {
-		return "", nil
 	}
 	if s.drop > 0 && len(ms) >= s.drop {
 		return ReasonTooMuchPII, nil

@@ -16,23 +16,6 @@ import (
 	"github.com/winnow-data/winnow/pipeline"
 )
 
-// Modes of every stage of this package.
-const (
-	ModeFilter = pipeline.ModeFilter // drop or rewrite documents that fail a rule
-	ModeTag    = pipeline.ModeTag    // keep every document unchanged, write signals only
-)
-
-// modeParam is the parameter every stage declares.
-var modeParam = pipeline.Param{Name: "mode", Default: ModeFilter, Doc: "filter: drop or rewrite documents that fail a rule; tag: keep them unchanged and write the signals only"}
-
-// parseMode reports whether mode is "tag"; empty means "filter".
-func parseMode(stage, mode string) (tag bool, err error) {
-	if tag, err = pipeline.ParseMode(mode); err != nil {
-		return false, fmt.Errorf("%s: %w", stage, err)
-	}
-	return tag, nil
-}
-
 // analysis is what this package's stages share about one text: its NFC
 // form, its words with their hashes, computed once and memoised on the
 // document.

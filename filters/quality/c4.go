@@ -49,7 +49,6 @@ type C4Config struct {
 	FilterJavascript      bool
 	FilterCurlyBracket    bool
 	FilterPolicy          bool
-	Tag                   bool
 }
 
 // DefaultC4 returns datatrove's defaults with the terminal-punctuation
@@ -69,22 +68,17 @@ func init() {
 		Order:   46,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
 			{Name: "remove_citations", Default: d.RemoveCitations, Doc: "cut citation markers [1], [edit], [citation needed] out of lines"},
 			{Name: "filter_no_terminal_punct", Default: d.FilterNoTerminalPunct, Doc: "remove lines that do not end in terminal punctuation (or end in an ellipsis)"},
-			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables"},
-			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables"},
-			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables"},
+			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables", Min: pipeline.Bound(0)},
 			{Name: "filter_lorem_ipsum", Default: d.FilterLoremIpsum, Doc: "drop documents containing \"lorem ipsum\""},
 			{Name: "filter_javascript", Default: d.FilterJavascript, Doc: "remove lines mentioning javascript"},
 			{Name: "filter_curly_bracket", Default: d.FilterCurlyBracket, Doc: "drop documents containing {"},
 			{Name: "filter_policy", Default: d.FilterPolicy, Doc: "remove lines with terms of use, privacy or cookie policy phrases"},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			tag, err := parseMode(C4Name, p.String("mode"))
-			if err != nil {
-				return nil, err
-			}
 			return NewC4(C4Config{
 				RemoveCitations:       p.Bool("remove_citations"),
 				FilterNoTerminalPunct: p.Bool("filter_no_terminal_punct"),
@@ -95,7 +89,6 @@ func init() {
 				FilterJavascript:      p.Bool("filter_javascript"),
 				FilterCurlyBracket:    p.Bool("filter_curly_bracket"),
 				FilterPolicy:          p.Bool("filter_policy"),
-				Tag:                   tag,
 			}), nil
 		},
 	})
@@ -133,8 +126,8 @@ var lineVerdictSignals = [numLineVerdicts]string{
 	linePolicy:     C4Name + ".lines_policy",
 }
 
-// Process judges every line, writes the signals, and in filter mode drops
-// the document or rewrites its text without the removed lines.
+// Process judges every line, writes the signals, rewrites the text without
+// the removed lines and returns the document rule it breaks, if any.
 func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	a := analyse(doc)
 	sc := getScratch()
@@ -246,9 +239,6 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(p+"sentences", float64(sentences))
 	doc.SetSignal(p+"lorem_ipsum", b2f(docReason == "lorem_ipsum"))
 	doc.SetSignal(p+"curly_bracket", b2f(docReason == "curly_bracket"))
-	if c.Tag {
-		return "", nil
-	}
 	if docReason != "" {
 		return docReason, nil
 	}

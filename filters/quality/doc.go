@@ -13,11 +13,11 @@
 //   - line_repetition: Llama 3's removal of lines made of repeated
 //     content (Llama 3 Herd of Models, section 3.1.1, heuristic filtering).
 //
-// Every stage computes its numbers as signals named "<stage>.<signal>"
-// and, in mode "filter" (the default), drops documents that fail a rule
-// (reason "<stage>.<rule>") or rewrites their text (c4, line_repetition);
-// in mode "tag" it keeps every document and text unchanged and writes the
-// same signals, so thresholds can be chosen afterwards.
+// Every stage computes its numbers as signals named "<stage>.<signal>",
+// rewrites the text (c4, line_repetition remove lines) and returns the
+// rule a failing document breaks (reason "<stage>.<rule>"). Whether that
+// drops the document or only tags it is the engine's mode (pipeline.Mode),
+// not the stage's.
 //
 // Stages are language-aware through Document.Lang: stop words and
 // terminal punctuation per language, and word counting that works for

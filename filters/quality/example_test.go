@@ -43,15 +43,13 @@ func ExampleNewC4() {
 	// Study rooms can be booked online.
 }
 
-// In tag mode every document is kept unchanged, with the signals the
-// filter would have used.
+// The stage writes its signals and returns the rule the document breaks;
+// the engine's mode decides whether that drops or only tags it.
 func ExampleNewGopherRepetition() {
-	cfg := quality.DefaultGopherRepetition()
-	cfg.Tag = true
-	st, _ := quality.NewGopherRepetition(cfg)
+	st, _ := quality.NewGopherRepetition(quality.DefaultGopherRepetition())
 	doc := &pipeline.Document{Text: strings.Repeat("Buy now!\n", 5)}
 	reason, _ := st.Process(doc)
 	frac, _ := doc.Signal("gopher_repetition.dup_line_frac")
 	fmt.Printf("%q %.1f\n", reason, frac)
-	// Output: "" 0.8
+	// Output: "dup_line_frac" 0.8
 }

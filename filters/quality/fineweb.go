@@ -35,7 +35,6 @@ type FineWebConfig struct {
 	ShortLineLength      int
 	CharDuplicatesRatio  float64
 	NewLineRatio         float64
-	Tag                  bool
 }
 
 // DefaultFineWeb returns datatrove's defaults.
@@ -51,19 +50,14 @@ func init() {
 		Order:   48,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
-			{Name: "line_punct_thr", Default: d.LinePunctThr, Doc: "drop when the fraction of lines ending in terminal punctuation is at most this; 0 disables"},
+			{Name: "line_punct_thr", Default: d.LinePunctThr, Doc: "drop when the fraction of lines ending in terminal punctuation is at most this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "line_punct_exclude_zero", Default: d.LinePunctExcludeZero, Doc: "keep documents with no punctuated line at all (the punctuation rule then spares them)"},
-			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables"},
-			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short"},
-			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables"},
-			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables"},
+			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short", Min: pipeline.Bound(0)},
+			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			tag, err := parseMode(FineWebName, p.String("mode"))
-			if err != nil {
-				return nil, err
-			}
 			return NewFineWeb(FineWebConfig{
 				LinePunctThr:         p.Float("line_punct_thr"),
 				LinePunctExcludeZero: p.Bool("line_punct_exclude_zero"),
@@ -71,7 +65,6 @@ func init() {
 				ShortLineLength:      p.Int("short_line_length"),
 				CharDuplicatesRatio:  p.Float("char_duplicates_ratio"),
 				NewLineRatio:         p.Float("new_line_ratio"),
-				Tag:                  tag,
 			}), nil
 		},
 	})
@@ -109,9 +102,6 @@ func (s *FineWeb) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(p+"short_line_ratio", sig.ShortLineRatio)
 	doc.SetSignal(p+"char_dup_ratio", sig.CharDupRatio)
 	doc.SetSignal(p+"new_line_ratio", sig.NewLineRatio)
-	if s.cfg.Tag {
-		return "", nil
-	}
 	c := s.cfg
 	switch {
 	case c.LinePunctThr > 0 && !noPunctLangs[doc.Lang] && sig.LinePunctRatio <= c.LinePunctThr &&

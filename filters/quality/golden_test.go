@@ -31,8 +31,7 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/golden.txt from 
 // goldenDoc is one input of the golden test.
 type goldenDoc struct{ name, lang, text string }
 
-// TestGolden runs the stages — each alone in filter and in tag mode, the
-// four families in sequence on one document (sharing the analysis, as the
+// TestGolden runs the stages — each alone, the four families in sequence on one document (sharing the analysis, as the
 // engine runs them) and all five in sequence — over the benchmark corpus,
 // a corpus of web-like text with every odd thing the rules look at, the
 // repository's sample data and the fuzz seed corpus, and compares a
@@ -41,14 +40,14 @@ type goldenDoc struct{ name, lang, text string }
 // must not change. Run with -update to record a deliberate change.
 func TestGolden(t *testing.T) {
 	docs := goldenCorpus(t)
-	filter, tag := stagesFor(t, "filter"), stagesFor(t, "tag")
+	filter := stagesFor(t)
 	// stagesFor's order: line_repetition, gopher_repetition,
 	// gopher_quality, c4, fineweb.
 	var runs [][]pipeline.Stage
 	for k := range filter {
-		runs = append(runs, filter[k:k+1], tag[k:k+1])
+		runs = append(runs, filter[k:k+1])
 	}
-	runs = append(runs, filter[1:], filter, tag)
+	runs = append(runs, filter[1:], filter)
 
 	var got bytes.Buffer
 	for _, d := range docs {

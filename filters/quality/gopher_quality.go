@@ -45,7 +45,6 @@ type GopherQualityConfig struct {
 	MaxEllipsisLinesRatio float64
 	MinAlphaWordsRatio    float64
 	MinStopWords          int
-	Tag                   bool
 }
 
 // DefaultGopherQuality returns datatrove's defaults.
@@ -69,22 +68,17 @@ func init() {
 		Order:   44,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
-			{Name: "min_doc_words", Default: d.MinWords, Doc: "min words (ideographs count one each); 0 disables"},
-			{Name: "max_doc_words", Default: d.MaxWords, Doc: "max words; 0 disables"},
-			{Name: "min_avg_word_length", Default: d.MinMeanWordLength, Doc: "min mean word length in characters (not for zh, ja, th, ko); 0 disables"},
-			{Name: "max_avg_word_length", Default: d.MaxMeanWordLength, Doc: "max mean word length in characters (not for zh, ja, th); 0 disables"},
-			{Name: "max_symbol_word_ratio", Default: d.MaxSymbolWordRatio, Doc: "max '#' per word and max ellipses per word; 0 disables"},
-			{Name: "max_bullet_lines_ratio", Default: d.MaxBulletLinesRatio, Doc: "max fraction of non-blank lines starting with a bullet; 0 disables"},
-			{Name: "max_ellipsis_lines_ratio", Default: d.MaxEllipsisLinesRatio, Doc: "max fraction of non-blank lines ending with an ellipsis; 0 disables"},
-			{Name: "min_alpha_words_ratio", Default: d.MinAlphaWordsRatio, Doc: "min fraction of words holding a letter; 0 disables"},
-			{Name: "min_stop_words", Default: d.MinStopWords, Doc: "min stop words of the document's language; 0 disables"},
+			{Name: "min_doc_words", Default: d.MinWords, Doc: "min words (ideographs count one each); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_doc_words", Default: d.MaxWords, Doc: "max words; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "min_avg_word_length", Default: d.MinMeanWordLength, Doc: "min mean word length in characters (not for zh, ja, th, ko); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_avg_word_length", Default: d.MaxMeanWordLength, Doc: "max mean word length in characters (not for zh, ja, th); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_symbol_word_ratio", Default: d.MaxSymbolWordRatio, Doc: "max '#' per word and max ellipses per word; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_bullet_lines_ratio", Default: d.MaxBulletLinesRatio, Doc: "max fraction of non-blank lines starting with a bullet; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "max_ellipsis_lines_ratio", Default: d.MaxEllipsisLinesRatio, Doc: "max fraction of non-blank lines ending with an ellipsis; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "min_alpha_words_ratio", Default: d.MinAlphaWordsRatio, Doc: "min fraction of words holding a letter; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "min_stop_words", Default: d.MinStopWords, Doc: "min stop words of the document's language; 0 disables", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			tag, err := parseMode(GopherQualityName, p.String("mode"))
-			if err != nil {
-				return nil, err
-			}
 			return NewGopherQuality(GopherQualityConfig{
 				MinWords:              p.Int("min_doc_words"),
 				MaxWords:              p.Int("max_doc_words"),
@@ -95,7 +89,6 @@ func init() {
 				MaxEllipsisLinesRatio: p.Float("max_ellipsis_lines_ratio"),
 				MinAlphaWordsRatio:    p.Float("min_alpha_words_ratio"),
 				MinStopWords:          p.Int("min_stop_words"),
-				Tag:                   tag,
 			}), nil
 		},
 	})
@@ -142,9 +135,6 @@ func (s *GopherQuality) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(p+"ellipsis_lines_frac", sig.EllipsisLinesFrac)
 	doc.SetSignal(p+"alpha_words_frac", sig.AlphaWordsFrac)
 	doc.SetSignal(p+"stop_words", float64(sig.StopWords))
-	if s.cfg.Tag {
-		return "", nil
-	}
 	c := s.cfg
 	minLen, maxLen := c.MinMeanWordLength, c.MaxMeanWordLength
 	if noSpaceLangs[doc.Lang] {

@@ -52,7 +52,6 @@ type GopherRepetitionConfig struct {
 	DupParaCharFrac float64
 	TopNGrams       []NFrac // most frequent n-gram's character fraction
 	DupNGrams       []NFrac // duplicated n-grams' character fraction
-	Tag             bool
 }
 
 // DefaultGopherRepetition returns the defaults of table A1.
@@ -72,11 +71,10 @@ func init() {
 		Order:   42,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
-			{Name: "dup_line_frac", Default: d.DupLineFrac, Doc: "max fraction of non-blank lines that repeat an earlier line; 0 disables"},
-			{Name: "dup_para_frac", Default: d.DupParaFrac, Doc: "max fraction of paragraphs that repeat an earlier paragraph; 0 disables"},
-			{Name: "dup_line_char_frac", Default: d.DupLineCharFrac, Doc: "max fraction of characters in repeated lines; 0 disables"},
-			{Name: "dup_para_char_frac", Default: d.DupParaCharFrac, Doc: "max fraction of characters in repeated paragraphs; 0 disables"},
+			{Name: "dup_line_frac", Default: d.DupLineFrac, Doc: "max fraction of non-blank lines that repeat an earlier line; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "dup_para_frac", Default: d.DupParaFrac, Doc: "max fraction of paragraphs that repeat an earlier paragraph; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "dup_line_char_frac", Default: d.DupLineCharFrac, Doc: "max fraction of characters in repeated lines; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "dup_para_char_frac", Default: d.DupParaCharFrac, Doc: "max fraction of characters in repeated paragraphs; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "top_n_grams", Default: formatNFracs(d.TopNGrams), Doc: "n:max — max character fraction of the most frequent n-gram"},
 			{Name: "dup_n_grams", Default: formatNFracs(d.DupNGrams), Doc: "n:max — max character fraction of duplicated n-grams"},
 		},
@@ -92,9 +90,6 @@ func init() {
 				return nil, err
 			}
 			if cfg.DupNGrams, err = parseNFracs("dup_n_grams", p.Strings("dup_n_grams")); err != nil {
-				return nil, err
-			}
-			if cfg.Tag, err = parseMode(GopherRepetitionName, p.String("mode")); err != nil {
 				return nil, err
 			}
 			return NewGopherRepetition(cfg)
@@ -184,9 +179,6 @@ func (s *GopherRepetition) Process(doc *pipeline.Document) (string, error) {
 	}
 	for i, v := range sig.Dup {
 		doc.SetSignal(s.dupSig[i], v)
-	}
-	if s.cfg.Tag {
-		return "", nil
 	}
 	c := s.cfg
 	switch {

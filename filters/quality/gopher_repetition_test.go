@@ -223,7 +223,7 @@ func TestNGramsMatchNaive(t *testing.T) {
 		{{{3, 1}}, {{4, 1}, {6, 1}}},
 		{nil, {{5, 1}, {6, 1}, {7, 1}}},
 	} {
-		st, err := NewGopherRepetition(GopherRepetitionConfig{TopNGrams: cfg[0], DupNGrams: cfg[1], Tag: true})
+		st, err := NewGopherRepetition(GopherRepetitionConfig{TopNGrams: cfg[0], DupNGrams: cfg[1]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,6 @@ type LineRepetitionConfig struct {
 	NGram           int
 	MinWords        int
 	MaxDupNGramFrac float64
-	Tag             bool
 }
 
 // DefaultLineRepetition returns the defaults above.
@@ -48,21 +47,15 @@ func init() {
 		Order:   40,
 		Default: true,
 		Params: []pipeline.Param{
-			modeParam,
-			{Name: "ngram", Default: d.NGram, Doc: "n-gram size in words"},
-			{Name: "min_words", Default: d.MinWords, Doc: "lines with fewer words are not judged"},
-			{Name: "max_dup_ngram_frac", Default: d.MaxDupNGramFrac, Doc: "remove a line whose duplicated n-gram coverage exceeds this"},
+			{Name: "ngram", Default: d.NGram, Doc: "n-gram size in words", Min: pipeline.Bound(1), Max: pipeline.Bound(64)},
+			{Name: "min_words", Default: d.MinWords, Doc: "lines with fewer words are not judged", Min: pipeline.Bound(0)},
+			{Name: "max_dup_ngram_frac", Default: d.MaxDupNGramFrac, Doc: "remove a line whose duplicated n-gram coverage exceeds this", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
-			tag, err := parseMode(LineRepetitionName, p.String("mode"))
-			if err != nil {
-				return nil, err
-			}
 			return NewLineRepetition(LineRepetitionConfig{
 				NGram:           p.Int("ngram"),
 				MinWords:        p.Int("min_words"),
 				MaxDupNGramFrac: p.Float("max_dup_ngram_frac"),
-				Tag:             tag,
 			})
 		},
 	})
@@ -86,8 +79,8 @@ func NewLineRepetition(cfg LineRepetitionConfig) (*LineRepetition, error) {
 // Name returns "line_repetition".
 func (s *LineRepetition) Name() string { return LineRepetitionName }
 
-// Process measures every line, writes the signals, and in filter mode
-// removes the repetitive lines.
+// Process measures every line, writes the signals and removes the
+// repetitive lines.
 func (s *LineRepetition) Process(doc *pipeline.Document) (string, error) {
 	a := analyse(doc)
 	sc := getScratch()
@@ -117,7 +110,7 @@ func (s *LineRepetition) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(p+"lines_removed", float64(removed))
 	doc.SetSignal(p+"chars_removed_frac", ratio(removedChars, a.runes))
 	doc.SetSignal(p+"max_line_dup_frac", maxFrac)
-	if s.cfg.Tag || removed == 0 {
+	if removed == 0 {
 		return "", nil
 	}
 	if !rewrite(doc, a, verdicts, false) {

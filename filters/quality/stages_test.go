@@ -14,8 +14,8 @@ import (
 	"github.com/winnow-data/winnow/pipeline"
 )
 
-// stagesFor builds the five stages from the registry with mode set.
-func stagesFor(t testing.TB, mode string) []pipeline.Stage {
+// stagesFor builds the five stages from the registry with their defaults.
+func stagesFor(t testing.TB) []pipeline.Stage {
 	t.Helper()
 	var out []pipeline.Stage
 	for _, name := range []string{LineRepetitionName, GopherRepetitionName, GopherQualityName, C4Name, FineWebName} {
@@ -23,7 +23,7 @@ func stagesFor(t testing.TB, mode string) []pipeline.Stage {
 		if !ok {
 			t.Fatalf("%s not registered", name)
 		}
-		p, err := spec.NewParams(map[string]any{"mode": mode})
+		p, err := spec.NewParams(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,38 +48,11 @@ var samples = []struct{ lang, text string }{
 	{"", ""},
 }
 
-// TestTagModeSameSignals runs every stage in filter and in tag mode over
-// the same documents: tag mode keeps every document and its text, and
-// writes exactly the signals filter mode computes.
-func TestTagModeSameSignals(t *testing.T) {
-	filter, tag := stagesFor(t, "filter"), stagesFor(t, "tag")
-	for i, s := range samples {
-		for k := range filter {
-			df := &pipeline.Document{Text: s.text, Lang: s.lang}
-			dt := &pipeline.Document{Text: s.text, Lang: s.lang}
-			rf, err := filter[k].Process(df)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rt, err := tag[k].Process(dt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rt != "" || dt.Text != s.text {
-				t.Errorf("sample %d %s tag mode: reason %q, text changed %v", i, filter[k].Name(), rt, dt.Text != s.text)
-			}
-			if !slices.Equal(df.Signals, dt.Signals) {
-				t.Errorf("sample %d %s (filter reason %q): signals differ\nfilter %v\ntag    %v", i, filter[k].Name(), rf, df.Signals, dt.Signals)
-			}
-		}
-	}
-}
-
 // TestDeterministic checks that a document gives the same verdict,
 // signals and text however often and in whichever order it is seen,
 // with scratch space reused between documents.
 func TestDeterministic(t *testing.T) {
-	stages := stagesFor(t, "filter")
+	stages := stagesFor(t)
 	type result struct {
 		reason, text string
 		signals      []pipeline.Signal
@@ -116,11 +89,6 @@ func TestRegistered(t *testing.T) {
 		if !ok || spec.Order != order {
 			t.Errorf("%s: registered %v, order %d, want %d", name, ok, spec.Order, order)
 		}
-		if _, err := spec.NewParams(map[string]any{"mode": "bogus"}); err == nil {
-			if p, _ := spec.NewParams(map[string]any{"mode": "bogus"}); func() error { _, err := spec.New(p); return err }() == nil {
-				t.Errorf("%s accepts mode bogus", name)
-			}
-		}
 	}
 	spec, _ := pipeline.Lookup(GopherRepetitionName)
 	p, err := spec.NewParams(map[string]any{"top_n_grams": "2:0.5,x"})
@@ -140,8 +108,7 @@ func TestPathological(t *testing.T) {
 	lines := strings.Repeat("the same line again and again\n", 100_000)
 	noSpace := strings.Repeat("abcdefghij", 1_000_000)
 	cjk := strings.Repeat("这是一个很好的博物馆", 1<<20/30)
-	stages := stagesFor(t, "filter")
-	tags := stagesFor(t, "tag")
+	stages := stagesFor(t)
 	for _, tc := range []struct{ name, text string }{
 		{"1 MB line of emoji", emoji},
 		{"100,000 repeated lines", lines},
@@ -150,7 +117,7 @@ func TestPathological(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			for _, set := range [][]pipeline.Stage{tags, stages} {
+			for _, set := range [][]pipeline.Stage{stages} {
 				// One document through the stages, as in a run, so the
 				// analysis is shared until a stage rewrites the text.
 				doc := &pipeline.Document{Text: tc.text, Lang: "en"}
@@ -171,9 +138,8 @@ func TestPathological(t *testing.T) {
 	}
 }
 
-// FuzzStages feeds arbitrary text through every stage in both modes:
-// no panic, valid UTF-8 in stays valid UTF-8 out, tag mode never changes
-// the text, and a rewrite only removes.
+// FuzzStages feeds arbitrary text through every stage: no panic, valid
+// UTF-8 in stays valid UTF-8 out, and a rewrite only removes.
 func FuzzStages(f *testing.F) {
 	for _, s := range samples {
 		f.Add(s.lang, s.text)
@@ -181,14 +147,10 @@ func FuzzStages(f *testing.F) {
 	f.Add("th", "ประเทศไทย\r\n\r\n[1][edit]{")
 	f.Add("ja", "東京の公園…\n• a\n# b ...")
 	f.Add("en", "a\xffb [citation needed]\rjavascript\n\n\n")
-	filter, tag := stagesFor(f, "filter"), stagesFor(f, "tag")
+	filter := stagesFor(f)
 	f.Fuzz(func(t *testing.T, lang, s string) {
 		for k := range filter {
 			doc := &pipeline.Document{Text: s, Lang: lang}
-			if _, err := tag[k].Process(doc); err != nil || doc.Text != s {
-				t.Fatalf("%s tag: err %v, text changed", tag[k].Name(), err)
-			}
-			doc = &pipeline.Document{Text: s, Lang: lang}
 			if _, err := filter[k].Process(doc); err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +183,7 @@ func TestConcurrentReuse(t *testing.T) {
 		texts = append(texts, d.text)
 	}
 	texts = append(texts, webDocs(60, 21)...)
-	stages := stagesFor(t, "filter")
+	stages := stagesFor(t)
 	type result struct {
 		reason, text string
 		signals      []pipeline.Signal

@@ -23,7 +23,6 @@ func init() {
 		Order:   5,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "mode", Default: "filter", Doc: "filter: drop blocked documents; tag: signals only"},
 			{Name: "block_lists", Default: []string{}, Doc: "block lists: files (one domain or URL per line) or UT1-style folders (<dir>/<category>/domains, urls)"},
 			{Name: "categories", Default: []string{}, Doc: "with folders: use only these categories (e.g. adult,gambling); empty: all"},
 			{Name: "banned_words", Default: DefaultBannedWords, Doc: "a URL with one of these words is dropped (url_filter.banned_word)"},
@@ -32,7 +31,6 @@ func init() {
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{
-				Mode:            p.String("mode"),
 				BlockLists:      p.Strings("block_lists"),
 				Categories:      p.Strings("categories"),
 				BannedWords:     p.Strings("banned_words"),
@@ -54,7 +52,6 @@ func disabledIfZero(n int) int {
 // non-nil lists disable the rule. SoftBannedMin 0 means the default, a
 // negative value disables the rule.
 type Config struct {
-	Mode            string // "filter" (default) or "tag"
 	BlockLists      []string
 	Categories      []string
 	BannedWords     []string
@@ -64,17 +61,12 @@ type Config struct {
 
 // Stage is the url_filter stage.
 type Stage struct {
-	tag bool
-	f   *Filter
+	f *Filter
 }
 
 // New loads the lists and returns the stage.
 func New(c Config) (*Stage, error) {
 	s := &Stage{}
-	var err error
-	if s.tag, err = pipeline.ParseMode(c.Mode); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", Name, err)
-	}
 	if c.BannedWords == nil {
 		c.BannedWords = DefaultBannedWords
 	}
@@ -116,9 +108,6 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	doc.SetSignal(SignalListed, listed)
 	doc.SetSignal(SignalBanned, float64(v.Banned))
 	doc.SetSignal(SignalSoft, float64(v.Soft))
-	if s.tag {
-		return "", nil
-	}
 	return v.Blocked, nil
 }
 

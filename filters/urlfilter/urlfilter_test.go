@@ -77,28 +77,6 @@ func TestNoURLPasses(t *testing.T) {
 	}
 }
 
-func TestTagModeSameSignals(t *testing.T) {
-	f, _ := New(Config{})
-	g, _ := New(Config{Mode: "tag"})
-	u := "https://hot-sex.example/xxx"
-	a, b := &pipeline.Document{URL: u}, &pipeline.Document{URL: u}
-	ra, _ := f.Process(a)
-	rb, _ := g.Process(b)
-	if ra != "banned_word" || rb != "" {
-		t.Errorf("filter %q, tag %q", ra, rb)
-	}
-	for _, n := range []string{SignalListed, SignalBanned, SignalSoft} {
-		va, _ := a.Signal(n)
-		vb, ok := b.Signal(n)
-		if !ok || va != vb {
-			t.Errorf("%s: %v vs %v", n, va, vb)
-		}
-	}
-	if v, _ := a.Signal(SignalSoft); v != 2 {
-		t.Errorf("soft = %v, want 2", v)
-	}
-}
-
 func TestSoftBannedMin(t *testing.T) {
 	// Just below and just above the threshold of 3.
 	s, _ := New(Config{SoftBannedMin: 3})
@@ -120,9 +98,6 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := New(Config{BlockLists: []string{t.TempDir()}}); err == nil {
 		t.Error("empty folder accepted")
-	}
-	if _, err := New(Config{Mode: "drop"}); err == nil {
-		t.Error("bad mode accepted")
 	}
 }
 

@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,7 +63,7 @@ func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) e
 			}
 		}
 		if !found {
-			return recordError(name, "missing_text", nil)
+			return recordError(name, "missing_text", m.missingText(&r))
 		}
 		doc.Text = joinStrings(parts)
 	}
@@ -97,6 +98,28 @@ func (m *fieldMap) decodeJSON(name string, raw []byte, doc *pipeline.Document) e
 
 	r.appendFields(doc)
 	return nil
+}
+
+// missingText says which text fields a record lacks and which it has, so a
+// misspelt --text-field is plain from the first error.
+func (m *fieldMap) missingText(r *record) error {
+	want := make([]string, len(m.text))
+	for i, p := range m.text {
+		want[i] = p.full
+	}
+	const most = 20
+	var have []string
+	for _, s := range r.spans {
+		if len(have) == most {
+			have = append(have, "…")
+			break
+		}
+		have = append(have, string(r.key(s)))
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("no text at %s (the record is an empty object)", strings.Join(want, ", "))
+	}
+	return fmt.Errorf("no text at %s (records have: %s)", strings.Join(want, ", "), strings.Join(have, ", "))
 }
 
 func recordError(name, reason string, err error) error {

@@ -8,12 +8,14 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/winnow-data/winnow/pipeline"
 	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/output"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // Config holds every setting of a run. Its YAML form is the config file;
@@ -37,10 +40,11 @@ type Config struct {
 	// Langs keeps only documents in these languages (the langid stage's
 	// keep parameter).
 	Langs []string `yaml:"langs"`
-	// Mode "tag" runs every stage that has a mode parameter in tag mode:
-	// documents are kept and only their signals written, so thresholds
-	// can be chosen afterwards. "filter" (or empty) leaves each stage's
-	// own setting.
+	// Mode "tag" keeps every document a stage would drop and lists the
+	// rules that would have dropped it in the reasons column (see
+	// pipeline.Mode), so thresholds can be chosen afterwards; "filter"
+	// (or empty) drops them. A stage's own "mode" setting under Stages
+	// overrides it for that stage.
 	Mode string `yaml:"mode"`
 	// Against removes documents near-duplicating the index an earlier
 	// run saved (the minhash stage's against parameter).
@@ -129,6 +133,33 @@ var errEOF = func() error {
 // BuildStages resolves the pipeline: the default stages in order (or
 // those named by Only), less Skip, each with its parameters.
 func (c Config) BuildStages() ([]pipeline.Stage, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var stages []pipeline.Stage
+	for _, r := range rs {
+		st, err := r.spec.New(r.params)
+		if err != nil {
+			closeStages(stages)
+			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, r.spec.Name, err)
+		}
+		stages = append(stages, st)
+	}
+	return stages, nil
+}
+
+// resolvedStage is a stage of the pipeline with its parameter values and
+// the names of those the settings gave.
+type resolvedStage struct {
+	spec   pipeline.Spec
+	params pipeline.Params
+	set    []string
+}
+
+// resolve finds the pipeline's stages and their parameters without
+// building them.
+func (c Config) resolve() ([]resolvedStage, error) {
 	specs := pipeline.Specs()
 	known := func(name string) error {
 		if _, ok := pipeline.Lookup(name); !ok {
@@ -153,7 +184,7 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 			}
 		}
 	}
-	var stages []pipeline.Stage
+	var stages []resolvedStage
 	for _, s := range specs {
 		var on bool
 		switch {
@@ -174,26 +205,101 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		if s.Name == "minhash" && c.Against != "" {
 			settings = withSetting(settings, "against", c.Against)
 		}
-		if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
-			settings = withSetting(settings, "mode", "tag")
+		if _, ok := settings[modeKey]; ok {
+			// The engine's, not the stage's (see Modes).
+			settings = maps.Clone(settings)
+			delete(settings, modeKey)
 		}
 		p, err := s.NewParams(settings)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
-		st, err := s.New(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, s.Name, err)
-		}
-		stages = append(stages, st)
+		stages = append(stages, resolvedStage{s, p, slices.Sorted(maps.Keys(settings))})
 	}
-	if len(c.Langs) > 0 && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "langid" }) {
+	has := func(name string) bool {
+		return slices.ContainsFunc(stages, func(r resolvedStage) bool { return r.spec.Name == name })
+	}
+	if len(c.Langs) > 0 && !has("langid") {
 		return nil, usageErr("--langs needs the langid stage in the pipeline")
 	}
-	if c.Against != "" && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "minhash" }) {
+	if c.Against != "" && !has("minhash") {
 		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
+}
+
+// Effective returns the run's configuration after defaults, as stats.json
+// records it: every stage in order with its mode and all its parameter
+// values, and the run's other settings.
+func (c Config) Effective() (*pipeline.RunConfig, error) {
+	rs, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	mode, per, err := c.Modes()
+	if err != nil {
+		return nil, err
+	}
+	rc := &pipeline.RunConfig{Mode: mode.String(), Stages: []pipeline.StageConfig{}, Settings: map[string]any{
+		"inputs": c.Inputs, "output": map[string]any{"dir": c.Output.Dir, "format": c.Output.Format, "compression": c.Output.Compression,
+			"max_shard_bytes": c.Output.MaxShardBytes, "rejected": c.Output.Rejected},
+		"fields":  map[string]any{"text": c.Fields.Text, "id": c.Fields.ID, "url": c.Fields.URL, "date": c.Fields.Date},
+		"workers": c.Workers, "tasks": c.Tasks, "spill_dir": c.SpillDir,
+	}}
+	for _, r := range rs {
+		m, ok := per[r.spec.Name]
+		if !ok {
+			m = mode
+		}
+		rc.Stages = append(rc.Stages, pipeline.StageConfig{Name: r.spec.Name, Mode: m.String(), Params: r.params.Values(), Set: r.set})
+	}
+	return rc, nil
+}
+
+// Version returns winnow's version as the build records it: the module
+// version, else "(devel)", with the VCS revision when known.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	v := cmp.Or(bi.Main.Version, "(devel)")
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 && v == "(devel)" {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// modeKey is the setting every stage accepts besides its parameters: its
+// mode, which the engine applies.
+const modeKey = "mode"
+
+// Modes returns the run's mode and the stages whose own "mode" setting
+// differs from it.
+func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
+	mode, err := pipeline.ParseMode(c.Mode)
+	if err != nil {
+		return mode, nil, usageErr("%v", err)
+	}
+	var per map[string]pipeline.Mode
+	for _, name := range slices.Sorted(maps.Keys(c.Stages)) {
+		v, ok := c.Stages[name][modeKey]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		m, err := pipeline.ParseMode(s)
+		if err != nil || s == "" {
+			return mode, nil, usageErr("stage %s: mode %v: want filter or tag", name, v)
+		}
+		if per == nil {
+			per = map[string]pipeline.Mode{}
+		}
+		per[name] = m
+	}
+	return mode, per, nil
 }
 
 func withSetting(m map[string]any, k string, v any) map[string]any {
@@ -247,10 +353,15 @@ func (c Config) Validate() error {
 	case len(c.Fields.Text) == 0:
 		return usageErr("--text-field needs at least one field")
 	}
-	switch c.Mode {
-	case "", "filter", "tag":
-	default:
-		return usageErr("unknown mode %q (filter, tag)", c.Mode)
+	// Before anything repeats a location (messages, the launchers' job
+	// files and queue comments), refuse one holding credentials.
+	for _, loc := range append([]string{c.Output.Dir, c.Against}, c.Inputs...) {
+		if err := storage.CheckLocation(loc); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+	}
+	if _, _, err := c.Modes(); err != nil {
+		return err
 	}
 	switch c.Output.Format {
 	case "", "parquet", "jsonl", "arrow":
@@ -300,6 +411,7 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		return nil, err
 	}
 	stats, err := c.write(ctx, stages, nil, ro)
+	c.describe(stats)
 	if err != nil {
 		return stats, err
 	}
@@ -339,7 +451,7 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // Preparers hold the state the prepare steps saved and make no
 // preparatory passes, and a spill of the first observe step is replayed
 // instead of the input.
-func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (*pipeline.Stats, error) {
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
 	prepared := out != nil
 	all, err := input.Expand(c.Inputs)
 	if err != nil {
@@ -354,13 +466,22 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		Compression:   c.Output.Compression,
 		// Every task declares the same columns and reads the same
 		// sample: all shards of the run share one schema.
-		Columns: pipeline.DeclaredColumns(stages),
+		Columns: c.columns(stages),
 		Sample:  c.sample(ctx, all, output.DefaultSampleRecords),
 	})
 	if err != nil {
 		closeStages(stages)
 		return nil, err
 	}
+	defer func() {
+		if stats != nil {
+			for _, f := range sink.Files() {
+				if f.Partition != "rejected" {
+					stats.BytesOut += f.Bytes
+				}
+			}
+		}
+	}()
 	if prepared && head(stages) > 0 {
 		return c.writeReplayed(ctx, *out, stages, sink, ro)
 	}
@@ -370,8 +491,38 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		sink.Abort()
 		return nil, err
 	}
-	opts := pipeline.Options{Stages: stages, Workers: c.Workers, Logger: ro.Logger, FileIndexes: indexes, Prepared: prepared, SpillDir: c.SpillDir}
+	opts := c.engineOptions(ro)
+	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, c.SpillDir
 	opts.Progress = ro.progress(total)
 	// Run closes the stages.
 	return pipeline.Run(ctx, sources, sink, opts)
+}
+
+// columns returns the columns of the run's shards besides the canonical
+// ones: the engine's reasons when a stage may tag, then those the stages
+// declare.
+func (c Config) columns(stages []pipeline.Stage) []pipeline.Column {
+	var cols []pipeline.Column
+	if mode, per, _ := c.Modes(); mode == pipeline.Tag || slices.Contains(slices.Collect(maps.Values(per)), pipeline.Tag) {
+		cols = append(cols, pipeline.Column{Name: pipeline.ReasonsField, Shape: `[""]`})
+	}
+	return append(cols, pipeline.DeclaredColumns(stages)...)
+}
+
+// engineOptions returns the engine options every run and step of c
+// shares. The mode was checked by Validate.
+func (c Config) engineOptions(ro RunOptions) pipeline.Options {
+	mode, per, _ := c.Modes()
+	return pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Mode: mode, StageModes: per}
+}
+
+// describe records the version and the effective configuration in stats.
+func (c Config) describe(stats *pipeline.Stats) {
+	if stats == nil {
+		return
+	}
+	stats.Version = Version()
+	if rc, err := c.Effective(); err == nil {
+		stats.Config = rc
+	}
 }

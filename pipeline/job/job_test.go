@@ -24,7 +24,7 @@ func init() {
 	for i, name := range []string{"job_a", "job_b", "job_c"} {
 		pipeline.Register(pipeline.Spec{
 			Name: name, Order: 1000 + i, Default: name != "job_c",
-			Params: []pipeline.Param{{Name: "mode", Default: "filter"}, {Name: "limit", Default: 3}},
+			Params: []pipeline.Param{{Name: "limit", Default: 3}},
 			New:    func(p pipeline.Params) (pipeline.Stage, error) { return probe{name, p}, nil },
 		})
 	}
@@ -36,10 +36,18 @@ func names(t *testing.T, c Config) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mode, per, err := c.Modes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
 	for _, s := range stages {
 		if p, ok := s.(probe); ok {
-			out = append(out, p.name+":"+p.p.String("mode"))
+			m, ok := per[p.name]
+			if !ok {
+				m = mode
+			}
+			out = append(out, p.name+":"+m.String())
 		}
 	}
 	return out

@@ -169,6 +169,7 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 		if err = loadPrepared(ctx, out, stages); err == nil {
 			handed = true
 			stats, err = c.write(ctx, stages, &out, ro)
+			c.describe(stats)
 		}
 	case step == StepMerge:
 		stats, err = MergeStatsTo(ctx, c.Output.Dir, c.Tasks)
@@ -176,7 +177,11 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	if err != nil {
 		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: %w", step, c.Task, err)
 	}
-	if err := out.WriteFile(ctx, marker, encodeStats(stats)); err != nil {
+	rec := encodeStats(stats)
+	if step == StepWrite {
+		rec = encodeMarker(stats, c.Tasks)
+	}
+	if err := out.WriteFile(ctx, marker, rec); err != nil {
 		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: marker: %w", step, c.Task, err)
 	}
 	return &StepResult{Stats: stats}, nil
@@ -243,7 +248,8 @@ func firstStep(stages []pipeline.Stage) string {
 func (c Config) observe(ctx context.Context, out outputDir, stages []pipeline.Stage, at int, ro RunOptions) (*pipeline.Stats, error) {
 	ex := stages[at].(pipeline.Exchanger)
 	h := head(stages)
-	opts := pipeline.Options{Workers: c.Workers, Logger: ro.Logger, Prepared: true}
+	opts := c.engineOptions(ro)
+	opts.Prepared = true
 	var (
 		sources []pipeline.Source
 		err     error
@@ -328,7 +334,8 @@ func (c Config) writeReplayed(ctx context.Context, out outputDir, stages []pipel
 		return fail(fmt.Errorf("the first pass's spill (run %s first): %w", firstStep(stages), err))
 	}
 	defer r.Close()
-	opts := pipeline.Options{Stages: stages[h:], Workers: c.Workers, Logger: ro.Logger, Prepared: true, Replay: r}
+	opts := c.engineOptions(ro)
+	opts.Stages, opts.Prepared, opts.Replay = stages[h:], true, r
 	last, err := pipeline.Run(ctx, nil, sink, opts)
 	// Run closed the stages after the head; close those before it.
 	closeStages(stages[:h])
@@ -366,7 +373,8 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 	}
 	defer out.Close()
 	if tasks < 1 {
-		// Count the markers: the tasks of a finished write step.
+		// The run's task count, as its write tasks recorded it; markers
+		// written before they did so tell only their own index.
 		names, err := out.ListNames(ctx, "_tasks/"+StepWrite+"/")
 		if err != nil {
 			return nil, err
@@ -375,6 +383,9 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 			if t, ok := strings.CutSuffix(n[strings.LastIndexByte(n, '/')+1:], ".done"); ok {
 				if i, err := strconv.Atoi(t); err == nil {
 					tasks = max(tasks, i+1)
+					if rec, err := out.ReadFile(ctx, n); err == nil {
+						tasks = max(tasks, markerTasks(rec))
+					}
 				}
 			}
 		}
@@ -396,6 +407,9 @@ func MergeStats(ctx context.Context, outDir string, tasks int) (*pipeline.Stats,
 		st, err := decodeStats(rec)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", out.Join(markerName(StepWrite, t)), err)
+		}
+		if n := markerTasks(rec); n != 0 && n != tasks {
+			return nil, fmt.Errorf("%s: task %d was one of %d, not of %d", outDir, t, n, tasks)
 		}
 		if err := total.Merge(st); err != nil {
 			return nil, fmt.Errorf("task %d: %w", t, err)
@@ -431,6 +445,30 @@ func writeStats(ctx context.Context, outDir string, stats *pipeline.Stats) error
 		return fmt.Errorf("stats: %w", err)
 	}
 	return nil
+}
+
+// encodeMarker is a write task's completion marker: its accounting and
+// the run's task count, by which a merge names the tasks that have not
+// finished, the last ones included.
+func encodeMarker(s *pipeline.Stats, tasks int) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(struct {
+		*pipeline.Stats
+		RunTasks int `json:"run_tasks"`
+	}{s, tasks}) // writing to memory cannot fail
+	return buf.Bytes()
+}
+
+// markerTasks returns the run's task count a write marker records; 0 if
+// it records none.
+func markerTasks(b []byte) int {
+	var m struct {
+		RunTasks int `json:"run_tasks"`
+	}
+	_ = json.Unmarshal(b, &m)
+	return max(m.RunTasks, 0)
 }
 
 func decodeStats(b []byte) (*pipeline.Stats, error) {

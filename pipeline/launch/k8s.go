@@ -43,7 +43,17 @@ type KubernetesOptions struct {
 	ServiceAccount string
 	// Poll is how often apply.sh checks a step's Job, in seconds.
 	Poll int
+	// Unschedulable is how long, in seconds, apply.sh lets a pod stay
+	// unschedulable before it deletes the Job and fails (0:
+	// DefaultUnschedulable; the environment's UNSCHEDULABLE_TIMEOUT
+	// overrides it).
+	Unschedulable int
 }
+
+// DefaultUnschedulable is how long apply.sh waits, in seconds, for a pod
+// no node can take: long enough for a cluster autoscaler to add a node,
+// short of hanging.
+const DefaultUnschedulable = 120
 
 // Volume is a PersistentVolumeClaim mounted at Path.
 type Volume struct {
@@ -115,6 +125,10 @@ func KubernetesManifests(c job.Config, plan []job.Step, o KubernetesOptions) ([]
 		ns = " --namespace " + shellQuote(o.Namespace)
 	}
 	poll := max(o.Poll, 1)
+	unsched := o.Unschedulable
+	if unsched <= 0 {
+		unsched = DefaultUnschedulable
+	}
 	fmt.Fprintf(&apply, `#!/bin/sh
 # Applies the steps of the winnow run %[1]s in order: each step's Indexed
 # Job is applied once every index of the one before has completed. Tasks
@@ -123,13 +137,29 @@ func KubernetesManifests(c job.Config, plan []job.Step, o KubernetesOptions) ([]
 set -eu
 cd "$(dirname "$0")"
 
-# wait_job JOB: returns when the Job completes, fails when it fails.
-# (kubectl wait watches one condition only; a failed Job would make it
-# hang until the timeout.)
+# wait_job JOB: returns when the Job completes, fails when it fails, and
+# when one of its pods has been unschedulable (no node can meet its
+# requests or constraints) for UNSCHEDULABLE_TIMEOUT seconds: the Job is
+# then deleted, so that no pod is left pending. (kubectl wait watches one
+# condition only; a failed Job would make it hang until the timeout.)
+UNSCHEDULABLE_TIMEOUT=${UNSCHEDULABLE_TIMEOUT:-%[4]d}
 wait_job() {
+  since=
   until kubectl%[2]s wait --for=condition=complete "job/$1" --timeout=%[3]ds >/dev/null 2>&1; do
     if [ "$(kubectl%[2]s get "job/$1" -o 'jsonpath={.status.conditions[?(@.type=="Failed")].status}')" = True ]; then
       echo "job $1 failed; its logs: kubectl%[2]s logs -l job-name=$1 --prefix" >&2
+      exit 1
+    fi
+    why=$(kubectl%[2]s get pods -l "job-name=$1" -o 'jsonpath={range .items[*]}{.status.conditions[?(@.reason=="Unschedulable")].message}{"\n"}{end}' | sed -n '/./{p;q;}')
+    if [ -z "$why" ]; then
+      since=
+    elif [ -z "$since" ]; then
+      since=$(date +%%s)
+    fi
+    if [ -n "$since" ] && [ $(($(date +%%s) - since)) -ge "$UNSCHEDULABLE_TIMEOUT" ]; then
+      echo "job $1: its pods cannot be scheduled: $why" >&2
+      kubectl%[2]s delete "job/$1" >/dev/null || true
+      echo "deleted job/$1; lower the requests (--cpus-per-task, --mem) or make room, then run this again" >&2
       exit 1
     fi
   done
@@ -137,7 +167,7 @@ wait_job() {
 }
 
 kubectl%[2]s apply -f 00-config.yaml
-`, o.Name, ns, poll)
+`, o.Name, ns, poll, unsched)
 
 	for i, s := range plan {
 		name := o.Name + "-" + k8sName(s.Name)

@@ -13,6 +13,10 @@
 // leaves a completion marker under OUT/_tasks/<step>/ and a task whose
 // marker exists exits at once, so relaunching resumes a run.
 //
+// The launches are library calls: Local.Run runs the tasks here,
+// Slurm.Run writes the scripts, submits and (with Wait) waits, failing
+// fast and cancelling the run's jobs when one can never start;
+// KubernetesManifests and WriteScripts produce what apply.sh applies.
 // The generators (SlurmScripts, KubernetesManifests) are pure functions
 // of the config, the plan and the options; submission and waiting go
 // through a Commander, so both are testable without a cluster.
@@ -110,6 +114,21 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("launch: %w", err)
+	}
+	return nil
+}
+
+// WriteScripts writes files (a launcher's scripts or manifests) into
+// dir, shell scripts executable.
+func WriteScripts(dir string, files []Script) error {
+	for _, f := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(f.Name, ".sh") {
+			mode = 0o755
+		}
+		if err := WriteFile(filepath.Join(dir, f.Name), []byte(f.Text), mode); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -198,16 +198,27 @@ func TestArraySpec(t *testing.T) {
 // fakeSlurm answers sbatch with consecutive job ids and squeue from a
 // script of queue states.
 type fakeSlurm struct {
-	calls  []string
-	next   int
-	queues []string // squeue outputs, one per call; the last repeats
+	calls      []string
+	next       int
+	queues     []string // squeue outputs, one per call; the last repeats
+	sinfo      string   // sinfo's output
+	sinfoErr   bool     // sinfo fails
+	failSbatch int      // the sbatch call (1, 2, ...) that fails
 }
 
 func (f *fakeSlurm) Run(_ context.Context, name string, args ...string) ([]byte, error) {
 	f.calls = append(f.calls, name+" "+strings.Join(args, " "))
 	switch name {
+	case "sinfo":
+		if f.sinfoErr {
+			return nil, errors.New("sinfo: not found")
+		}
+		return []byte(f.sinfo), nil
 	case "sbatch":
 		f.next++
+		if f.next == f.failSbatch {
+			return nil, errors.New("sbatch: error: Batch job submission failed")
+		}
 		return fmt.Appendf(nil, "%d;cluster\n", 100+f.next), nil
 	case "squeue":
 		if len(f.queues) == 0 {
@@ -264,21 +275,117 @@ func TestSubmitSlurmChainsTheSteps(t *testing.T) {
 }
 
 func TestWaitSlurm(t *testing.T) {
-	subs := []Submitted{{JobID: "101"}, {JobID: "102"}}
-	f := &fakeSlurm{queues: []string{
-		"101 None\n102 Dependency\n99 None\n",
-		"102 Dependency\n",
-		"102 DependencyNeverSatisfied\n",
-		"7 None\n",
-	}}
-	if err := WaitSlurm(context.Background(), f, subs, time.Millisecond); err != nil {
-		t.Fatal(err)
+	subs := []Submitted{{Step: job.Step{Name: "write"}, JobID: "101"}, {Step: job.Step{Name: "merge"}, JobID: "102"}}
+	for _, tc := range []struct {
+		name   string
+		queues []string
+		want   string // "" for a normal end, else in the error
+		cancel string // the scancel call, if any
+	}{
+		{"the jobs run and leave", []string{"101 None\n102 Dependency\n99 PartitionConfig\n", "102 Dependency\n", "102 None\n", "7 None\n"}, "", ""},
+		{"waiting for resources is not stuck", []string{"101 Resources\n102 Dependency\n", "101 Priority\n102 Dependency\n", "101 ReqNodeNotAvail, UnavailableNodes:n1\n102 Dependency\n", ""}, "", ""},
+		{"a request the partition cannot meet", []string{"101 PartitionConfig\n102 Dependency\n"}, "job(s) 101 (step write) can never start: Slurm's reason is PartitionConfig: it asks more CPUs", "scancel 101 102"},
+		// The step after a failed task is cancelled; its running tasks are waited for.
+		{"a failed dependency", []string{"101 None\n102 Dependency\n", "101 None\n102 DependencyNeverSatisfied\n", "101 None\n", "7 None\n"}, "", "scancel 102"},
+		{"held", []string{"101 JobHeldUser\n102 JobHeldUser\n"}, "job(s) 101 (step write), 102 (step merge) can never start: Slurm's reason is JobHeldUser", "scancel 101 102"},
+		{"a per-job QOS limit, one array task running", []string{"101 None\n101 QOSMaxCpuPerJobLimit\n102 Dependency\n"}, "QOSMaxCpuPerJobLimit", "scancel 101 102"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSlurm{queues: tc.queues}
+			err := WaitSlurm(context.Background(), f, subs, time.Millisecond)
+			var never *NeverStartError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("err %v", err)
+			case tc.want != "" && (!errors.As(err, &never) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("err %v, want a NeverStartError with %q", err, tc.want)
+			}
+			var cancels []string
+			for _, c := range f.calls {
+				if strings.HasPrefix(c, "scancel") {
+					cancels = append(cancels, c)
+				}
+			}
+			if tc.cancel == "" && len(cancels) > 0 || tc.cancel != "" && (len(cancels) == 0 || cancels[0] != tc.cancel) {
+				t.Errorf("scancel calls %q, want %q", cancels, tc.cancel)
+			}
+			if tc.want == "" && f.queues[0] != tc.queues[len(tc.queues)-1] {
+				t.Errorf("stopped polling before the jobs left: %q left", f.queues)
+			}
+		})
 	}
-	if !slices.Contains(f.calls, "scancel 102") {
-		t.Errorf("a job whose dependency failed was not cancelled: %q", f.calls)
+}
+
+func TestNeverStarts(t *testing.T) {
+	for reason, want := range map[string]bool{
+		"PartitionConfig": true, "BadConstraints": true, "DependencyNeverSatisfied": true, "JobHeldAdmin": true, "JobHeldUser": true,
+		"PartitionTimeLimit": true, "InvalidAccount": true, "QOSMaxCpuPerJobLimit": true, "AssocMaxMemPerJob": true, "QOSMinCpuNotSatisfied": true,
+		"None": false, "Resources": false, "Priority": false, "Dependency": false, "BeginTime": false, "PartitionDown": false,
+		"ReqNodeNotAvail, UnavailableNodes:n1": false, "AssocGrpCpuLimit": false, "QOSGrpMemLimit": false, "": false,
+	} {
+		if NeverStarts(reason) != want {
+			t.Errorf("NeverStarts(%q) = %v", reason, !want)
+		}
 	}
-	if n := len(f.calls); n != 5 || !strings.HasPrefix(f.calls[n-1], "squeue") {
-		t.Errorf("calls %q: want four polls and a scancel", f.calls)
+}
+
+func TestSlurmCPUs(t *testing.T) {
+	for _, tc := range []struct {
+		sinfo, partition string
+		want             int
+	}{
+		{"debug* 2\n", "", 2},
+		{"debug* 64\n", "", 4},
+		{"big 128\ndebug* 8\ndebug* 3\nsmall 1\n", "", 3}, // the default partition's smallest node
+		{"small 1\nsmall 16\n", "small", 1},
+		{"", "", 0},          // sinfo answered nothing: leave it to the cluster
+		{"garbage\n", "", 0}, // nor anything readable
+	} {
+		f := &fakeSlurm{sinfo: tc.sinfo}
+		if got := SlurmCPUs(context.Background(), f, tc.partition, 4); got != tc.want {
+			t.Errorf("sinfo %q, partition %q: %d CPUs, want %d", tc.sinfo, tc.partition, got, tc.want)
+		}
+	}
+	f := &fakeSlurm{sinfoErr: true}
+	if got := SlurmCPUs(context.Background(), f, "", 4); got != 0 {
+		t.Errorf("sinfo failing: %d CPUs, want 0", got)
+	}
+}
+
+// A launch whose later step sbatch refuses cancels the steps it had
+// submitted: they would run without the rest, and block the relaunch.
+func TestSlurmRunCancelsWhatItSubmittedWhenASubmissionFails(t *testing.T) {
+	c := k8sConfig()
+	c.Output.Dir = filepath.Join(t.TempDir(), "out")
+	dir := t.TempDir()
+	f := &fakeSlurm{failSbatch: 3}
+	l := Slurm{SlurmOptions: SlurmOptions{Winnow: "winnow", ConfigPath: filepath.Join(dir, ConfigName)}, ScriptsDir: dir, Commander: f, Wait: true}
+	res, err := l.Run(context.Background(), c, plan)
+	if err == nil || !strings.Contains(err.Error(), "submitting step write") || !strings.Contains(err.Error(), "cancelled the jobs submitted before it: 101 102") {
+		t.Fatalf("err %v", err)
+	}
+	if len(res.Jobs) != 2 || f.calls[len(f.calls)-1] != "scancel 101 102" {
+		t.Errorf("jobs %+v, calls %q", res.Jobs, f.calls)
+	}
+}
+
+// A job that can never start ends Run's wait with the reason.
+func TestSlurmRunFailsFastOnAJobThatCanNeverStart(t *testing.T) {
+	c := k8sConfig()
+	c.Output.Dir = filepath.Join(t.TempDir(), "out")
+	dir := t.TempDir()
+	f := &fakeSlurm{queues: []string{"", "101 PartitionConfig\n102 Dependency\n103 Dependency\n104 Dependency\n"}}
+	l := Slurm{SlurmOptions: SlurmOptions{Winnow: "winnow", ConfigPath: filepath.Join(dir, ConfigName)}, ScriptsDir: dir, Commander: f, Wait: true, Poll: time.Hour}
+	_, err := l.Run(context.Background(), c, plan)
+	var never *NeverStartError
+	if !errors.As(err, &never) || errors.Is(err, ErrUnfinished) || !strings.Contains(err.Error(), "PartitionConfig") {
+		t.Fatalf("err %v", err)
+	}
+	if f.calls[len(f.calls)-1] != "scancel 101 102 103 104" {
+		t.Errorf("calls %q", f.calls)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "03-write.sbatch")); err != nil {
+		t.Error(err)
 	}
 }
 

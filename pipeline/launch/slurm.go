@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -263,9 +264,12 @@ func QueuedSlurm(ctx context.Context, cmd Commander, out string) ([]string, erro
 // WaitSlurm polls squeue every poll until none of the submitted jobs is
 // queued or running. There is no accounting database to ask how a job
 // ended; the caller checks the completion markers (job.Config.Unfinished)
-// afterwards. Jobs held by a dependency that can never be satisfied (a
-// cluster ignoring --kill-on-invalid-dep) are cancelled, since they would
-// wait forever.
+// afterwards. When a job pends for a reason that no amount of waiting
+// clears (NeverStarts: a request the partition cannot meet, a held job),
+// it cancels every job of subs still queued and returns a
+// *NeverStartError naming the job and Slurm's reason. A job whose
+// dependency failed (a task of the step before failed) is cancelled
+// alone, and the wait goes on for the tasks still running.
 func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.Duration) error {
 	ours := map[string]bool{}
 	for _, s := range subs {
@@ -276,24 +280,53 @@ func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.D
 		if err != nil {
 			return fmt.Errorf("waiting for the jobs: %w", err)
 		}
-		live := map[string]bool{}
-		var stuck []string
+		live := map[string]string{} // job id → reason
 		for line := range strings.Lines(string(out)) {
-			f := strings.Fields(line)
-			if len(f) == 0 || !ours[f[0]] {
-				continue
-			}
-			live[f[0]] = true
-			if len(f) > 1 && f[1] == "DependencyNeverSatisfied" && !slices.Contains(stuck, f[0]) {
-				stuck = append(stuck, f[0])
+			id, reason, _ := strings.Cut(strings.TrimSpace(line), " ")
+			if ours[id] && !NeverStarts(live[id]) {
+				// An array's pending tasks share one line; its running
+				// ones have a line each, without a reason.
+				live[id] = strings.TrimSpace(reason)
 			}
 		}
-		if len(stuck) > 0 {
-			if _, err := cmd.Run(ctx, "scancel", stuck...); err != nil {
+		var stuck []StuckJob
+		var orphans []string
+		for _, s := range subs {
+			r, ok := live[s.JobID]
+			switch {
+			case !ok || !NeverStarts(r):
+			case r == depFailed:
+				orphans = append(orphans, s.JobID)
+			default:
+				stuck = append(stuck, StuckJob{JobID: s.JobID, Step: s.Step.Name, Reason: r})
+			}
+		}
+		if len(orphans) > 0 && len(stuck) == 0 {
+			// A task failed: the steps after it can never start, but the
+			// failed step's other tasks may still finish and keep their
+			// markers for the relaunch. Cancel only the orphans (a
+			// cluster ignoring --kill-on-invalid-dep leaves them) and
+			// wait for the rest; the caller lists the unfinished tasks.
+			if _, err := cmd.Run(ctx, "scancel", orphans...); err != nil {
 				return fmt.Errorf("cancelling jobs whose dependency failed: %w", err)
 			}
 		}
-		ours = live
+		if len(stuck) > 0 {
+			var ids []string
+			for _, s := range subs {
+				if _, ok := live[s.JobID]; ok {
+					ids = append(ids, s.JobID)
+				}
+			}
+			if _, err := cmd.Run(ctx, "scancel", ids...); err != nil {
+				return fmt.Errorf("cancelling jobs that can never start: %w", err)
+			}
+			return &NeverStartError{Stuck: stuck, Cancelled: ids}
+		}
+		clear(ours)
+		for id := range live {
+			ours[id] = true
+		}
 		if len(ours) == 0 {
 			break
 		}
@@ -304,6 +337,118 @@ func WaitSlurm(ctx context.Context, cmd Commander, subs []Submitted, poll time.D
 		}
 	}
 	return nil
+}
+
+// depFailed is squeue's reason for a job whose dependency failed.
+const depFailed = "DependencyNeverSatisfied"
+
+// neverReasons are the reasons squeue gives for a pending job that
+// waiting cannot start: the request exceeds what the partition, its
+// nodes, the account or the QOS allow, the job is held, or its
+// dependency failed. Reasons that clear with time (Resources, Priority,
+// Dependency, ReqNodeNotAvail, the aggregate Grp limits) are not here.
+var neverReasons = map[string]string{
+	"PartitionConfig":          "it asks more CPUs, memory or time than the partition's nodes or limits offer (sinfo -N -o '%P %c %m %l' shows them): lower --cpus-per-task, --mem or --time, or choose another --partition",
+	"BadConstraints":           "no node of the partition has the features it asks for (--constraint)",
+	"PartitionNodeLimit":       "it asks more nodes than the partition allows",
+	"PartitionTimeLimit":       "its --time exceeds the partition's time limit",
+	"DependencyNeverSatisfied": "a task of the step before it failed",
+	"JobHeldAdmin":             "an administrator holds it",
+	"JobHeldUser":              "it is held (scontrol release releases it; relaunch then)",
+	"InvalidAccount":           "its account is invalid",
+	"InvalidQOS":               "its QOS is invalid",
+	"AccountNotAllowed":        "its account may not use the partition",
+	"QOSNotAllowed":            "its QOS may not use the partition",
+}
+
+// NeverStarts reports whether a pending job with squeue's reason can
+// never start without someone changing the job or the cluster.
+func NeverStarts(reason string) bool {
+	if _, ok := neverReasons[reason]; ok {
+		return true
+	}
+	// A per-job maximum of the QOS or association (QOSMaxCpuPerJobLimit,
+	// AssocMaxMemPerJob, ...), unlike the aggregate Grp limits, is not
+	// freed by other jobs ending.
+	return (strings.HasPrefix(reason, "QOSMax") || strings.HasPrefix(reason, "AssocMax")) && strings.Contains(reason, "PerJob") ||
+		strings.HasPrefix(reason, "QOSMin")
+}
+
+// StuckJob is a job that can never start, with Slurm's reason.
+type StuckJob struct {
+	JobID, Step, Reason string
+}
+
+// NeverStartError is WaitSlurm's answer when a job can never start: the
+// jobs of the run still queued have been cancelled.
+type NeverStartError struct {
+	Stuck     []StuckJob
+	Cancelled []string
+}
+
+func (e *NeverStartError) Error() string {
+	var b strings.Builder
+	var reasons []string
+	for _, j := range e.Stuck {
+		if !slices.Contains(reasons, j.Reason) {
+			reasons = append(reasons, j.Reason)
+		}
+	}
+	for i, r := range reasons {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		var jobs []string
+		for _, j := range e.Stuck {
+			if j.Reason == r {
+				jobs = append(jobs, fmt.Sprintf("%s (step %s)", j.JobID, j.Step))
+			}
+		}
+		fmt.Fprintf(&b, "job(s) %s can never start: Slurm's reason is %s", strings.Join(jobs, ", "), r)
+		if hint := neverReasons[r]; hint != "" {
+			fmt.Fprintf(&b, ": %s", hint)
+		}
+	}
+	fmt.Fprintf(&b, "; cancelled the run's queued jobs (%s)", strings.Join(e.Cancelled, " "))
+	return b.String()
+}
+
+// SlurmCPUs returns the CPUs of the smallest node of partition (the
+// default partition when empty) as sinfo reports them, at most most; 0
+// when sinfo does not tell. A task asking for that many runs on every
+// node of the partition.
+func SlurmCPUs(ctx context.Context, cmd Commander, partition string, most int) int {
+	args := []string{"--noheader", "--Node", "--format=%P %c"}
+	if partition != "" {
+		args = append(args, "--partition="+partition)
+	}
+	out, err := cmd.Run(ctx, "sinfo", args...)
+	if err != nil {
+		return 0
+	}
+	least, dflt := 0, 0
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		n, err := strconv.Atoi(f[1])
+		if err != nil || n < 1 {
+			continue
+		}
+		if least == 0 || n < least {
+			least = n
+		}
+		// Without --partition, sinfo lists every partition; the one
+		// marked * is where sbatch submits.
+		if strings.HasSuffix(f[0], "*") && (dflt == 0 || n < dflt) {
+			dflt = n
+		}
+	}
+	if partition == "" && dflt > 0 {
+		least = dflt
+	}
+	return min(least, most)
 }
 
 // ErrUnfinished is returned (wrapped) when tasks of a run did not finish.
@@ -324,4 +469,130 @@ func UnfinishedError(left []job.TaskRef, subs []Submitted, logDir string) error 
 	}
 	b.WriteString("\nrelaunch with the same command to run only these")
 	return fmt.Errorf("%w: %s", ErrUnfinished, b.String())
+}
+
+// DefaultSlurmCPUs is the most cores a Slurm task asks for when not told
+// (SlurmCPUs caps it at the partition's smallest node).
+const DefaultSlurmCPUs = 4
+
+// Slurm launches a run on a Slurm cluster: it writes the config file and
+// the batch scripts (SlurmScripts), refuses while jobs of the same run
+// are queued, submits the steps with unfinished tasks as array jobs
+// chained by afterok, and with Wait, waits for them.
+type Slurm struct {
+	SlurmOptions
+	// ScriptsDir receives submit.sh and the steps' batch scripts; the
+	// config file goes to ConfigPath.
+	ScriptsDir string
+	// Commander runs sbatch, squeue and scancel; nil runs the real ones.
+	Commander Commander
+	// Wait makes Run return only when every job has left the queue,
+	// polling squeue every Poll (default 5s).
+	Wait bool
+	Poll time.Duration
+	// Submitted, when set, is called with the jobs once they are
+	// submitted (before waiting).
+	Submitted func([]Submitted)
+}
+
+// SlurmResult is what a Slurm launch did.
+type SlurmResult struct {
+	// Jobs are the submitted array jobs, in plan order; none when every
+	// task had finished already.
+	Jobs []Submitted
+}
+
+// Run launches the run c (as TaskConfig returns it) with the steps of
+// plan. With Wait, an error wrapping ErrUnfinished lists the tasks
+// without a completion marker and their logs; a job that can never
+// start (see WaitSlurm) ends the wait at once, its reason in the error,
+// with the run's queued jobs cancelled. When ctx ends while waiting, the
+// jobs go on.
+func (l Slurm) Run(ctx context.Context, c job.Config, plan []job.Step) (*SlurmResult, error) {
+	cmd := l.Commander
+	if cmd == nil {
+		cmd = Exec{}
+	}
+	if l.ConfigPath == "" || l.ScriptsDir == "" {
+		return nil, job.UsageError("output %s is on object storage: give a scripts directory every node can read, for the run's config file", c.Output.Dir)
+	}
+	cfg, err := MarshalConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteFile(l.ConfigPath, cfg, 0o644); err != nil {
+		return nil, err
+	}
+	o := l.SlurmOptions
+	if o.Output == "" {
+		o.Output = c.Output.Dir
+	}
+	scripts := SlurmScripts(plan, c.Tasks, o)
+	if err := WriteScripts(l.ScriptsDir, scripts); err != nil {
+		return nil, err
+	}
+	if o.LogDir != "" {
+		// Slurm does not create the directory of --output.
+		if err := os.MkdirAll(o.LogDir, 0o755); err != nil {
+			return nil, fmt.Errorf("log directory: %w", err)
+		}
+	}
+	queued, err := QueuedSlurm(ctx, cmd, o.Output)
+	if err != nil {
+		return nil, err
+	}
+	if len(queued) > 0 {
+		return nil, fmt.Errorf("jobs %s of this run (output %s) are still queued or running: wait for them, or scancel them, before relaunching", strings.Join(queued, " "), o.Output)
+	}
+	left, err := c.Unfinished(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	res := &SlurmResult{}
+	res.Jobs, err = SubmitSlurm(ctx, cmd, l.ScriptsDir, scripts, left, o.Throttle)
+	if err != nil {
+		// The steps submitted before would run without the rest, and the
+		// next launch would refuse while they are queued.
+		if len(res.Jobs) > 0 {
+			ids := jobIDs(res.Jobs)
+			if _, cerr := cmd.Run(context.WithoutCancel(ctx), "scancel", ids...); cerr != nil {
+				return res, fmt.Errorf("%w; cancelling the jobs submitted before: %w", err, cerr)
+			}
+			err = fmt.Errorf("%w (cancelled the jobs submitted before it: %s)", err, strings.Join(ids, " "))
+		}
+		return res, err
+	}
+	if l.Submitted != nil && len(res.Jobs) > 0 {
+		l.Submitted(res.Jobs)
+	}
+	if !l.Wait || len(res.Jobs) == 0 {
+		return res, nil
+	}
+	poll := l.Poll
+	if poll <= 0 {
+		poll = 5 * time.Second
+	}
+	werr := WaitSlurm(ctx, cmd, res.Jobs, poll)
+	var never *NeverStartError
+	if werr != nil && !errors.As(werr, &never) {
+		return res, werr
+	}
+	if left, err = c.Unfinished(ctx, plan); err != nil {
+		return res, err
+	}
+	switch {
+	case never != nil:
+		return res, never
+	case len(left) > 0:
+		return res, UnfinishedError(left, res.Jobs, o.LogDir)
+	}
+	return res, nil
+}
+
+func jobIDs(subs []Submitted) []string {
+	ids := make([]string, len(subs))
+	for i, s := range subs {
+		ids[i] = s.JobID
+	}
+	return ids
 }

@@ -163,6 +163,61 @@ func IsURL(loc string) bool {
 	return true
 }
 
+// ErrCredentialsInURL is returned (wrapped) for a location that holds
+// credentials (s3://KEY:SECRET@bucket/...).
+var ErrCredentialsInURL = errors.New("credentials in a URL are refused: they would be copied into logs, job files and the scheduler's queue; give them through the environment or a profile instead (S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; GCS: GOOGLE_APPLICATION_CREDENTIALS; Azure: AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY; see \"Credentials\" in pipeline/storage/README.md)")
+
+// CheckLocation refuses a URL that carries credentials before its bucket
+// name: user information (KEY:SECRET@, TOKEN@) or a colon, which no
+// bucket or container name holds (an S3 secret key containing '/' ends
+// the URL's host early, leaving KEY:SECRE there). The error shows the
+// location with everything up to its last '@' hidden (Redact), never the
+// credentials. Paths and file URLs pass.
+func CheckLocation(loc string) error {
+	if !IsURL(loc) {
+		return nil
+	}
+	scheme, rest, _ := strings.Cut(loc, "://")
+	if strings.EqualFold(scheme, "file") {
+		return nil
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if strings.ContainsAny(authority, "@:") {
+		return fmt.Errorf("storage: %s: %w", Redact(loc), ErrCredentialsInURL)
+	}
+	return nil
+}
+
+// Redact returns loc with what may be credentials hidden: everything
+// between "://" and the last '@' before any query, or all after "://"
+// when the host holds a colon but no '@' follows. Other locations are
+// returned as they are.
+func Redact(loc string) string {
+	if !IsURL(loc) {
+		return loc
+	}
+	scheme, rest, _ := strings.Cut(loc, "://")
+	end := len(rest)
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		end = i
+	}
+	if i := strings.LastIndexByte(rest[:end], '@'); i >= 0 {
+		return scheme + "://REDACTED@" + rest[i+1:]
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if strings.Contains(authority, ":") {
+		// KEY:SECRET without an '@': where the secret ends is unknown.
+		return scheme + "://REDACTED"
+	}
+	return loc
+}
+
 // Open returns the Bucket at loc:
 //
 //	/data/out, out               a local directory (need not exist yet)
@@ -183,6 +238,9 @@ func Open(ctx context.Context, loc string, opts ...Option) (*Bucket, error) {
 			return nil, errors.New("storage: empty location")
 		}
 		return &Bucket{loc: loc, be: newLocal(loc, loc, false)}, nil
+	}
+	if err := CheckLocation(loc); err != nil {
+		return nil, err
 	}
 	u, err := url.Parse(loc)
 	if err != nil {

@@ -6,13 +6,29 @@
 set -eu
 cd "$(dirname "$0")"
 
-# wait_job JOB: returns when the Job completes, fails when it fails.
-# (kubectl wait watches one condition only; a failed Job would make it
-# hang until the timeout.)
+# wait_job JOB: returns when the Job completes, fails when it fails, and
+# when one of its pods has been unschedulable (no node can meet its
+# requests or constraints) for UNSCHEDULABLE_TIMEOUT seconds: the Job is
+# then deleted, so that no pod is left pending. (kubectl wait watches one
+# condition only; a failed Job would make it hang until the timeout.)
+UNSCHEDULABLE_TIMEOUT=${UNSCHEDULABLE_TIMEOUT:-120}
 wait_job() {
+  since=
   until kubectl --namespace curation wait --for=condition=complete "job/$1" --timeout=10s >/dev/null 2>&1; do
     if [ "$(kubectl --namespace curation get "job/$1" -o 'jsonpath={.status.conditions[?(@.type=="Failed")].status}')" = True ]; then
       echo "job $1 failed; its logs: kubectl --namespace curation logs -l job-name=$1 --prefix" >&2
+      exit 1
+    fi
+    why=$(kubectl --namespace curation get pods -l "job-name=$1" -o 'jsonpath={range .items[*]}{.status.conditions[?(@.reason=="Unschedulable")].message}{"\n"}{end}' | sed -n '/./{p;q;}')
+    if [ -z "$why" ]; then
+      since=
+    elif [ -z "$since" ]; then
+      since=$(date +%s)
+    fi
+    if [ -n "$since" ] && [ $(($(date +%s) - since)) -ge "$UNSCHEDULABLE_TIMEOUT" ]; then
+      echo "job $1: its pods cannot be scheduled: $why" >&2
+      kubectl --namespace curation delete "job/$1" >/dev/null || true
+      echo "deleted job/$1; lower the requests (--cpus-per-task, --mem) or make room, then run this again" >&2
       exit 1
     fi
   done
