@@ -119,6 +119,7 @@ func JoinStats(first, last *Stats) *Stats {
 	for i := range last.Inputs {
 		last.Inputs[i].Bytes = bytes[last.Inputs[i].File]
 	}
+	last.SkippedFiles = first.SkippedFiles
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
@@ -404,6 +405,8 @@ type batch struct {
 	bytesRead int64
 	counts    []stageCount
 	repaired  int64
+	// readRepairs counts what readers repaired (Record.Repaired).
+	readRepairs []reasonCount
 	// repairedByStage counts texts a stage left invalid.
 	repairedByStage int64
 	textBytes       int64
@@ -599,6 +602,9 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 				it := b.add()
 				it.index, it.offset = rec.Index, rec.Offset
 				lastIndex, lastOffset = rec.Index, rec.Offset
+				for _, k := range rec.Repaired {
+					b.readRepairs = addReason(b.readRepairs, k)
+				}
 				if rec.Doc != nil {
 					copyDoc(&it.doc, rec.Doc)
 				} else {
@@ -667,6 +673,7 @@ func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec D
 		b.fileErrs = b.fileErrs[:0]
 		b.bytesRead = 0
 		b.repaired, b.repairedByStage, b.textBytes = 0, 0, 0
+		b.readRepairs = b.readRepairs[:0]
 		if len(b.counts) != len(r.stages) {
 			b.counts = make([]stageCount, len(r.stages))
 		}
@@ -946,20 +953,21 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		switch it.outcome {
 		case skipped:
 			s.Skipped[it.reason]++
+			if it.index < 0 { // the whole file
+				s.SkippedFiles = append(s.SkippedFiles, SkippedFile{File: b.name, Reason: it.reason, Why: errString(errors.Unwrap(it.readErr))})
+			}
 			continue
 		case kept:
 			s.DocsOut++
 			if len(it.reasons) > 0 {
 				s.DocsTagged++
 			}
-			lang := it.doc.Lang
-			if lang == "" {
-				lang = "und"
-			}
-			s.Languages[lang]++
+			normalizeLang(&it.doc, s)
+			s.Languages[it.doc.Lang]++
 			b.keptDocs = append(b.keptDocs, &it.doc)
 		case rejected:
 			s.DocsRejected++
+			normalizeLang(&it.doc, nil)
 			b.rejDocs = append(b.rejDocs, &it.doc)
 			b.rejWhy = append(b.rejWhy, it.reason)
 		case errored:
@@ -987,6 +995,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 	}
 	if b.repairedByStage > 0 {
 		s.Repaired["invalid_utf8_from_stage"] += b.repairedByStage
+	}
+	for _, rc := range b.readRepairs {
+		s.Repaired[rc.reason] += rc.n
 	}
 	for i := range b.counts {
 		c, st := &b.counts[i], &s.Stages[i]

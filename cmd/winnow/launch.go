@@ -26,6 +26,9 @@ type launchFlags struct {
 	cpus       int
 	mem        string
 	throttle   int
+	// remoteUnchecked leaves an object-storage OUT unchecked: the
+	// launching machine may hold no credentials for it (Kubernetes).
+	remoteUnchecked bool
 }
 
 // register declares the flags; a cluster launcher also gets the
@@ -72,6 +75,13 @@ func (lf *launchFlags) prepare(cmd *cobra.Command, args []string, workers int) (
 	plan, err := c.Plan()
 	if err != nil {
 		return nil, err
+	}
+	// An OUT holding another run's output is refused (or replaced with
+	// --overwrite); the same run's is resumed.
+	if !(lf.remoteUnchecked && launch.IsRemote(c.Output.Dir)) {
+		if err := job.ClaimLaunchOutput(cmd.Context(), c, lf.rf.overwrite, lf.dryRun, nil); err != nil {
+			return nil, err
+		}
 	}
 	p := &prepared{c: c, plan: plan, scriptsDir: lf.scriptsDir}
 	if p.scriptsDir == "" {
@@ -279,6 +289,7 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
       --volume raw:/data/raw --dry-run`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			lf.remoteUnchecked = true
 			p, err := lf.prepare(cmd, args, lf.cpus)
 			if err != nil {
 				return err

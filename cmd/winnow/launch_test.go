@@ -231,6 +231,21 @@ func TestLaunchLocalCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "every task has finished already") {
 		t.Errorf("relaunch: exit %d\n%s", code, stderr)
 	}
+
+	// A launch of another run into the same OUT is refused, and replaces
+	// it with --overwrite.
+	other := []string{"launch", "local", sampleDir, "-o", out, "--tasks", "2", "--only", "none", "-q"}
+	code, _, stderr = winnowCLI(t, other...)
+	if code != exitUsage || !strings.Contains(stderr, "different run") || !strings.Contains(stderr, "--overwrite") {
+		t.Errorf("launch of another run: exit %d, want 2\n%s", code, stderr)
+	}
+	code, _, stderr = winnowCLI(t, append(other, "--overwrite")...)
+	if code != 0 {
+		t.Fatalf("launch --overwrite: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_tasks", "write", "00002.done")); err == nil {
+		t.Error("the earlier launch's markers survived --overwrite")
+	}
 }
 
 // Damaged inputs: every task runs, and the launch exits 3 like `run`.

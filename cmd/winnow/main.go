@@ -118,14 +118,19 @@ AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX, CLOUD_RUN_TASK_INDEX) picks the
 I-th share of the input files, and --step names the step of the plan
 (see 'winnow launch') that the task runs.
 
+OUT holds one run: a run into an OUT that holds anything but winnow's own
+temporary files is refused (exit 2) unless --overwrite, which replaces it; a
+local OUT is locked while a run writes to it.
+
 Exit status: 0 every input read completely; 3 finished, but some input files
-were damaged (listed in stats.json); 2 usage or config error; 1 other failure,
-or no document could be read at all (every record errored); 130 interrupted
-(no partial shard is left).`,
+were damaged (listed in stats.json); 2 usage or config error, or OUT holds an
+earlier run's output or is in use; 1 other failure, or no document could be
+read at all (every record errored); 130 interrupted (no partial shard is left).`,
 		Example: `  winnow run testdata/ -o out
   winnow run 'crawl/*.jsonl.zst' -o out --langs en,de --rejected
   winnow run sft.jsonl -o out --text-field instruction,response --only none
   winnow run data/ -o out --config winnow.yaml --workers 8
+  winnow run data/ -o out --langs de --overwrite   # replace out's earlier run
   winnow run --config job.yaml --tasks 16 --task 3 --step write`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -150,7 +155,7 @@ or no document could be read at all (every record errored); 130 interrupted
 				}
 				defer pprof.StopCPUProfile()
 			}
-			return runJob(cmd.Context(), c, rf.step, rf.quiet, stderr)
+			return runJob(cmd.Context(), c, rf.step, rf.quiet, rf.overwrite, stderr)
 		},
 	}
 	rf.register(cmd)
@@ -159,14 +164,14 @@ or no document could be read at all (every record errored); 130 interrupted
 	return cmd
 }
 
-func runJob(ctx context.Context, c job.Config, step string, quiet bool, stderr io.Writer) error {
+func runJob(ctx context.Context, c job.Config, step string, quiet, overwrite bool, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	level := slog.LevelWarn
 	if quiet {
 		level = slog.LevelError
 	}
-	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	ro := job.RunOptions{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), Overwrite: overwrite}
 	var bar *progressbar.ProgressBar
 	if f, ok := rawWriter(stderr).(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 		// One bar for the whole run: each pass reads the input (or the
@@ -317,6 +322,19 @@ func writeStagesMarkdown(w io.Writer) {
 	}
 }
 
+// paramRange renders a parameter's bounds, e.g. " (1–1024)", " (≥ 0)".
+func paramRange(p pipeline.Param) string {
+	switch {
+	case p.Min != nil && p.Max != nil:
+		return fmt.Sprintf(" (%v–%v)", *p.Min, *p.Max)
+	case p.Min != nil:
+		return fmt.Sprintf(" (≥ %v)", *p.Min)
+	case p.Max != nil:
+		return fmt.Sprintf(" (≤ %v)", *p.Max)
+	}
+	return ""
+}
+
 // writeColumnsMarkdown prints the columns the registered stages declare
 // with their default parameters, as the README's table: every shard of a
 // run with those stages has them.
@@ -350,19 +368,6 @@ func writeColumnsMarkdown(w io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// paramRange renders a parameter's bounds, e.g. " (1–1024)", " (≥ 0)".
-func paramRange(p pipeline.Param) string {
-	switch {
-	case p.Min != nil && p.Max != nil:
-		return fmt.Sprintf(" (%v–%v)", *p.Min, *p.Max)
-	case p.Min != nil:
-		return fmt.Sprintf(" (≥ %v)", *p.Min)
-	case p.Max != nil:
-		return fmt.Sprintf(" (≤ %v)", *p.Max)
-	}
-	return ""
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

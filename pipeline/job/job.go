@@ -31,8 +31,14 @@ import (
 // each command-line flag overrides one field.
 type Config struct {
 	Inputs []string `yaml:"inputs"`
-	Output Output   `yaml:"output"`
-	Fields Fields   `yaml:"fields"`
+	// Include and Exclude are glob patterns that narrow the files found
+	// in input directories, prefixes and globs (see input.Options).
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+	Output  Output   `yaml:"output"`
+	Fields  Fields   `yaml:"fields"`
+	// Input bounds what one input may cost.
+	Input InputLimits `yaml:"input"`
 	// Only, when set, runs just these stages (in pipeline order); "none"
 	// runs no stage at all. Skip removes stages from the pipeline.
 	Only []string `yaml:"only"`
@@ -64,6 +70,11 @@ type Config struct {
 	// the input files (0-based).
 	Task  int `yaml:"task"`
 	Tasks int `yaml:"tasks"`
+
+	// scratch is the run's scratch directory (see scratchPath); runID
+	// names its temporary shards.
+	scratch string
+	runID   string
 }
 
 // Output configures what is written.
@@ -83,6 +94,17 @@ type Fields struct {
 	ID   string   `yaml:"id"`
 	URL  string   `yaml:"url"`
 	Date string   `yaml:"date"`
+}
+
+// InputLimits bound the reading of each input file, in bytes; 0 means
+// the default (see input.Options).
+type InputLimits struct {
+	// MaxRecordBytes bounds one record (a JSONL line, a text file).
+	MaxRecordBytes int64 `yaml:"max_record_bytes"`
+	// MaxDecodedBytes bounds what one compressed file decompresses to.
+	MaxDecodedBytes int64 `yaml:"max_decoded_bytes"`
+	// MaxZstdWindow bounds the window a zstd stream may ask for.
+	MaxZstdWindow int64 `yaml:"max_zstd_window"`
 }
 
 // DefaultMaxShardBytes is the size at which shards rotate.
@@ -202,6 +224,10 @@ func (c Config) resolve() ([]resolvedStage, error) {
 		if s.Name == "langid" && len(c.Langs) > 0 {
 			settings = withSetting(settings, "keep", c.Langs)
 		}
+		if c.scratch != "" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "work_dir" }) && settings["work_dir"] == nil {
+			// Work files go where a rerun of the same OUT finds them.
+			settings = withSetting(settings, "work_dir", c.scratch)
+		}
 		if s.Name == "minhash" && c.Against != "" {
 			settings = withSetting(settings, "against", c.Against)
 		}
@@ -302,6 +328,21 @@ func (c Config) Modes() (pipeline.Mode, map[string]pipeline.Mode, error) {
 	return mode, per, nil
 }
 
+// declaredColumns is what the stages declare, plus the reasons column of
+// tag mode (list<string>) when any stage tags.
+func (c Config) declaredColumns(stages []pipeline.Stage) []pipeline.Column {
+	cols := pipeline.DeclaredColumns(stages)
+	mode, per, _ := c.Modes()
+	tags := mode == pipeline.Tag
+	for _, m := range per {
+		tags = tags || m == pipeline.Tag
+	}
+	if tags {
+		cols = append(cols, pipeline.Column{Name: pipeline.ReasonsField, Shape: `[""]`})
+	}
+	return cols
+}
+
 func withSetting(m map[string]any, k string, v any) map[string]any {
 	out := maps.Clone(m)
 	if out == nil {
@@ -335,6 +376,11 @@ func shard(files []input.File, i, n int) ([]input.File, []int) {
 type RunOptions struct {
 	Progress func(pipeline.Progress, int64) // progress and total input bytes
 	Logger   *slog.Logger
+	// Overwrite replaces an earlier run's output in OUT; without it a
+	// run into an OUT holding anything but winnow's temporary files is
+	// refused (ErrUsage). Tasks of a step (Tasks > 1) share OUT and do
+	// not check.
+	Overwrite bool
 }
 
 // Validate checks the settings that need no I/O.
@@ -406,41 +452,80 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 		}
 		return res.Stats, err
 	}
+	c.scratch = scratchPath(c, "")
 	stages, err := c.BuildStages()
 	if err != nil {
 		return nil, err
 	}
-	stats, err := c.write(ctx, stages, nil, ro)
+	// Claimed once the settings are known good: --overwrite never
+	// removes an earlier run for a run that cannot start.
+	cl, err := claimOutput(ctx, c, ro.Overwrite, ro.logger())
+	if err != nil {
+		closeStages(stages)
+		return nil, err
+	}
+	defer cl.release()
+	c.runID = newRunID()
+	stats, sink, err := c.write(ctx, stages, nil, ro)
 	c.describe(stats)
 	if err != nil {
 		return stats, err
 	}
-	return stats, writeStats(ctx, c.Output.Dir, stats)
+	// stats.json is the commit point: without it, no shard stays.
+	if err := testHooks.writeStats(ctx, c.Output.Dir, stats); err != nil {
+		if aerr := sink.Abort(); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return stats, err
+	}
+	return stats, nil
+}
+
+// InputOptions are the options of finding and reading c's inputs.
+func (c Config) InputOptions() input.Options {
+	return input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date,
+		Include: c.Include, Exclude: c.Exclude,
+		MaxRecordBytes: c.Input.MaxRecordBytes, MaxDecodedBytes: c.Input.MaxDecodedBytes, MaxZstdWindow: c.Input.MaxZstdWindow}
+}
+
+// Sources finds every input of c and opens it: the one way all commands
+// read inputs, so they find, skip and report files alike. A file that
+// cannot be read becomes a source reporting it (listed in input_errors,
+// exit 3); an input argument that names nothing, or a bad pattern, is a
+// usage error.
+func (c Config) Sources(ctx context.Context) ([]pipeline.Source, error) {
+	sources, _, _, err := c.taskSources(ctx, 0, 1)
+	return sources, err
 }
 
 // sources opens the input files of task c.Task, with their indexes in the
 // whole sorted file list and their total stored size.
-func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
-	all, err := input.Expand(c.Inputs)
+func (c Config) sources(ctx context.Context) ([]pipeline.Source, []int, int64, error) {
+	return c.taskSources(ctx, c.Task, c.Tasks)
+}
+
+func (c Config) taskSources(ctx context.Context, task, tasks int) ([]pipeline.Source, []int, int64, error) {
+	if in := c.Input; in.MaxRecordBytes < 0 || in.MaxDecodedBytes < 0 || in.MaxZstdWindow < 0 || in.MaxZstdWindow > 0 && (in.MaxZstdWindow < 1<<10 || in.MaxZstdWindow > 1<<41) {
+		return nil, nil, 0, usageErr("input limits %+v: sizes are bytes, 0 for the default; max_zstd_window lies between 1 KiB and 2 TiB", in)
+	}
+	opts := c.InputOptions()
+	all, err := input.List(ctx, c.Inputs, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, ctx.Err()
+		}
 		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	files, indexes := shard(all, c.Task, c.Tasks)
-	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
-	sources := make([]pipeline.Source, 0, len(files))
+	files, indexes := shard(all, task, tasks)
+	sources, err := input.OpenFiles(ctx, files, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, ctx.Err()
+		}
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	var total int64
 	for _, f := range files {
-		src, err := input.Open(f, iopts)
-		var fe *pipeline.FileError
-		if errors.As(err, &fe) {
-			// An unreadable file is damage, not a reason to stop: it is
-			// listed in input_errors and the run exits 3.
-			src, err = input.Failed(f, err), nil
-		}
-		if err != nil {
-			return nil, nil, 0, fmt.Errorf("opening %s: %w", f.Path, err)
-		}
-		sources = append(sources, src)
 		total += max(f.Size, 0)
 	}
 	return sources, indexes, total, nil
@@ -451,14 +536,14 @@ func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
 // Preparers hold the state the prepare steps saved and make no
 // preparatory passes, and a spill of the first observe step is replayed
 // instead of the input.
-func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, err error) {
+func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputDir, ro RunOptions) (stats *pipeline.Stats, sink *output.Writer, err error) {
 	prepared := out != nil
 	all, err := input.Expand(c.Inputs)
 	if err != nil {
 		closeStages(stages)
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	sink, err := output.Open(ctx, c.Output.Dir, output.Options{
+	sink, err = output.Open(ctx, c.Output.Dir, output.Options{
 		Format:        output.Format(c.Output.Format),
 		Task:          c.Task,
 		MaxShardBytes: c.Output.MaxShardBytes,
@@ -466,12 +551,13 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		Compression:   c.Output.Compression,
 		// Every task declares the same columns and reads the same
 		// sample: all shards of the run share one schema.
-		Columns: c.columns(stages),
+		Columns: c.declaredColumns(stages),
 		Sample:  c.sample(ctx, all, output.DefaultSampleRecords),
+		RunID:   c.runID,
 	})
 	if err != nil {
 		closeStages(stages)
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() {
 		if stats != nil {
@@ -483,30 +569,25 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		}
 	}()
 	if prepared && head(stages) > 0 {
-		return c.writeReplayed(ctx, *out, stages, sink, ro)
+		stats, err = c.writeReplayed(ctx, *out, stages, sink, ro)
+		return stats, sink, err
 	}
-	sources, indexes, total, err := c.sources()
+	sources, indexes, total, err := c.sources(ctx)
 	if err != nil {
 		closeStages(stages)
 		sink.Abort()
-		return nil, err
+		return nil, nil, err
+	}
+	spillDir := c.SpillDir
+	if c.scratch != "" {
+		spillDir = c.scratch
 	}
 	opts := c.engineOptions(ro)
-	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, c.SpillDir
+	opts.Stages, opts.FileIndexes, opts.Prepared, opts.SpillDir = stages, indexes, prepared, spillDir
 	opts.Progress = ro.progress(total)
 	// Run closes the stages.
-	return pipeline.Run(ctx, sources, sink, opts)
-}
-
-// columns returns the columns of the run's shards besides the canonical
-// ones: the engine's reasons when a stage may tag, then those the stages
-// declare.
-func (c Config) columns(stages []pipeline.Stage) []pipeline.Column {
-	var cols []pipeline.Column
-	if mode, per, _ := c.Modes(); mode == pipeline.Tag || slices.Contains(slices.Collect(maps.Values(per)), pipeline.Tag) {
-		cols = append(cols, pipeline.Column{Name: pipeline.ReasonsField, Shape: `[""]`})
-	}
-	return append(cols, pipeline.DeclaredColumns(stages)...)
+	stats, err = pipeline.Run(ctx, sources, sink, opts)
+	return stats, sink, err
 }
 
 // engineOptions returns the engine options every run and step of c

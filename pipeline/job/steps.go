@@ -10,10 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/output"
 )
 
 // Step names other than observe-<stage> and prepare-<stage>.
@@ -107,6 +109,13 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	if err := c.validateStep(step); err != nil {
 		return nil, err
 	}
+	// The stages' work files go to a scratch directory of this task's,
+	// emptied first: a crashed earlier run of the task left it.
+	c.scratch, c.runID = scratchPath(c, step), newRunID()
+	if err := resetScratch(c.scratch); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(c.scratch)
 	// Built once: the plan, the state each step loads and the pass all
 	// use these stages. The write step hands them to the engine, which
 	// closes them; otherwise they are closed here.
@@ -156,7 +165,10 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	var stats *pipeline.Stats
+	var (
+		stats *pipeline.Stats
+		sink  *output.Writer
+	)
 	switch {
 	case strings.HasPrefix(step, "observe-"):
 		at := indexOf(stages, s.Stage)
@@ -166,9 +178,12 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 	case strings.HasPrefix(step, "prepare-"):
 		stats, err = c.prepare(ctx, out, stages[indexOf(stages, s.Stage)].(pipeline.Exchanger))
 	case step == StepWrite:
+		if err = cleanTaskTemps(ctx, out, c.Output.Dir, c.Task); err != nil {
+			break
+		}
 		if err = loadPrepared(ctx, out, stages); err == nil {
 			handed = true
-			stats, err = c.write(ctx, stages, &out, ro)
+			stats, sink, err = c.write(ctx, stages, &out, ro)
 			c.describe(stats)
 		}
 	case step == StepMerge:
@@ -182,6 +197,10 @@ func RunStep(ctx context.Context, c Config, step string, ro RunOptions) (*StepRe
 		rec = encodeMarker(stats, c.Tasks)
 	}
 	if err := out.WriteFile(ctx, marker, rec); err != nil {
+		// The marker commits the task: without it, no shard of it stays.
+		if sink != nil {
+			sink.Abort()
+		}
 		return &StepResult{Stats: stats}, fmt.Errorf("step %s, task %d: marker: %w", step, c.Task, err)
 	}
 	return &StepResult{Stats: stats}, nil
@@ -259,7 +278,7 @@ func (c Config) observe(ctx context.Context, out outputDir, stages []pipeline.St
 		// comes before the first Preparer).
 		var indexes []int
 		var total int64
-		if sources, indexes, total, err = c.sources(); err != nil {
+		if sources, indexes, total, err = c.sources(ctx); err != nil {
 			return nil, err
 		}
 		opts.Stages, opts.FileIndexes = stages[:at], indexes

@@ -6,19 +6,32 @@
 //	OUT/lang=<code>/part-<task:05d>-<seq:05d>.parquet   kept documents
 //	OUT/rejected/part-<task:05d>-<seq:05d>.parquet      rejected, with Options.Rejected
 //
-// <code> is the document's Lang, "und" when empty (or not a plausible
-// code, since it names a directory). seq counts the shards of one
-// partition of one task from 0. The extension is .jsonl.zst for JSONL and
-// .arrow for Arrow IPC output; layout, rotation and commit are the same.
+// <code> is the document's Lang as pipeline.NormalizeLang files it: an
+// ISO 639-shaped code in lower case, else "und" (it names a directory).
+// seq counts the shards of one partition of one task from 0; it has five
+// digits up to 99,999 and more beyond, where names no longer sort as
+// numbers. The extension is .jsonl.zst for JSONL and .arrow for Arrow IPC
+// output; layout, rotation and commit are the same.
 //
 // # Atomic commit
 //
 // A shard is written under a hidden temporary name in its directory
-// (.part-00000-00000.parquet.tmp) and renamed to its final name by Close,
-// after every shard is complete: a reader never sees a partial shard, and
-// a failed run leaves nothing once Abort has removed its temporary files.
-// Files go through a small Storage interface (create, rename, remove) so
-// object stores can replace the local directory.
+// (.part-00000-00000.parquet.<RunID>.tmp) and renamed to its final name by
+// Close, after every shard is complete: a reader never sees a partial
+// shard. A Close that fails (a full disk) removes what it made, and Abort
+// removes every file of the writer — temporary or committed, so a caller
+// whose own commit point (stats.json) fails takes the shards back — and
+// the partition directories it leaves empty. Files go through a small
+// Storage interface (create, rename, remove) so object stores can replace
+// the local directory.
+//
+// # Open shards
+//
+// At most Options.MaxOpenShards (default 128) shards are open at once.
+// When a partition needs one more, the least recently written shard is
+// closed, and its partition continues in a new shard later: data spread
+// over thousands of languages writes more, smaller files, with bounded
+// file descriptors and memory, deterministically.
 //
 // # Columns
 //

@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
+	"syscall"
 )
 
 // Storage is where shards are created. Names are slash-separated paths
@@ -59,6 +59,11 @@ func (d dirStorage) Rename(oldname, newname string) error {
 	return nil
 }
 
+// RemoveDir removes the directory name if it is empty.
+func (d dirStorage) RemoveDir(name string) error {
+	return syscall.Rmdir(d.path(name))
+}
+
 func (d dirStorage) Remove(name string) error {
 	err := os.Remove(d.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -95,11 +100,4 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// tempName is the hidden name a shard is written under: readers globbing
-// "*.parquet" never see it.
-func tempName(final string) string {
-	dir, file := path.Split(final)
-	return dir + "." + file + ".tmp"
 }

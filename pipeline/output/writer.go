@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -33,6 +34,9 @@ const (
 	DefaultMaxShardBytes    = 256 << 20
 	DefaultRowGroupBytes    = 32 << 20
 	DefaultMaxBufferedBytes = 128 << 20
+	// DefaultMaxOpenShards bounds the shards open at once (one file
+	// descriptor, or one multipart upload, each).
+	DefaultMaxOpenShards = 128
 	// DefaultZstdLevel is the zstd level of Parquet pages and JSONL
 	// streams. Text dominates the bytes; on ~3 KB web-like documents
 	// level 1 (klauspost's SpeedFastest) wrote ~30% faster than level 3
@@ -63,6 +67,17 @@ type Options struct {
 	// past it the partition holding the most (the first by name on a
 	// tie) is written out as a smaller row group.
 	MaxBufferedBytes int64
+	// MaxOpenShards bounds the shards open at once. A run with more
+	// partitions than that (data carrying thousands of languages) closes
+	// the least recently written shard when it needs another, and that
+	// partition continues in a new shard (the next sequence number):
+	// more, smaller files, but bounded file descriptors and memory, and
+	// the same files for the same input.
+	MaxOpenShards int
+	// RunID, when set, is part of every temporary name
+	// (.part-00000-00000.parquet.<RunID>.tmp), so that two writers into
+	// one directory never write to the same file.
+	RunID string
 	// Rejected also writes rejected documents under rejected/, with a
 	// reason column after source.
 	Rejected bool
@@ -117,6 +132,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ZstdLevel <= 0 {
 		o.ZstdLevel = DefaultZstdLevel
 	}
+	if o.MaxOpenShards <= 0 {
+		o.MaxOpenShards = DefaultMaxOpenShards
+	}
+	for _, c := range o.RunID {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return o, fmt.Errorf("output: run id %q: want lower-case letters, digits and '-'", o.RunID)
+		}
+	}
 	if o.Compression == "" {
 		o.Compression = "zstd"
 	}
@@ -168,6 +191,8 @@ type Writer struct {
 	sch  *schema // of every Parquet and Arrow shard; nil until fixed
 	decl *schema // the declared columns, before sampling
 
+	open    int        // shards open
+	tick    int64      // counts flushes, for closing the least recently used shard
 	files   []FileInfo // closed shards
 	pending []string   // final names of closed, uncommitted shards
 	temps   []string   // every temporary name created
@@ -298,20 +323,12 @@ func (w *Writer) Reject(docs []*pipeline.Document, reasons []string) error {
 	return nil
 }
 
-// langCode returns the partition code of lang: "und" when empty, and when
-// it is not a plausible code (1–32 ASCII letters, digits, '-' or '_'), as
-// it names a directory.
+// langCode returns the partition code of lang (pipeline.NormalizeLang):
+// the engine has normalised it already, and since it names a directory
+// the writer makes sure again.
 func langCode(lang string) string {
-	if lang == "" || len(lang) > 32 {
-		return "und"
-	}
-	for i := 0; i < len(lang); i++ {
-		c := lang[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "und"
-		}
-	}
-	return lang
+	code, _ := pipeline.NormalizeLang(lang)
+	return code
 }
 
 func (w *Writer) newPartition(key, lang string, rejected bool) *partition {
@@ -395,6 +412,8 @@ func (w *Writer) flush(p *partition) error {
 			return err
 		}
 	}
+	w.tick++
+	p.used = w.tick
 	s := p.shard
 	if err := s.w.writeDocs(p); err != nil {
 		return fmt.Errorf("output: %s: row %d: %w", s.tmp, s.info.Rows, err)
@@ -407,12 +426,26 @@ func (w *Writer) flush(p *partition) error {
 }
 
 func (w *Writer) openShard(p *partition) error {
-	final := fmt.Sprintf("%s/part-%05d-%05d%s", p.key, w.opts.Task, p.seq, w.opts.Format.ext())
-	tmp := tempName(final)
+	if w.open >= w.opts.MaxOpenShards {
+		// Close the least recently written shard; its partition goes on
+		// in a new one. Which one depends only on the documents' order.
+		var lru *partition
+		for _, q := range w.order {
+			if q.shard != nil && (lru == nil || q.used < lru.used) {
+				lru = q
+			}
+		}
+		if err := w.closeShard(lru); err != nil {
+			return err
+		}
+	}
+	final := shardName(p.key, w.opts.Task, p.seq, w.opts.Format)
+	tmp := w.tempName(final)
 	f, err := w.st.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("output: %w", err)
 	}
+	w.open++
 	w.temps = append(w.temps, tmp)
 	s := &shard{info: FileInfo{Path: final, Partition: p.key}, tmp: tmp, file: f, out: &countWriter{w: f}}
 	switch w.opts.Format {
@@ -439,6 +472,7 @@ func (w *Writer) closeShard(p *partition) error {
 	}
 	p.shard = nil
 	p.seq++
+	w.open--
 	err := s.w.finish()
 	if cerr := s.file.Close(); err == nil {
 		err = cerr
@@ -452,38 +486,68 @@ func (w *Writer) closeShard(p *partition) error {
 	return nil
 }
 
+// shardName is the final name of a shard: seq has five digits up to
+// 99,999 and more beyond (names then sort by length first, see the
+// package documentation).
+func shardName(key string, task, seq int, f Format) string {
+	return fmt.Sprintf("%s/part-%05d-%05d%s", key, task, seq, f.ext())
+}
+
+// tempName is the hidden name a shard is written under: readers globbing
+// "*.parquet" never see it, and with a run id two runs never share one.
+func (w *Writer) tempName(final string) string {
+	dir, file := path.Split(final)
+	if w.opts.RunID != "" {
+		file += "." + w.opts.RunID
+	}
+	return dir + "." + file + ".tmp"
+}
+
 // Close writes what is buffered, completes every shard and renames each
 // from its temporary name to its final one. A reader listing the output
-// sees no shard before Close, and every shard after it.
+// sees no shard before Close, and every shard after it. When Close fails
+// (a full disk while completing a shard or renaming one) it aborts: the
+// files it made are removed, committed or not, and the error returned.
 func (w *Writer) Close() error {
 	if err := w.usable(); err != nil {
 		return err
 	}
-	for _, p := range w.order {
-		if err := w.flush(p); err != nil {
-			return w.fail(err)
+	if err := w.commit(); err != nil {
+		w.fail(err)
+		if aerr := w.Abort(); aerr != nil {
+			err = errors.Join(err, aerr)
 		}
-		if err := w.closeShard(p); err != nil {
-			return w.fail(err)
-		}
+		return err
 	}
-	for _, final := range w.pending {
-		if err := w.st.Rename(tempName(final), final); err != nil {
-			return w.fail(fmt.Errorf("output: commit %s: %w", final, err))
-		}
-		w.done = append(w.done, final)
-	}
-	w.pending = nil
 	w.closed = true
 	return nil
 }
 
-// Abort removes every file the writer created, temporary or (after a
-// failed Close) committed, so nothing of the run stays visible.
-func (w *Writer) Abort() error {
-	if w.closed && w.err == nil {
-		return nil // committed: nothing to abort
+func (w *Writer) commit() error {
+	for _, p := range w.order {
+		if err := w.flush(p); err != nil {
+			return err
+		}
+		if err := w.closeShard(p); err != nil {
+			return err
+		}
 	}
+	for _, final := range w.pending {
+		if err := w.st.Rename(w.tempName(final), final); err != nil {
+			return fmt.Errorf("output: commit %s: %w", final, err)
+		}
+		w.done = append(w.done, final)
+	}
+	w.pending = nil
+	return nil
+}
+
+// Abort removes every file the writer created, temporary or committed,
+// and the partition directories it leaves empty, so nothing of the run
+// stays visible. After a successful Close it takes the committed shards
+// back: a run whose accounting (stats.json) cannot be written after its
+// shards leaves neither.
+func (w *Writer) Abort() error {
 	w.closed = true
 	w.err = errors.Join(w.err, errClosed)
 	for _, p := range w.order {
@@ -503,6 +567,12 @@ func (w *Writer) Abort() error {
 	for _, name := range append(w.temps, w.done...) {
 		if err := w.st.Remove(name); err != nil {
 			errs = append(errs, fmt.Errorf("output: abort: %w", err))
+		}
+	}
+	w.temps, w.done, w.pending, w.files = nil, nil, nil, nil
+	if d, ok := w.st.(interface{ RemoveDir(string) error }); ok {
+		for _, p := range w.order {
+			d.RemoveDir(p.key) // only when empty: another writer's shards stay
 		}
 	}
 	return errors.Join(errs...)
@@ -540,6 +610,7 @@ type partition struct {
 	lang     string
 	rejected bool
 	seq      int
+	used     int64 // Writer.tick when last written
 
 	docs     []bufDoc
 	sigs     []pipeline.Signal

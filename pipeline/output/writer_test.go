@@ -571,10 +571,19 @@ func TestLangCode(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                      "und",
 		"en":                    "en",
-		"zh-Hant":               "zh-Hant",
+		"deu":                   "deu",
+		"EN":                    "en",
+		"De":                    "de",
+		"zh-Hant":               "und",
 		"../etc":                "und",
+		"../../evil":            "und",
 		"a/b":                   "und",
 		"x y":                   "und",
+		"rejected":              "und",
+		"_launch":               "und",
+		"-":                     "und",
+		"e":                     "und",
+		"é":                     "und",
 		strings.Repeat("a", 33): "und",
 	} {
 		if got := langCode(in); got != want {
