@@ -34,7 +34,9 @@ type Options struct {
 	// MaxInflightBytes bounds the bytes of records read but not yet
 	// written, whatever the worker count: the reader starts no new batch
 	// while the batches in flight hold more. A record larger than the
-	// bound still goes through, alone. 0 means DefaultMaxInflightBytes.
+	// bound still goes through, alone. 0 means DefaultMaxInflightBytes, or
+	// the batches' own bound (2×Workers+2 batches of BatchBytes) when
+	// that is larger, so small records are never held back.
 	MaxInflightBytes int64
 	// BatchRecords and BatchBytes bound a batch, the unit of work handed
 	// to a worker: it closes at whichever limit comes first. Defaults 1024
@@ -119,6 +121,7 @@ func JoinStats(first, last *Stats) *Stats {
 	for i := range last.Inputs {
 		last.Inputs[i].Bytes = bytes[last.Inputs[i].File]
 	}
+	last.SkippedFiles = first.SkippedFiles
 	for k, v := range first.Repaired {
 		last.Repaired[k] += v
 	}
@@ -126,8 +129,8 @@ func JoinStats(first, last *Stats) *Stats {
 }
 
 // DefaultMaxInflightBytes is the default of Options.MaxInflightBytes: room
-// for a few hundred 1 MiB batches, or four 64 MiB records.
-const DefaultMaxInflightBytes = 256 << 20
+// for 128 batches of 1 MiB, or two 64 MiB records.
+const DefaultMaxInflightBytes = 128 << 20
 
 // MaxWorkers returns the most workers a run uses: four per core
 // (GOMAXPROCS).
@@ -145,14 +148,14 @@ func (opts Options) withDefaults(sources int) (Options, error) {
 		opts.Logger.Warn("workers clamped to four per core", "asked", opts.Workers, "workers", m)
 		opts.Workers = m
 	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 1 << 20
+	}
 	if opts.MaxInflightBytes <= 0 {
-		opts.MaxInflightBytes = DefaultMaxInflightBytes
+		opts.MaxInflightBytes = max(DefaultMaxInflightBytes, int64(2*opts.Workers+2)*int64(opts.BatchBytes))
 	}
 	if opts.BatchRecords <= 0 {
 		opts.BatchRecords = 1024
-	}
-	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = 1 << 20
 	}
 	if opts.FileIndexes != nil && len(opts.FileIndexes) != sources {
 		return opts, fmt.Errorf("pipeline: %d file indexes for %d sources", len(opts.FileIndexes), sources)
@@ -404,6 +407,8 @@ type batch struct {
 	bytesRead int64
 	counts    []stageCount
 	repaired  int64
+	// readRepairs counts what readers repaired (Record.Repaired).
+	readRepairs []reasonCount
 	// repairedByStage counts texts a stage left invalid.
 	repairedByStage int64
 	textBytes       int64
@@ -530,6 +535,16 @@ func (r *run) pass(sink Sink) (*Stats, error) {
 			if r.opts.Progress != nil {
 				r.opts.Progress(Progress{Pass: r.pass_, Passes: r.passes, Name: r.name(), Docs: docs, BytesRead: bytes + curRead, Elapsed: time.Since(r.start)})
 			}
+			if b.reserved > 4*int64(r.opts.BatchBytes) || cap(b.arena) > 4*r.opts.BatchBytes {
+				// Huge records: an idle batch must not keep their
+				// text or the arena they grew (2×workers+2 of them
+				// would, whatever the in-flight bound).
+				b.arena = nil
+				for i := range b.items[:b.n] {
+					b.items[i].doc.Reset()
+					b.items[i].raw = nil
+				}
+			}
 			r.budget.release(b.reserved)
 			b.reserved = 0
 			r.free <- b
@@ -599,6 +614,9 @@ func (r *run) read(ctx context.Context, work chan<- *batch) error {
 				it := b.add()
 				it.index, it.offset = rec.Index, rec.Offset
 				lastIndex, lastOffset = rec.Index, rec.Offset
+				for _, k := range rec.Repaired {
+					b.readRepairs = addReason(b.readRepairs, k)
+				}
 				if rec.Doc != nil {
 					copyDoc(&it.doc, rec.Doc)
 				} else {
@@ -667,6 +685,7 @@ func (r *run) newBatch(ctx context.Context, seq *int, name string, fi int, dec D
 		b.fileErrs = b.fileErrs[:0]
 		b.bytesRead = 0
 		b.repaired, b.repairedByStage, b.textBytes = 0, 0, 0
+		b.readRepairs = b.readRepairs[:0]
 		if len(b.counts) != len(r.stages) {
 			b.counts = make([]stageCount, len(r.stages))
 		}
@@ -727,6 +746,8 @@ func (r *run) readSpill(ctx context.Context, work chan<- *batch) error {
 			r.free <- b
 			return fmt.Errorf("reading back the first pass: %w", err)
 		}
+		// The replayed batch counts against the in-flight bound too.
+		r.budget.add(b.reserved)
 		if !send(ctx, work, b) {
 			return ctx.Err()
 		}
@@ -946,6 +967,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 		switch it.outcome {
 		case skipped:
 			s.Skipped[it.reason]++
+			if it.index < 0 { // the whole file
+				s.SkippedFiles = append(s.SkippedFiles, SkippedFile{File: b.name, Reason: it.reason, Why: errString(errors.Unwrap(it.readErr))})
+			}
 			continue
 		case kept:
 			s.DocsOut++
@@ -985,6 +1009,9 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 	}
 	if b.repairedByStage > 0 {
 		s.Repaired["invalid_utf8_from_stage"] += b.repairedByStage
+	}
+	for _, rc := range b.readRepairs {
+		s.Repaired[rc.reason] += rc.n
 	}
 	for i := range b.counts {
 		c, st := &b.counts[i], &s.Stages[i]

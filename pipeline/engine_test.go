@@ -637,3 +637,64 @@ func TestRunBoundsInflightBytesAndWorkers(t *testing.T) {
 		}
 	}
 }
+
+// rejectID rejects the document with one id.
+type rejectID string
+
+func (r rejectID) Name() string { return "reject_id" }
+func (r rejectID) Process(d *Document) (string, error) {
+	if d.ID == string(r) {
+		return "bad_id", nil
+	}
+	return "", nil
+}
+
+// reasonSink records "id:reasons" of the kept documents.
+type reasonSink struct{ recSink }
+
+func (s *reasonSink) Write(docs []*Document) error {
+	for _, d := range docs {
+		s.kept = append(s.kept, d.ID+":"+string(d.Field(ReasonsField)))
+	}
+	return nil
+}
+
+// In tag mode a document an earlier stage tagged is neither observed nor
+// judged by a corpus-wide stage, so the copy of a duplicate group left
+// untagged is the one filter mode keeps; later per-document stages still
+// tag it. StageModes puts one stage alone in tag mode.
+func TestRunTagMode(t *testing.T) {
+	lines := []string{"1\tx", "2\tx", "3\ty", "4\tx", "5\tdrop y"}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		kept []string
+		rej  []string
+	}{
+		{"filter", Options{}, []string{"2:", "3:"}, []string{"1:x", "4:x", "5:drop y"}},
+		{"tag", Options{Mode: Tag}, []string{
+			`1:["reject_id.bad_id"]`, `2:[]`, `3:[]`, `4:["first_seen.duplicate"]`, `5:["word_filter.has_word"]`}, nil},
+		{"one stage in tag mode", Options{StageModes: map[string]Mode{"first_seen": Tag}}, []string{
+			`2:[]`, `3:[]`, `4:["first_seen.duplicate"]`}, []string{"1:x", "5:drop y"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &lineSource{name: "a", lines: lines}
+			opts := tc.opts
+			opts.Stages = []Stage{rejectID("1"), &firstSeen{first: map[string]uint64{}}, wordFilter{"drop"}}
+			opts.Workers, opts.BatchRecords = 2, 2
+			sink := &reasonSink{}
+			if _, err := Run(context.Background(), []Source{src}, sink, opts); err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "filter" {
+				// Filter mode writes no reasons column.
+				for i, k := range sink.kept {
+					sink.kept[i] = k[:strings.Index(k, ":")+1]
+				}
+			}
+			if !slices.Equal(sink.kept, tc.kept) || !slices.Equal(sink.rej, tc.rej) {
+				t.Errorf("kept %q rejected %q, want %q %q", sink.kept, sink.rej, tc.kept, tc.rej)
+			}
+		})
+	}
+}

@@ -32,23 +32,23 @@ func Example() {
 	}
 	defer os.RemoveAll(out)
 
-	files, err := input.Expand([]string{"../testdata/sample"})
+	// List finds the files (walking directories, skipping non-inputs);
+	// OpenFiles detects each one's format and compression, skips binary
+	// files and turns unreadable ones into reported damage.
+	ctx := context.Background()
+	files, err := input.List(ctx, []string{"../testdata/sample"}, input.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	var sources []pipeline.Source
-	for _, f := range files {
-		src, err := input.Open(f, input.Options{})
-		if err != nil {
-			log.Fatal(err)
-		}
-		sources = append(sources, src)
+	sources, err := input.OpenFiles(ctx, files, input.Options{})
+	if err != nil {
+		log.Fatal(err)
 	}
 	sink, err := output.New(out, output.Options{Rejected: true})
 	if err != nil {
 		log.Fatal(err)
 	}
-	stats, err := pipeline.Run(context.Background(), sources, sink,
+	stats, err := pipeline.Run(ctx, sources, sink,
 		pipeline.Options{Stages: []pipeline.Stage{noLorem{}}})
 	if err != nil {
 		log.Fatal(err)

@@ -53,6 +53,10 @@ type Record struct {
 	// Doc holds the decoded document when the source decodes while
 	// reading; the engine copies it and does not keep the pointer.
 	Doc *Document
+	// Repaired names what the reader repaired or cut to make the
+	// document ("invalid_utf8", "truncated_body"), each counted in
+	// Stats.Repaired.
+	Repaired []string
 }
 
 // RecordError reports one bad record. The run goes on without it.
@@ -64,7 +68,9 @@ type RecordError struct {
 	Err    error
 	// Skip marks a record that is not a document at all (a WARC request
 	// or metadata record): it is counted under records_skipped by reason
-	// and not in docs_in.
+	// and not in docs_in. With Index -1 it is the whole file (a binary
+	// file met in an input directory), listed in Stats.SkippedFiles
+	// with Err as the why.
 	Skip bool
 }
 

@@ -199,6 +199,7 @@ func (s *spillReader) next(b *batch) error {
 	}
 	// One string per batch: the documents' strings are slices of it.
 	d := decoder{str: string(frame)}
+	b.reserved = int64(size)
 	b.name = d.string()
 	b.fileIndex = int(d.uvarint())
 	b.bytesRead = int64(d.uvarint())

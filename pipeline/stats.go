@@ -46,8 +46,12 @@ type Stats struct {
 	// Errored counts errored documents by reason ("input.malformed_json",
 	// "<stage>.error").
 	Errored map[string]int64 `json:"errored"`
-	// Skipped counts records that are not documents, by reason.
+	// Skipped counts records that are not documents, by reason; a whole
+	// file that holds none (input.binary) counts once.
 	Skipped map[string]int64 `json:"skipped"`
+	// SkippedFiles lists the files skipped whole, with why (a binary
+	// file found in an input directory: "PNG image").
+	SkippedFiles []SkippedFile `json:"skipped_files"`
 	// Repaired counts documents kept after a repair, by kind
 	// ("invalid_utf8": invalid bytes replaced by U+FFFD; "lang_invalid":
 	// a lang read from the input that is no ISO 639 code, filed under
@@ -127,6 +131,13 @@ type InputError struct {
 	Recovered bool `json:"recovered,omitempty"`
 }
 
+// SkippedFile is a file that holds no documents.
+type SkippedFile struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"` // as counted in Skipped, e.g. input.binary
+	Why    string `json:"why"`
+}
+
 // maxRecordErrors bounds the sample of record errors kept in Stats, and
 // maxFileRecordErrors the sample of one file, so every file with errors
 // is represented.
@@ -145,6 +156,7 @@ func newStats(stages []Stage) *Stats {
 		InputErrors:  []InputError{},
 		RecordErrors: []InputError{},
 		Inputs:       []InputFile{},
+		SkippedFiles: []SkippedFile{},
 	}
 	for i, st := range stages {
 		s.Stages[i] = StageStats{Name: st.Name(), Dropped: map[string]int64{}}
@@ -219,6 +231,7 @@ func (s *Stats) Merge(o *Stats) error {
 	}
 	s.InputErrors = append(s.InputErrors, o.InputErrors...)
 	s.Inputs = append(s.Inputs, o.Inputs...)
+	s.SkippedFiles = append(s.SkippedFiles, o.SkippedFiles...)
 	s.RecordErrors = append(s.RecordErrors, o.RecordErrors...)
 	if len(s.RecordErrors) > maxRecordErrors {
 		s.RecordErrors = s.RecordErrors[:maxRecordErrors]
@@ -281,6 +294,10 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "  skipped records: %s\n", countsString(s.Skipped))
+	}
+	if n := len(s.SkippedFiles); n > 0 {
+		f := s.SkippedFiles[0]
+		fmt.Fprintf(w, "  skipped files: %d not documents (listed in stats.json), e.g. %s: %s\n", n, f.File, f.Why)
 	}
 	if len(s.Repaired) > 0 {
 		fmt.Fprintf(w, "  repaired: %s\n", countsString(s.Repaired))

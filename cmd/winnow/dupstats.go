@@ -12,7 +12,6 @@ import (
 	"github.com/winnow-data/winnow/dedup/dupstats"
 	"github.com/winnow-data/winnow/dedup/minhash"
 	"github.com/winnow-data/winnow/pipeline"
-	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/job"
 )
 
@@ -23,7 +22,7 @@ func newDupstatsCmd(stdout io.Writer) *cobra.Command {
 		asJSON bool
 		langid bool
 		c      = minhash.DefaultConfig()
-		fields = job.Defaults().Fields
+		in     = job.Defaults() // inputs and fields only
 		work   int
 	)
 	cmd := &cobra.Command{
@@ -45,18 +44,10 @@ written but the report; --json prints it as one object with every parameter.`,
 			if _, err := minhash.New(c); err != nil {
 				return fmt.Errorf("%w: %w", job.ErrUsage, err)
 			}
-			files, err := input.Expand(args)
+			in.Inputs = args
+			sources, err := in.Sources(ctx)
 			if err != nil {
-				return fmt.Errorf("%w: %w", job.ErrUsage, err)
-			}
-			iopts := input.Options{TextFields: fields.Text, IDField: fields.ID, URLField: fields.URL, DateField: fields.Date}
-			sources := make([]pipeline.Source, 0, len(files))
-			for _, f := range files {
-				src, err := input.Open(f, iopts)
-				if err != nil {
-					return fmt.Errorf("opening %s: %w", f.Path, err)
-				}
-				sources = append(sources, src)
+				return err
 			}
 			opts := dupstats.Options{MinHash: c, Workers: work}
 			if langid {
@@ -103,10 +94,11 @@ written but the report; --json prints it as one object with every parameter.`,
 	f.BoolVar(&c.PerLanguage, "per-language", false, "count duplicates within each language only")
 	f.BoolVar(&langid, "langid", false, "identify languages first (otherwise rates per language use the input's lang field)")
 	f.StringVar(&c.WorkDir, "work-dir", "", "directory for the index's spill files")
-	f.StringSliceVar(&fields.Text, "text-field", fields.Text, "dotted path(s) of the text")
-	f.StringVar(&fields.ID, "id-field", fields.ID, "dotted path of the record id")
-	f.StringVar(&fields.URL, "url-field", fields.URL, "dotted path of the URL")
-	f.StringVar(&fields.Date, "date-field", fields.Date, "dotted path of the date")
+	f.StringSliceVar(&in.Fields.Text, "text-field", in.Fields.Text, "dotted path(s) of the text")
+	f.StringVar(&in.Fields.ID, "id-field", in.Fields.ID, "dotted path of the record id")
+	f.StringVar(&in.Fields.URL, "url-field", in.Fields.URL, "dotted path of the URL")
+	f.StringVar(&in.Fields.Date, "date-field", in.Fields.Date, "dotted path of the date")
+	inputFlags(cmd, &in)
 	f.IntVar(&work, "workers", 0, "cores to use (default all)")
 	return cmd
 }

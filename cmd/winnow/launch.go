@@ -26,9 +26,10 @@ type launchFlags struct {
 	cpus       int
 	mem        string
 	throttle   int
-	// remoteUnchecked leaves an object-storage OUT unchecked: the
-	// launching machine may hold no credentials for it (Kubernetes).
-	remoteUnchecked bool
+	// podsOUT leaves OUT unchecked on the launching machine: a
+	// Kubernetes OUT is the pods' (object storage the launching machine
+	// may hold no credentials for, or a path on a volume only they mount).
+	podsOUT bool
 }
 
 // register declares the flags; a cluster launcher also gets the
@@ -78,7 +79,7 @@ func (lf *launchFlags) prepare(cmd *cobra.Command, args []string, workers int) (
 	}
 	// An OUT holding another run's output is refused (or replaced with
 	// --overwrite); the same run's is resumed.
-	if !(lf.remoteUnchecked && launch.IsRemote(c.Output.Dir)) {
+	if !lf.podsOUT {
 		if err := job.ClaimLaunchOutput(cmd.Context(), c, lf.rf.overwrite, lf.dryRun, nil); err != nil {
 			return nil, err
 		}
@@ -289,7 +290,7 @@ mounted at OUT's path (--pvc); inputs are URLs or under a --volume.`,
       --volume raw:/data/raw --dry-run`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lf.remoteUnchecked = true
+			lf.podsOUT = true
 			p, err := lf.prepare(cmd, args, lf.cpus)
 			if err != nil {
 				return err

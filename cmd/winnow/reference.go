@@ -2,13 +2,15 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/winnow-data/winnow/filters/kloutliers"
 	"github.com/winnow-data/winnow/pipeline"
-	"github.com/winnow-data/winnow/pipeline/input"
 	"github.com/winnow-data/winnow/pipeline/job"
 )
 
@@ -50,6 +52,12 @@ stages: {kl_outliers: {reference: ref.bin}}.`,
 				if cmd.Flags().Changed("langs") {
 					fromFile.Langs = c.Langs
 				}
+				if cmd.Flags().Changed("include") {
+					fromFile.Include = c.Include
+				}
+				if cmd.Flags().Changed("exclude") {
+					fromFile.Exclude = c.Exclude
+				}
 				c = fromFile
 			}
 			if c.Workers > 0 {
@@ -77,21 +85,16 @@ stages: {kl_outliers: {reference: ref.bin}}.`,
 			if err != nil {
 				return fmt.Errorf("%w: %w", job.ErrUsage, err)
 			}
-			files, err := input.Expand(args)
+			c.Inputs = args
+			// Interrupting ends the reading (and a wait on a pipe).
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			sources, err := c.Sources(ctx)
 			if err != nil {
-				return fmt.Errorf("%w: %w", job.ErrUsage, err)
-			}
-			iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
-			sources := make([]pipeline.Source, 0, len(files))
-			for _, f := range files {
-				src, err := input.Open(f, iopts)
-				if err != nil {
-					return fmt.Errorf("opening %s: %w", f.Path, err)
-				}
-				sources = append(sources, src)
+				return err
 			}
 			st = append(st, builderStage{b})
-			stats, err := pipeline.Run(cmd.Context(), sources, discard{}, pipeline.Options{Stages: st, Workers: c.Workers})
+			stats, err := pipeline.Run(ctx, sources, discard{}, pipeline.Options{Stages: st, Workers: c.Workers})
 			if err != nil {
 				return err
 			}
@@ -121,6 +124,7 @@ stages: {kl_outliers: {reference: ref.bin}}.`,
 	f.StringVar(&c.Fields.ID, "id-field", c.Fields.ID, "dotted path of the record id")
 	f.StringVar(&c.Fields.URL, "url-field", c.Fields.URL, "dotted path of the URL")
 	f.IntVar(&c.Workers, "workers", 0, "cores to use (default all)")
+	inputFlags(build, &c)
 	ref.AddCommand(build)
 	return ref
 }

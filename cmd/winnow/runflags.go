@@ -32,18 +32,27 @@ func (rf *runFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&c.Only, "only", nil, "run only these stages (comma-separated); 'none' runs no stage")
 	f.StringSliceVar(&c.Skip, "skip", nil, "leave out these stages")
 	f.StringSliceVar(&c.Langs, "langs", nil, "keep only documents in these languages, e.g. en,de")
-	f.StringVar(&c.Mode, "mode", "", "tag: keep every document and write the filters' signals only (choose thresholds later)")
+	f.StringVar(&c.Mode, "mode", "", "tag: keep every document, listing the rules that would have dropped it in a reasons column (filter mode keeps exactly those with none)")
 	f.StringVar(&c.Against, "against", "", "remove near-duplicates of the index an earlier run saved here (minhash save_index)")
 	f.StringSliceVar(&c.Fields.Text, "text-field", c.Fields.Text, "dotted path(s) of the text; several are joined with a blank line, as are chat turns [{role, content}]")
 	f.StringVar(&c.Fields.ID, "id-field", c.Fields.ID, "dotted path of the record id")
 	f.StringVar(&c.Fields.URL, "url-field", c.Fields.URL, "dotted path of the URL")
 	f.StringVar(&c.Fields.Date, "date-field", c.Fields.Date, "dotted path of the crawl or publication date")
+	inputFlags(cmd, c)
 	f.IntVar(&c.Workers, "workers", 0, "cores to use (default all)")
 	f.StringVar(&c.SpillDir, "spill-dir", "", "directory for the first pass's documents when corpus-wide stages need more passes (default $TMPDIR)")
 	f.IntVar(&c.Task, "task", 0, "index of this task's share of the inputs (0-based; default from the scheduler's environment)")
 	f.IntVar(&c.Tasks, "tasks", 1, "number of shares the inputs are split into (default from the scheduler's environment)")
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&rf.overwrite, "overwrite", false, "replace the output of an earlier run in OUT (without it, an OUT holding one is refused)")
+}
+
+// inputFlags adds the flags that select input files, shared by every
+// command that reads inputs.
+func inputFlags(cmd *cobra.Command, c *job.Config) {
+	f := cmd.Flags()
+	f.StringSliceVar(&c.Include, "include", c.Include, "in input directories, read only files matching one of these globs ('*.jsonl.gz'; with '/', the path below the directory)")
+	f.StringSliceVar(&c.Exclude, "exclude", c.Exclude, "in input directories, skip files and directories matching these globs")
 }
 
 // config resolves the run's settings: the config file, then every flag
@@ -99,6 +108,8 @@ func overrideFlags(cmd *cobra.Command, file, flags job.Config) job.Config {
 		"id-field":        func() { file.Fields.ID = flags.Fields.ID },
 		"url-field":       func() { file.Fields.URL = flags.Fields.URL },
 		"date-field":      func() { file.Fields.Date = flags.Fields.Date },
+		"include":         func() { file.Include = flags.Include },
+		"exclude":         func() { file.Exclude = flags.Exclude },
 		"workers":         func() { file.Workers = flags.Workers },
 		"spill-dir":       func() { file.SpillDir = flags.SpillDir },
 		"task":            func() { file.Task = flags.Task },

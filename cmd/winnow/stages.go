@@ -13,5 +13,6 @@ import (
 	_ "github.com/winnow-data/winnow/filters/langid"
 	_ "github.com/winnow-data/winnow/filters/pii"
 	_ "github.com/winnow-data/winnow/filters/quality"
+	_ "github.com/winnow-data/winnow/filters/tokens"
 	_ "github.com/winnow-data/winnow/filters/urlfilter"
 )

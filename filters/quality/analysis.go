@@ -32,6 +32,10 @@ type analysis struct {
 	linesOnce bool
 	lines     []lineSpan
 
+	// symTokens is symbolTokens' count, once symOnce is set.
+	symOnce   bool
+	symTokens int
+
 	// stats are counts over the words for gopher_quality and c4, made in
 	// the segmentation pass.
 	stats wordStats
@@ -765,6 +769,7 @@ func rewrite(doc *pipeline.Document, a *analysis, verdicts []uint8, cite bool) b
 			a.wordRunes = a.chars(0, k)
 		}
 		a.stats = wordStats{}
+		a.symOnce = false
 		doc.Memo(keyAnalysis, func(*pipeline.Document) any { return a })
 	}
 	return true

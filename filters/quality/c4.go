@@ -17,7 +17,11 @@
 //
 // The rules are checked per line in this order, and a line removed by one
 // is not looked at by the later ones, as in datatrove. Words are
-// filters/text words, so a line of Chinese has one word per ideograph;
+// filters/text words, so a line of Chinese has one word per ideograph,
+// except in English and an unknown language (Document.Lang "en" or ""),
+// where the word rules count a line's white-space separated fields as
+// datatrove does (line.strip().split(): "$ ls -la" is three words, "5.3.
+// Testing" two, a 1,001-character URL one long word);
 // terminal punctuation covers other scripts too (punct.go). Blank lines
 // are kept as paragraph breaks (C4 removes them with the short lines);
 // runs of them left by removed lines collapse to one. The kept lines keep
@@ -28,6 +32,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -71,8 +76,8 @@ func init() {
 			{Name: "remove_citations", Default: d.RemoveCitations, Doc: "cut citation markers [1], [edit], [citation needed] out of lines"},
 			{Name: "filter_no_terminal_punct", Default: d.FilterNoTerminalPunct, Doc: "remove lines that do not end in terminal punctuation (or end in an ellipsis)"},
 			{Name: "min_num_sentences", Default: d.MinNumSentences, Doc: "drop documents with fewer sentences in their kept lines; 0 disables", Min: pipeline.Bound(0)},
-			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words; 0 disables", Min: pipeline.Bound(0)},
-			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word (characters); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "min_words_per_line", Default: d.MinWordsPerLine, Doc: "remove lines with fewer words (English: white-space fields, as datatrove); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_word_length", Default: d.MaxWordLength, Doc: "remove lines holding a longer word in characters (English: white-space field); 0 disables", Min: pipeline.Bound(0)},
 			{Name: "filter_lorem_ipsum", Default: d.FilterLoremIpsum, Doc: "drop documents containing \"lorem ipsum\""},
 			{Name: "filter_javascript", Default: d.FilterJavascript, Doc: "remove lines mentioning javascript"},
 			{Name: "filter_curly_bracket", Default: d.FilterCurlyBracket, Doc: "drop documents containing {"},
@@ -151,6 +156,11 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 	hasCurly := c.FilterCurlyBracket && strings.IndexByte(a.nfc, '{') >= 0
 	hasCite := c.RemoveCitations && strings.IndexByte(a.nfc, '[') >= 0
 
+	// ref: the reference's English semantics — a line's words for the
+	// word rules are its white-space separated fields (Python's
+	// str.split), where filters/text words leave punctuation out ("$ ls
+	// -la" is three words there, two here).
+	ref := referenceTokens(doc.Lang)
 	verdicts := sc.marks[:0]
 	var counts [numLineVerdicts]int
 	nonBlank, removedChars, citations, sentences := 0, 0, 0, 0
@@ -164,7 +174,11 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 		}
 		nonBlank++
 		// Bytes bound characters: most lines need no look at their words.
-		if c.MaxWordLength > 0 && int(l.maxWord) > c.MaxWordLength {
+		if ref {
+			if c.MaxWordLength > 0 && len(line) > c.MaxWordLength && longField(line, c.MaxWordLength) {
+				v = lineLongWord
+			}
+		} else if c.MaxWordLength > 0 && int(l.maxWord) > c.MaxWordLength {
 			for w := l.w0; w < l.w1; w++ {
 				// Bytes bound characters: most words need no count.
 				if int(a.words[w].end-a.words[w].start) > c.MaxWordLength && a.wordLen(w) > c.MaxWordLength {
@@ -187,7 +201,7 @@ func (s *C4) Process(doc *pipeline.Document) (string, error) {
 				v = lineNoPunct
 			}
 		}
-		if v == lineKeep && c.MinWordsPerLine > 0 && l.w1-l.w0 < c.MinWordsPerLine {
+		if v == lineKeep && c.MinWordsPerLine > 0 && (ref && !fieldsAtLeast(line, c.MinWordsPerLine) || !ref && l.w1-l.w0 < c.MinWordsPerLine) {
 			v = lineFewWords
 		}
 		var lineLow []byte
@@ -517,4 +531,41 @@ func (s *C4) Columns() []pipeline.Column {
 	const p = C4Name + "."
 	names = append(names, p+"lines_removed_frac", p+"chars_removed_frac", p+"citations", p+"sentences", p+"lorem_ipsum", p+"curly_bracket")
 	return pipeline.SignalColumns(names...)
+}
+
+// fieldsAtLeast reports whether line has at least n fields separated by
+// white space (strings.Fields, Python's str.split).
+func fieldsAtLeast(line string, n int) bool {
+	k, in := 0, false
+	for i := 0; i < len(line); {
+		c := line[i]
+		space := false
+		if c < utf8.RuneSelf {
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(line[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if space {
+			in = false
+		} else if !in {
+			if in, k = true, k+1; k >= n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// longField reports whether line has a field separated by white space
+// of more than max characters.
+func longField(line string, max int) bool {
+	for _, f := range strings.Fields(line) {
+		if len(f) > max && utf8.RuneCountInString(f) > max {
+			return true
+		}
+	}
+	return false
 }

@@ -39,9 +39,20 @@ func TestC4Lines(t *testing.T) {
 		{"no terminal punctuation: kept by default", "Home About Contact Shop", true, ""},
 		{"Chinese: 3 ideographs are 3 words", "博物馆", true, ""},
 		{"Chinese: 2 ideographs are too few", "门票", false, "lines_few_words"},
+		// English counts white-space fields, as datatrove's line.split():
+		// "$", "ls", "-la" are three words (filters/text finds two).
+		{"en: shell prompt of 3 fields: kept", "$ ls -la", true, ""},
+		{"en: list item of 3 fields: kept", "- item one", true, ""},
+		{"en: numbered heading of 2 fields: removed", "5.3. Testing", false, "lines_few_words"},
+		{"en: path of 1001 characters: removed", "See /" + strings.Repeat("a/", 500) + " now.", false, "lines_long_word"},
+		{"en: ideographs are one field: removed", "博物馆", false, "lines_few_words"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			reason, doc := run(t, st, "en", body+"\n"+tc.line)
+			lang := "en"
+			if strings.HasPrefix(tc.name, "Chinese") {
+				lang = "zh"
+			}
+			reason, doc := run(t, st, lang, body+"\n"+tc.line)
 			if reason != "" {
 				t.Fatalf("dropped as %q", reason)
 			}
@@ -116,7 +127,13 @@ func TestC4TerminalPunct(t *testing.T) {
 		{"क्या यह संग्रहालय खुला है।", true},
 		{"A sentence with a citation.[2]", true},
 	} {
-		_, doc := run(t, st, "en", body+"\n"+tc.line)
+		// Other scripts' lines in a document of their language: in
+		// English one field of ideographs is too few words.
+		lang := "en"
+		if !text.IsASCII(tc.line) {
+			lang = "xx"
+		}
+		_, doc := run(t, st, lang, body+"\n"+tc.line)
 		if got := strings.Contains(doc.Text, strings.TrimSuffix(tc.line, "[2]")); got != tc.kept {
 			t.Errorf("%q kept %v, want %v", tc.line, got, tc.kept)
 		}

@@ -8,10 +8,20 @@
 //	characters in duplicated lines           < 0.01  (char_duplicates_ratio)
 //	newlines per word                        ≤ 0.3   (new_line_ratio)
 //
+// For English and an unknown language (Document.Lang "en" or ""), as
+// datatrove: a line is punctuated when it ends in one of . ' " ! ? (so
+// "..." counts, "…" and ” do not); newlines per word divide by the tokens
+// of datatrove's English tokeniser, punctuation tokens included
+// (reftokens.go; datatrove calls NLTK's word_tokenize here). Line
+// splitting is at "\n" (str.split("\n")); the ratios are compared
+// unrounded, as float64.
+//
 // Differences, each documented: line ratios are over non-blank lines
 // (datatrove counts blank lines, which FineWeb's C4 step had removed
-// before; here c4 keeps them as paragraph breaks); terminal punctuation
-// covers other scripts (punct.go) and the ellipsis; line length is
+// before; here c4 keeps them as paragraph breaks), and a line's trailing
+// white space is ignored (C4's step strips lines); in other languages
+// terminal punctuation covers other scripts (punct.go) and the ellipsis;
+// line length is
 // display width, East Asian wide characters (Han, kana, Hangul,
 // full-width forms) counting two, so that a 15-ideograph line is as long
 // as a 30-letter one; Thai, Lao and Khmer text, which ends sentences with
@@ -55,7 +65,7 @@ func init() {
 			{Name: "short_line_thr", Default: d.ShortLineThr, Doc: "drop when the fraction of short lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "short_line_length", Default: d.ShortLineLength, Doc: "a line of at most this display width is short", Min: pipeline.Bound(0)},
 			{Name: "char_duplicates_ratio", Default: d.CharDuplicatesRatio, Doc: "drop when the fraction of characters in repeated lines is at least this; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
-			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word exceed this; 0 disables", Min: pipeline.Bound(0)},
+			{Name: "new_line_ratio", Default: d.NewLineRatio, Doc: "drop when newlines per word (English: per token, punctuation included) exceed this; 0 disables", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return NewFineWeb(FineWebConfig{
@@ -95,7 +105,7 @@ var noPunctLangs = map[string]bool{"th": true, "lo": true, "km": true}
 func (s *FineWeb) Process(doc *pipeline.Document) (string, error) {
 	a := analyse(doc)
 	sc := getScratch()
-	sig := s.measure(a, sc)
+	sig := s.measure(a, doc.Lang, sc)
 	putScratch(sc)
 	const p = FineWebName + "."
 	doc.SetSignal(p+"line_punct_ratio", sig.LinePunctRatio)
@@ -117,7 +127,8 @@ func (s *FineWeb) Process(doc *pipeline.Document) (string, error) {
 	return "", nil
 }
 
-func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
+func (s *FineWeb) measure(a *analysis, lang string, sc *scratch) FineWebSignals {
+	ref := referenceTokens(lang)
 	lines := a.nfcLines()
 	sc.table.reset(len(lines))
 	n, punct, short, dupChars, newlines := 0, 0, 0, 0, 0
@@ -130,7 +141,7 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 			continue
 		}
 		n++
-		if r, _ := lastRune(line); isTerminalPunct(r) || r == '…' {
+		if r, _ := lastRune(line); ref && isASCIIStop(r) || !ref && (isTerminalPunct(r) || r == '…') {
 			punct++
 		}
 		if displayWidth(line, s.cfg.ShortLineLength+1) <= s.cfg.ShortLineLength {
@@ -140,12 +151,22 @@ func (s *FineWeb) measure(a *analysis, sc *scratch) FineWebSignals {
 			dupChars += runeCount(line)
 		}
 	}
+	tokens := a.numWords()
+	if ref {
+		tokens += a.symbolTokens()
+	}
 	return FineWebSignals{
 		LinePunctRatio: ratio(punct, n),
 		ShortLineRatio: ratio(short, n),
 		CharDupRatio:   ratio(dupChars, a.runes-newlines),
-		NewLineRatio:   ratio(newlines, a.numWords()),
+		NewLineRatio:   ratio(newlines, tokens),
 	}
+}
+
+// isASCIIStop reports datatrove's FineWeb stop characters, . ' " ! ?
+// ("..." ends in one, "…" and closing curly quotes do not).
+func isASCIIStop(r rune) bool {
+	return r == '.' || r == '\'' || r == '"' || r == '!' || r == '?'
 }
 
 // displayWidth returns the width of s in columns, East Asian wide

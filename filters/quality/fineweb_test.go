@@ -105,3 +105,32 @@ func TestFineWebDefaultsKeepProse(t *testing.T) {
 		t.Error("navigation menu kept")
 	}
 }
+
+// TestFineWebReference checks the English semantics against values
+// derived by hand from datatrove's fineweb_quality_filter.py: a line is
+// punctuated when line.endswith((".", "'", '"', "!", "?")), and newlines
+// per word divide text.count("\n") by the tokenizer's tokens, punctuation
+// included. Other languages keep winnow's wider punctuation set and its
+// words.
+func TestFineWebReference(t *testing.T) {
+	st := NewFineWeb(FineWebConfig{ShortLineLength: 30})
+	for _, tc := range []struct {
+		name, lang, text string
+		signal           string
+		want             float64
+	}{
+		// "..." ends in "."; "…", "”" and ":" end in no stop character.
+		{"en stop characters", "en", "It went on...\nIt went on…\nHe said “yes”\nSee below:", "line_punct_ratio", 1.0 / 4},
+		{"fr: wider set", "fr", "It went on...\nIt went on…\nHe said “yes”\nSee below:", "line_punct_ratio", 3.0 / 4},
+		// "1. Intro" + "\n" + "2. Scope" + "\n": tokens 1 . Intro 2 . Scope
+		// — 6 (NLTK and spaCy alike), 2 newlines: 2/6. winnow's words
+		// alone (1 Intro 2 Scope) gave 2/4, over 0.3.
+		{"en newlines per token", "en", "1. Intro\n2. Scope\n", "new_line_ratio", 2.0 / 6},
+		{"de newlines per word", "de", "1. Intro\n2. Scope\n", "new_line_ratio", 2.0 / 4},
+	} {
+		_, doc := run(t, st, tc.lang, tc.text)
+		if got := sig(t, doc, "fineweb."+tc.signal); !near(got, tc.want) {
+			t.Errorf("%s: %s = %v, want %v", tc.name, tc.signal, got, tc.want)
+		}
+	}
+}

@@ -11,16 +11,47 @@
 //	words with a letter             ≥ 0.8         (min_alpha_words_ratio)
 //	stop words                      ≥ 2           (min_stop_words)
 //
-// Words are filters/text words (Unicode word boundaries; punctuation is
-// not a word). Per-language adjustments, by Document.Lang: stop words come
-// from the language's own list (stopwords.go; English, datatrove's, when
-// the language is unknown; the rule is skipped for a language without a
-// list); in scripts written without spaces (zh, ja, th, lo, km, my, bo)
-// every ideograph, kana or letter is a word, so word counts count
-// characters and the mean-word-length rule does not apply; Korean words
-// are short in characters (a Hangul syllable packs 2–3 letters), so only
-// the maximum mean word length applies. Line ratios are over non-blank
-// lines; bullets are • ● ▪ ■ ◦ ‣ ⁃ ∙ - * (datatrove: • only).
+// The reference's semantics, for English and an unknown language
+// (Document.Lang "en" or ""), matched here:
+//
+//   - tokens: datatrove tokenises with its English word tokeniser
+//     (utils/word_tokenizers.py: spaCy's blank "en" today, NLTK's
+//     word_tokenize when FineWeb was built), in which punctuation and
+//     symbol runs are tokens: "5.3." is "5.3" and ".". Here tokens are
+//     winnow's words (filters/text, UAX #29) plus the punctuation tokens
+//     counted between them (reftokens.go).
+//   - words (the length rules and the mean word length) are the tokens
+//     holding a character outside datatrove's PUNCTUATION_SET (Unicode
+//     punctuation and symbols): winnow's words.
+//   - "#" per word, ellipses ("..." and "…", counted in the raw text) per
+//     word, and words with a letter (Python's str.isalpha: Unicode
+//     letters) divide by all tokens, punctuation included: a shell
+//     session or a table of contents ("5.3. Testing the package") is
+//     mostly punctuation and number tokens, and fails the 0.8.
+//   - lines: Python's str.splitlines, blank lines included in the
+//     denominators (gopher_quality runs before c4 removes them); a
+//     bullet line starts, after leading white space, with "•" or "-";
+//     an ellipsis line ends, before trailing white space, with "..." or
+//     "…". Lines here break at "\n", "\r\n" and "\r" (splitlines also
+//     breaks at \v, \f, \x1c–\x1e, U+0085, U+2028, U+2029).
+//   - ratios are compared unrounded, as float64 (Python floats): "<" for
+//     the minima, ">" for the maxima.
+//
+// Left as is: stop words are matched case-insensitively ("The" counts;
+// datatrove compares tokens exactly), and a contraction is one word
+// ("don't"; NLTK and spaCy make it "do" and "n't").
+//
+// Other languages keep winnow's multilingual semantics, the reference
+// having no one tokeniser for them: words are filters/text words
+// (punctuation is not a word) and the per-word ratios divide by them;
+// stop words come from the language's own list (stopwords.go; the rule
+// is skipped for a language without a list); in scripts written without
+// spaces (zh, ja, th, lo, km, my, bo) every ideograph, kana or letter is
+// a word, so word counts count characters and the mean-word-length rule
+// does not apply; Korean words are short in characters (a Hangul
+// syllable packs 2–3 letters), so only the maximum mean word length
+// applies. Line ratios are over non-blank lines; bullets are
+// • ● ▪ ■ ◦ ‣ ⁃ ∙ - *.
 package quality
 
 import (
@@ -72,10 +103,10 @@ func init() {
 			{Name: "max_doc_words", Default: d.MaxWords, Doc: "max words; 0 disables", Min: pipeline.Bound(0)},
 			{Name: "min_avg_word_length", Default: d.MinMeanWordLength, Doc: "min mean word length in characters (not for zh, ja, th, ko); 0 disables", Min: pipeline.Bound(0)},
 			{Name: "max_avg_word_length", Default: d.MaxMeanWordLength, Doc: "max mean word length in characters (not for zh, ja, th); 0 disables", Min: pipeline.Bound(0)},
-			{Name: "max_symbol_word_ratio", Default: d.MaxSymbolWordRatio, Doc: "max '#' per word and max ellipses per word; 0 disables", Min: pipeline.Bound(0)},
-			{Name: "max_bullet_lines_ratio", Default: d.MaxBulletLinesRatio, Doc: "max fraction of non-blank lines starting with a bullet; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
-			{Name: "max_ellipsis_lines_ratio", Default: d.MaxEllipsisLinesRatio, Doc: "max fraction of non-blank lines ending with an ellipsis; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
-			{Name: "min_alpha_words_ratio", Default: d.MinAlphaWordsRatio, Doc: "min fraction of words holding a letter; 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "max_symbol_word_ratio", Default: d.MaxSymbolWordRatio, Doc: "max '#' per word and max ellipses per word (English: per token, punctuation included); 0 disables", Min: pipeline.Bound(0)},
+			{Name: "max_bullet_lines_ratio", Default: d.MaxBulletLinesRatio, Doc: "max fraction of lines starting with a bullet (• or - in English; non-blank lines and more bullets elsewhere); 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "max_ellipsis_lines_ratio", Default: d.MaxEllipsisLinesRatio, Doc: "max fraction of lines ending with an ellipsis (non-blank lines outside English); 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
+			{Name: "min_alpha_words_ratio", Default: d.MinAlphaWordsRatio, Doc: "min fraction of words holding a letter (English: of all tokens, punctuation included, as datatrove); 0 disables", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "min_stop_words", Default: d.MinStopWords, Doc: "min stop words of the document's language; 0 disables", Min: pipeline.Bound(0)},
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
@@ -174,18 +205,28 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 	if n > 0 {
 		sig.MeanWordLength = float64(a.wordRunes) / float64(n)
 	}
-	sig.HashWordRatio = ratio(strings.Count(a.nfc, "#"), n)
-	sig.EllipsisWordRatio = ratio(strings.Count(a.nfc, "...")+strings.Count(a.nfc, "…"), n)
+	// ref: the reference's English semantics (see the file comment):
+	// punctuation tokens in the per-word denominators, every line counted.
+	ref := referenceTokens(lang)
+	tokens := n
+	if ref {
+		tokens += a.symbolTokens()
+	}
+	sig.HashWordRatio = ratio(strings.Count(a.nfc, "#"), tokens)
+	sig.EllipsisWordRatio = ratio(strings.Count(a.nfc, "...")+strings.Count(a.nfc, "…"), tokens)
 
 	lines, bullets, ellipses := 0, 0, 0
 	for _, l := range a.nfcLines() {
 		line := a.nfc[l.start:l.end]
 		if l.blank {
+			if ref {
+				lines++
+			}
 			continue
 		}
 		lines++
 		line = strings.TrimSpace(line)
-		if isBullet(line) {
+		if ref && isRefBullet(line) || !ref && isBullet(line) {
 			bullets++
 		}
 		if strings.HasSuffix(line, "...") || strings.HasSuffix(line, "…") {
@@ -197,7 +238,7 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 
 	set := stopWordsFor(lang)
 	st := a.wordStats(set, buf)
-	sig.AlphaWordsFrac = ratio(st.alpha, n)
+	sig.AlphaWordsFrac = ratio(st.alpha, tokens)
 	switch {
 	case set == nil:
 	case set.substr != nil:
@@ -206,6 +247,11 @@ func measureQuality(a *analysis, lang string, buf *[]byte) QualitySignals {
 		sig.StopWords = st.stops
 	}
 	return sig
+}
+
+// isRefBullet reports datatrove's bullet marks, "•" and "-".
+func isRefBullet(line string) bool {
+	return strings.HasPrefix(line, "-") || strings.HasPrefix(line, "•")
 }
 
 // isBullet reports whether line starts with a bullet mark.

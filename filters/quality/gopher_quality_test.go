@@ -102,23 +102,48 @@ func TestGopherQualityMaxWords(t *testing.T) {
 	}
 }
 
+// TestGopherQualitySignals checks the signals of one text under the
+// reference's English tokenisation and under winnow's multilingual words.
+//
+// English, derived from datatrove's gopher_quality_filter.py: the
+// tokeniser gives The cat # sat ... • and the dog … 1999 2000 — 12
+// tokens, 8 of them not punctuation (words); "#" 1/12; "..." and "…"
+// 2/12; str.splitlines gives 4 lines, the blank one included: one starts
+// with "•" (1/4), two end with an ellipsis (2/4); tokens with a letter:
+// The cat sat and the dog, 6/12.
 func TestGopherQualitySignals(t *testing.T) {
+	const text = "The cat # sat...\n• and the dog…\n\n1999 2000"
 	st := NewGopherQuality(DefaultGopherQuality())
-	_, doc := run(t, st, "en", "The cat # sat...\n• and the dog…\n\n1999 2000")
-	for name, want := range map[string]float64{
-		"words":               8, // The cat sat and the dog 1999 2000
-		"hash_word_ratio":     1.0 / 8,
-		"ellipsis_word_ratio": 2.0 / 8,
-		"bullet_lines_frac":   1.0 / 3,
-		"ellipsis_lines_frac": 2.0 / 3,
-		"alpha_words_frac":    6.0 / 8,
-		"stop_words":          3, // The, and, the
+	for _, tc := range []struct {
+		lang string
+		want map[string]float64
+	}{
+		{"en", map[string]float64{
+			"words":               8,
+			"hash_word_ratio":     1.0 / 12,
+			"ellipsis_word_ratio": 2.0 / 12,
+			"bullet_lines_frac":   1.0 / 4,
+			"ellipsis_lines_frac": 2.0 / 4,
+			"alpha_words_frac":    6.0 / 12,
+			"stop_words":          3, // The, and, the
+			"mean_word_length":    26.0 / 8,
+		}},
+		// Winnow's words: punctuation is no word, blank lines no line.
+		{"fr", map[string]float64{
+			"words":               8,
+			"hash_word_ratio":     1.0 / 8,
+			"ellipsis_word_ratio": 2.0 / 8,
+			"bullet_lines_frac":   1.0 / 3,
+			"ellipsis_lines_frac": 2.0 / 3,
+			"alpha_words_frac":    6.0 / 8,
+			"mean_word_length":    26.0 / 8,
+		}},
 	} {
-		if got := sig(t, doc, "gopher_quality."+name); !near(got, want) {
-			t.Errorf("%s = %v, want %v", name, got, want)
+		_, doc := run(t, st, tc.lang, text)
+		for name, want := range tc.want {
+			if got := sig(t, doc, "gopher_quality."+name); !near(got, want) {
+				t.Errorf("%s: %s = %v, want %v", tc.lang, name, got, want)
+			}
 		}
-	}
-	if got := sig(t, doc, "gopher_quality.mean_word_length"); !near(got, 26.0/8) {
-		t.Errorf("mean_word_length = %v, want 26/8", got)
 	}
 }

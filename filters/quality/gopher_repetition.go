@@ -19,7 +19,11 @@
 // counts every blank line after the first as a duplicate line); the top
 // n-gram counts only when it occurs at least twice (datatrove rejects any
 // short document, whose single n-gram covers it); paragraphs are separated
-// by blank lines, also when these hold spaces.
+// by blank lines, also when these hold spaces; n-grams are of words only,
+// where datatrove's are of its English tokeniser's tokens, punctuation
+// included ("end ." and ". The" are 2-grams there), which neither this
+// stage nor its tests follow yet (gopher_quality and fineweb do, see
+// reftokens.go).
 package quality
 
 import (

@@ -147,6 +147,7 @@ func FuzzStages(f *testing.F) {
 	f.Add("th", "ประเทศไทย\r\n\r\n[1][edit]{")
 	f.Add("ja", "東京の公園…\n• a\n# b ...")
 	f.Add("en", "a\xffb [citation needed]\rjavascript\n\n\n")
+	f.Add("", "$ ls -la /usr/bin\n5.3. Testing...\n(see https://x.org/a?b=1).\n👍🏽 \u0301==> |")
 	filter := stagesFor(f)
 	f.Fuzz(func(t *testing.T, lang, s string) {
 		for k := range filter {
@@ -158,7 +159,8 @@ func FuzzStages(f *testing.F) {
 				t.Fatalf("%s made invalid UTF-8", filter[k].Name())
 			}
 			if got, want := analyse(doc), newAnalysis(text.NFC(doc.Text)); got.runes != want.runes ||
-				!slices.Equal(got.words, want.words) || !slices.Equal(got.nfcLines(), want.nfcLines()) {
+				!slices.Equal(got.words, want.words) || !slices.Equal(got.nfcLines(), want.nfcLines()) ||
+				got.symbolTokens() != want.symbolTokens() {
 				t.Fatalf("%s: analysis carried over the rewrite differs from a fresh one", filter[k].Name())
 			}
 			if len(doc.Text) > len(s) {

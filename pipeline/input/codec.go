@@ -3,7 +3,9 @@ package input
 import (
 	"bufio"
 	"compress/bzip2"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -18,13 +20,8 @@ type codec struct {
 	name      string
 	ext       string
 	magic     func(head []byte) bool
-	newReader func(r *bufio.Reader) (io.ReadCloser, error)
+	newReader func(r *bufio.Reader, lim limits) (io.ReadCloser, error)
 }
-
-// maxZstdWindow bounds the window a zstd stream may ask for (the decoder
-// allocates it): 128 MiB covers every compression level including --ultra
-// -22; larger windows (--long=28 and up) are refused rather than trusted.
-const maxZstdWindow = 128 << 20
 
 var codecs = []codec{
 	{name: "gzip", ext: ".gz", magic: prefix("\x1f\x8b\x08"), newReader: newGzip},
@@ -67,15 +64,15 @@ func detectCodec(head []byte, name string) *codec {
 	return nil
 }
 
-func unsupported(name string) func(*bufio.Reader) (io.ReadCloser, error) {
-	return func(*bufio.Reader) (io.ReadCloser, error) {
+func unsupported(name string) func(*bufio.Reader, limits) (io.ReadCloser, error) {
+	return func(*bufio.Reader, limits) (io.ReadCloser, error) {
 		return nil, errors.New(name + " compression is not supported")
 	}
 }
 
 var gzipPool sync.Pool
 
-func newGzip(r *bufio.Reader) (io.ReadCloser, error) {
+func newGzip(r *bufio.Reader, _ limits) (io.ReadCloser, error) {
 	// klauspost's gzip reads concatenated members (multistream) by default,
 	// as produced by pigz and many crawlers.
 	z, _ := gzipPool.Get().(*gzip.Reader)
@@ -98,41 +95,75 @@ func (p pooledGzip) Close() error {
 	return nil
 }
 
+// zstdPool keeps decoders made with the default window bound; others
+// are made for their file.
 var zstdPool sync.Pool
 
-func newZstd(r *bufio.Reader) (io.ReadCloser, error) {
-	d, _ := zstdPool.Get().(*zstd.Decoder)
+func newZstd(r *bufio.Reader, lim limits) (io.ReadCloser, error) {
+	pooled := lim.zstdWindow == DefaultMaxZstdWindow
+	var d *zstd.Decoder
+	if pooled {
+		d, _ = zstdPool.Get().(*zstd.Decoder)
+	}
 	var err error
 	if d == nil {
 		// Concurrency 2 decodes the next block while the engine's single
 		// reader goroutine splits lines (the reader is the serial part of
 		// a run: 2 workers converted 94–107 MB/s against 91–93 with
 		// synchronous decoding); low-memory mode and a window bound keep
-		// hostile frames from allocating much.
+		// hostile frames from allocating much. The window is allocated
+		// as the frame asks (untouched pages cost no memory), so the
+		// bound is what a --long=31 stream needs, not what most use.
 		d, err = zstd.NewReader(r,
 			zstd.WithDecoderConcurrency(2),
 			zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxMemory(maxZstdWindow),
-			zstd.WithDecoderMaxWindow(maxZstdWindow))
+			zstd.WithDecoderMaxMemory(uint64(lim.zstdWindow)),
+			zstd.WithDecoderMaxWindow(uint64(lim.zstdWindow)))
 	} else {
 		err = d.Reset(r)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return pooledZstd{d}, nil
+	return &zstdReader{d, lim.zstdWindow, pooled}, nil
 }
 
-type pooledZstd struct{ *zstd.Decoder }
+// zstdReader names the window bound when a frame exceeds it.
+type zstdReader struct {
+	*zstd.Decoder
+	window int64
+	pooled bool
+}
 
-func (p pooledZstd) Close() error {
+func (z *zstdReader) explain(err error) error {
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		return fmt.Errorf("the zstd frame needs a window over the %s limit (Options.MaxZstdWindow, input.max_zstd_window): %w", sizeString(z.window), err)
+	}
+	return err
+}
+
+func (z *zstdReader) Read(p []byte) (int, error) {
+	n, err := z.Decoder.Read(p)
+	return n, z.explain(err)
+}
+
+func (z *zstdReader) WriteTo(w io.Writer) (int64, error) {
+	n, err := z.Decoder.WriteTo(w)
+	return n, z.explain(err)
+}
+
+func (z *zstdReader) Close() error {
+	if !z.pooled {
+		z.Decoder.Close()
+		return nil
+	}
 	// Reset(nil) drops the reference to the file before pooling.
-	_ = p.Decoder.Reset(nil)
-	zstdPool.Put(p.Decoder)
+	_ = z.Decoder.Reset(nil)
+	zstdPool.Put(z.Decoder)
 	return nil
 }
 
-func newBzip2(r *bufio.Reader) (io.ReadCloser, error) {
+func newBzip2(r *bufio.Reader, _ limits) (io.ReadCloser, error) {
 	// compress/bzip2 reads concatenated streams (pbzip2 output).
 	return io.NopCloser(bzip2.NewReader(r)), nil
 }
@@ -172,13 +203,15 @@ func (s *stream) Close() error {
 // system calls off the profile.
 const storedBufSize = 256 << 10
 
-// openStream opens path and returns its decoded contents.
-func openStream(path string, c *codec) (*stream, error) {
+// openStream opens path and returns its decoded contents. Reads fail
+// with ctx's error once ctx is done, and a compressed file's decoded
+// bytes are bounded by lim.
+func openStream(ctx context.Context, path string, c *codec, lim limits) (*stream, error) {
 	f, err := openFile(path) // a local file or an object-storage URL (storage.go)
 	if err != nil {
 		return nil, err
 	}
-	cnt := &counter{r: f}
+	cnt := &counter{r: ctxReader{ctx.Done(), f}}
 	s := &stream{stored: cnt, closers: []io.Closer{f}}
 	if c == nil {
 		s.Reader = cnt
@@ -187,14 +220,113 @@ func openStream(path string, c *codec) (*stream, error) {
 	br := bufios.Get().(*bufio.Reader)
 	br.Reset(cnt)
 	s.closers = append(s.closers, pooledBufio{br})
-	d, err := c.newReader(br)
+	d, err := c.newReader(br, lim)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.Reader = d
 	s.closers = append(s.closers, d)
+	b := &bounded{r: d, done: ctx.Done(), left: lim.decoded, limit: lim.decoded, why: lim.why}
+	if _, ok := d.(io.WriterTo); ok {
+		s.Reader = boundedWriterTo{b}
+	} else {
+		s.Reader = b
+	}
 	return s, nil
+}
+
+// ctxReader fails reads once done is closed: a reader blocked in nothing
+// but long reads (an endless file) then stops within one read.
+type ctxReader struct {
+	done <-chan struct{}
+	r    io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	select {
+	case <-c.done:
+		return 0, context.Canceled
+	default:
+	}
+	return c.r.Read(p)
+}
+
+// bounded passes decoded bytes through up to a limit, past which it
+// fails with an error that names the limit, and fails once done is
+// closed: a decompression bomb costs at most the limit's work, and
+// decoding stops within one read of a cancellation.
+type bounded struct {
+	r     io.Reader
+	done  <-chan struct{}
+	left  int64
+	limit int64
+	why   string
+}
+
+func (b *bounded) check(n int) error {
+	b.left -= int64(n)
+	if b.left < 0 {
+		return fmt.Errorf("%w: more than %s decompressed (%s)", ErrDecodedLimit, sizeString(b.limit), b.why)
+	}
+	select {
+	case <-b.done:
+		return context.Canceled
+	default:
+	}
+	return nil
+}
+
+func (b *bounded) Read(p []byte) (int, error) {
+	if err := b.check(0); err != nil {
+		return 0, err
+	}
+	n, err := b.r.Read(p)
+	if cerr := b.check(n); cerr != nil {
+		if b.left < 0 {
+			// The bytes past the limit are dropped with the rest.
+			n = max(0, n+int(b.left))
+		}
+		return n, cerr
+	}
+	return n, err
+}
+
+// boundedWriterTo keeps the decoder's WriteTo (it writes from its own
+// buffer, sparing a copy) under the same bound.
+type boundedWriterTo struct{ *bounded }
+
+func (b boundedWriterTo) WriteTo(w io.Writer) (int64, error) {
+	return b.r.(io.WriterTo).WriteTo(boundedWriter{b.bounded, w})
+}
+
+type boundedWriter struct {
+	b *bounded
+	w io.Writer
+}
+
+func (bw boundedWriter) Write(p []byte) (int, error) {
+	if err := bw.b.check(len(p)); err != nil {
+		return 0, err
+	}
+	return bw.w.Write(p)
+}
+
+// ErrDecodedLimit is the error of a compressed file that decompresses to
+// more than Options.MaxDecodedBytes allows (a decompression bomb, or a
+// limit set too low).
+var ErrDecodedLimit = errors.New("decompressed size limit exceeded")
+
+// sizeString renders a byte count for messages: "2 GiB", "1000 bytes".
+func sizeString(n int64) string {
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 var bufios = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, storedBufSize) }}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,5 +91,41 @@ func TestEngineAccounting(t *testing.T) {
 		} else if strings.Join(first, ",") != strings.Join(sink.ids, ",") {
 			t.Errorf("output differs between worker counts")
 		}
+	}
+}
+
+// TestEngineCountsReaderRepairs: a WARC body cut at the 32 MiB record
+// bound and a page whose bytes could not all be decoded are kept and
+// counted in stats "repaired".
+func TestEngineCountsReaderRepairs(t *testing.T) {
+	var body bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
+	line := []byte(strings.Repeat("<p>a page of some words</p>", 40) + "\n")
+	for range (40 << 20) / len(line) {
+		w.Write(line)
+	}
+	w.Close()
+	response := func(uri, body string, headers ...string) string {
+		http := "HTTP/1.1 200 OK\r\n" + strings.Join(headers, "\r\n") + "\r\n\r\n" + body
+		return "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: " + uri + "\r\nContent-Type: application/http; msgtype=response\r\n" +
+			"Content-Length: " + strconv.Itoa(len(http)) + "\r\n\r\n" + http + "\r\n\r\n"
+	}
+	data := response("http://big.example/", body.String(), "Content-Type: text/html", "Content-Encoding: gzip") +
+		response("http://bad.example/", "<p>caf\xe9</p>", "Content-Type: text/html; charset=utf-8") +
+		response("http://ok.example/", "<p>fine</p>", "Content-Type: text/html")
+	p := filepath.Join(t.TempDir(), "r.warc")
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := input.Open(input.File{Path: p, Size: int64(len(data))}, input.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pipeline.Run(context.Background(), []pipeline.Source{src}, &collect{}, pipeline.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.DocsOut != 3 || st.Repaired["truncated_body"] != 1 || st.Repaired["invalid_utf8"] != 1 {
+		t.Errorf("kept %d, repaired %v; want 3 kept, one truncated_body and one invalid_utf8", st.DocsOut, st.Repaired)
 	}
 }

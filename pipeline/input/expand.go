@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	upath "path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,7 +48,91 @@ func skipped(name string, dir bool) bool {
 	return false
 }
 
+// keptPrefix starts the name of the directories that hold a winnow
+// output's kept shards (lang=en, lang=und, ...).
+const keptPrefix = "lang="
+
+// outputRoot reports whether a directory holding entries with these names
+// is the output of a winnow run: it has the run's accounting (stats.json,
+// or the _tasks markers of a cluster run before their merge) beside shard
+// directories (lang=..., rejected). Of such a directory only the kept
+// shards are inputs; its rejected/, report and work files are not.
+func outputRoot(names []string, isDir func(string) bool) bool {
+	marker, shards := false, false
+	for _, n := range names {
+		switch {
+		case n == "stats.json" && !isDir(n), n == "_tasks" && isDir(n):
+			marker = true
+		case (strings.HasPrefix(n, keptPrefix) || n == "rejected") && isDir(n):
+			shards = true
+		}
+	}
+	return marker && shards
+}
+
+// selector applies Options.Include and Options.Exclude to the files found
+// under an argument. rel is a file's slash-separated path relative to the
+// directory, prefix or glob directory it was found under.
+type selector struct{ include, exclude []string }
+
+func newSelector(o Options) (selector, error) {
+	for _, p := range slices.Concat(o.Include, o.Exclude) {
+		if _, err := upath.Match(p, ""); err != nil || p == "" {
+			return selector{}, fmt.Errorf("include/exclude pattern %q: %w", p, cmpErr(err, errors.New("empty pattern")))
+		}
+		if strings.Contains(p, "**") {
+			return selector{}, fmt.Errorf("include/exclude pattern %q: \"**\" is not supported (a pattern without '/' matches the name at any depth)", p)
+		}
+	}
+	return selector{o.Include, o.Exclude}, nil
+}
+
+func cmpErr(err, def error) error {
+	if err != nil {
+		return err
+	}
+	return def
+}
+
+// match reports whether pattern matches rel: a pattern without '/'
+// matches the last element (the name at any depth), one with '/' the
+// whole relative path.
+func match(pattern, rel string) bool {
+	if !strings.Contains(pattern, "/") {
+		rel = upath.Base(rel)
+	}
+	ok, _ := upath.Match(pattern, rel)
+	return ok
+}
+
+func (s selector) matchAny(patterns []string, rel string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool { return match(p, rel) })
+}
+
+// file reports whether the file at rel is read.
+func (s selector) file(rel string) bool {
+	if len(s.include) > 0 && !s.matchAny(s.include, rel) {
+		return false
+	}
+	return !s.matchAny(s.exclude, rel)
+}
+
+// dir reports whether the directory at rel is entered.
+func (s selector) dir(rel string) bool { return !s.matchAny(s.exclude, rel) }
+
 // Expand turns command-line arguments into a sorted, de-duplicated list of
+// files; it is List without include or exclude patterns.
+func Expand(args []string) ([]File, error) {
+	return List(context.Background(), args, Options{})
+}
+
+// ExpandContext is Expand with a context for the listing of object
+// storage.
+func ExpandContext(ctx context.Context, args []string) ([]File, error) {
+	return List(ctx, args, Options{})
+}
+
+// List turns command-line arguments into a sorted, de-duplicated list of
 // files. An argument is a file (taken as it is), a directory (walked
 // recursively, skipping hidden files and directories and non-input files
 // such as _SUCCESS or *.crc) or a shell glob (filepath.Match syntax; "**"
@@ -55,6 +140,19 @@ func skipped(name string, dir bool) bool {
 // entries and walked when they are directories. Symbolic links to files
 // are followed, and so is a link given as an argument; links to
 // directories met while walking are not, to stay clear of cycles.
+//
+// A directory that is the output of a winnow run (stats.json, or a
+// cluster run's _tasks, beside lang=... or rejected directories) gives
+// its kept shards only, the files under its lang=... directories: its
+// rejected/ directory, report and work files are not read unless named
+// as arguments themselves.
+//
+// opts.Include and opts.Exclude narrow what a walk, a listing or a glob
+// finds (files named as arguments are always read); see Options.
+//
+// An argument that is not a regular file or directory — a pipe, as
+// process substitution gives (<(zcat a.jsonl.gz)), a device, or "-" for
+// standard input — is read once as a stream (see Open).
 //
 // An argument may also be a URL of object storage (s3://, gs://,
 // azblob://, mem://; see package storage for parameters and
@@ -64,15 +162,19 @@ func skipped(name string, dir bool) bool {
 // matches objects and prefixes with path.Match. A file:// URL is the
 // local path it names.
 //
+// An entry of a directory that cannot be read — a dangling symbolic
+// link, a loop of links, a subdirectory or file that cannot be listed or
+// examined — is in the list with Err set: Open reports it as a damaged
+// file, so the run lists it with its input errors and goes on. An
+// argument that matches no file at all is an error naming it.
+//
 // The result is sorted by path, so every split of it into tasks is
-// deterministic. An argument that matches no file is an error naming it.
-func Expand(args []string) ([]File, error) {
-	return ExpandContext(context.Background(), args)
-}
-
-// ExpandContext is Expand with a context for the listing of object
-// storage.
-func ExpandContext(ctx context.Context, args []string) ([]File, error) {
+// deterministic.
+func List(ctx context.Context, args []string, opts Options) ([]File, error) {
+	sel, err := newSelector(opts)
+	if err != nil {
+		return nil, err
+	}
 	seen := make(map[string]bool)
 	var out []File
 	addFile := func(f File) {
@@ -81,12 +183,18 @@ func ExpandContext(ctx context.Context, args []string) ([]File, error) {
 			out = append(out, f)
 		}
 	}
-	add := func(path string, size int64) { addFile(File{Path: filepath.Clean(path), Size: size}) }
+	add := func(f File) {
+		f.Path = filepath.Clean(f.Path)
+		addFile(f)
+	}
 	for _, arg := range args {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n := len(out)
 		if storage.IsURL(arg) {
 			matched := 0
-			if err := expandURL(ctx, arg, func(f File) { matched++; addFile(f) }); err != nil {
+			if err := expandURL(ctx, arg, sel, func(f File) { matched++; addFile(f) }); err != nil {
 				return nil, err
 			}
 			if matched == 0 {
@@ -94,7 +202,10 @@ func ExpandContext(ctx context.Context, args []string) ([]File, error) {
 			}
 			continue
 		}
-		if err := expandArg(arg, add); err != nil {
+		if arg == "-" {
+			arg = "/dev/stdin"
+		}
+		if err := expandArg(arg, sel, add); err != nil {
 			return nil, err
 		}
 		if len(out) == n && !alreadyHad(arg, seen) {
@@ -111,13 +222,13 @@ func alreadyHad(arg string, seen map[string]bool) bool {
 	return seen[filepath.Clean(arg)]
 }
 
-func expandArg(arg string, add func(string, int64)) error {
+func expandArg(arg string, sel selector, add func(File)) error {
 	fi, err := os.Stat(arg)
 	switch {
 	case err == nil && fi.IsDir():
-		return walk(arg, add)
+		return walk(arg, sel, add)
 	case err == nil:
-		add(arg, fi.Size())
+		add(argFile(arg, fi))
 		return nil
 	case !errors.Is(err, fs.ErrNotExist) || !hasMeta(arg):
 		return fmt.Errorf("input %s: %w", arg, err)
@@ -132,53 +243,134 @@ func expandArg(arg string, add func(string, int64)) error {
 	for _, m := range matches {
 		fi, err := os.Stat(m)
 		if err != nil {
-			return fmt.Errorf("input %s: %w", m, err)
+			// Matched, so it exists as a name: a dangling link or one
+			// that cannot be examined is damage, not a usage error.
+			if sel.file(filepath.Base(m)) {
+				add(File{Path: m, Err: entryError(m, "file", err)})
+			}
+			continue
 		}
 		if skipped(filepath.Base(m), fi.IsDir()) {
 			continue
 		}
 		if fi.IsDir() {
-			if err := walk(m, add); err != nil {
-				return err
+			if sel.dir(filepath.Base(m)) {
+				if err := walk(m, sel, add); err != nil {
+					return err
+				}
 			}
 			continue
 		}
-		add(m, fi.Size())
+		if fi.Mode().IsRegular() && sel.file(filepath.Base(m)) {
+			add(File{Path: m, Size: fi.Size()})
+		}
 	}
 	return nil
 }
 
+// argFile is the file an argument names: a regular file with its size, or
+// a stream (pipe, device) of unknown size.
+func argFile(arg string, fi fs.FileInfo) File {
+	if !fi.Mode().IsRegular() {
+		return File{Path: arg, Size: -1}
+	}
+	return File{Path: arg, Size: fi.Size()}
+}
+
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 
-func walk(root string, add func(string, int64)) error {
-	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		// A trailing separator makes WalkDir follow a link named as the
-		// root, while paths keep the name the user gave.
-		root += string(filepath.Separator)
+// dirFS opens the directory tree a walk reads; tests replace it to
+// provoke errors that root cannot meet.
+var dirFS = func(root string) fs.FS { return os.DirFS(root) }
+
+// walk adds the input files under the directory root.
+func walk(root string, sel selector, add func(File)) error {
+	fsys := dirFS(root)
+	isDir := func(dir string) func(string) bool {
+		return func(name string) bool {
+			fi, err := fs.Stat(fsys, upath.Join(dir, name))
+			return err == nil && fi.IsDir()
+		}
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	outputs := map[string]bool{} // winnow outputs met, by relative path
+	join := func(rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
+	return fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("input %s: %w", p, err)
-		}
-		if p == root {
-			return nil
-		}
-		if skipped(d.Name(), d.IsDir()) {
-			if d.IsDir() {
-				return filepath.SkipDir
+			// A directory that cannot be listed (or a root that
+			// vanished): damage, listed with the run's input errors.
+			if rel == "." || sel.dir(rel) {
+				add(File{Path: join(rel), Err: entryError(join(rel), "directory", err)})
 			}
 			return nil
 		}
+		if rel != "." {
+			if skipped(d.Name(), d.IsDir()) {
+				return skipDir(d)
+			}
+			if outputs[upath.Dir(rel)] && !strings.HasPrefix(d.Name(), keptPrefix) {
+				return skipDir(d)
+			}
+		}
 		if d.IsDir() {
+			if rel != "." && !sel.dir(rel) {
+				return fs.SkipDir
+			}
+			// Only a directory with a run's accounting is listed twice.
+			if !hasEntry(fsys, rel, "stats.json") && !hasEntry(fsys, rel, "_tasks") {
+				return nil
+			}
+			if entries, err := fs.ReadDir(fsys, rel); err == nil {
+				names := make([]string, len(entries))
+				for i, e := range entries {
+					names[i] = e.Name()
+				}
+				if outputRoot(names, isDir(rel)) {
+					outputs[rel] = true
+				}
+			}
 			return nil
 		}
-		fi, err := os.Stat(p) // follows a link to a file
+		fi, err := fs.Stat(fsys, rel) // follows a link to a file
 		if err != nil {
-			return fmt.Errorf("input %s: %w", p, err)
+			// A dangling link, a loop of links, a file that cannot be
+			// examined.
+			if sel.file(rel) {
+				add(File{Path: join(rel), Err: entryError(join(rel), "file", err)})
+			}
+			return nil
 		}
-		if fi.Mode().IsRegular() {
-			add(p, fi.Size())
+		// Links to directories are not followed; pipes, sockets and
+		// devices met in a tree are not read (a pipe without a writer
+		// would block the run).
+		if fi.Mode().IsRegular() && sel.file(rel) {
+			add(File{Path: join(rel), Size: fi.Size()})
 		}
 		return nil
 	})
+}
+
+// entryError says what is wrong with the directory entry at p: the
+// error without the path (messages name the file already), and for a
+// symbolic link, where it points.
+func entryError(p, what string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if target, lerr := os.Readlink(p); lerr == nil {
+		return fmt.Errorf("symbolic link to %s: %w", target, err)
+	}
+	return fmt.Errorf("%s cannot be read: %w", what, err)
+}
+
+func hasEntry(fsys fs.FS, dir, name string) bool {
+	_, err := fs.Stat(fsys, upath.Join(dir, name))
+	return err == nil
+}
+
+func skipDir(d fs.DirEntry) error {
+	if d.IsDir() {
+		return fs.SkipDir
+	}
+	return nil
 }

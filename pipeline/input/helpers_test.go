@@ -17,11 +17,13 @@ import (
 
 // result is what a source yielded, decoded the way the engine does it.
 type result struct {
-	docs     []*pipeline.Document
-	index    []int64 // Record.Index of each doc
-	recErrs  []*pipeline.RecordError
-	fileErr  *pipeline.FileError
-	otherErr error
+	docs    []*pipeline.Document
+	index   []int64 // Record.Index of each doc
+	recErrs []*pipeline.RecordError
+	fileErr *pipeline.FileError
+	// recovered are the damage reports after which reading went on.
+	recovered []*pipeline.FileError
+	otherErr  error
 }
 
 func (r result) texts() []string {
@@ -53,6 +55,12 @@ func readAll(t testing.TB, src pipeline.Source) result {
 			switch {
 			case errors.As(err, &re):
 				r.recErrs = append(r.recErrs, re)
+				continue
+			case errors.As(err, &fe) && fe.Recovered:
+				if r.fileErr != nil {
+					t.Fatalf("recovered damage %v after %v", fe, r.fileErr)
+				}
+				r.recovered = append(r.recovered, fe)
 				continue
 			case errors.As(err, &fe):
 				if r.fileErr != nil {

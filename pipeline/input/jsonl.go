@@ -30,9 +30,11 @@ func (s *jsonlSource) Decode(raw []byte, doc *pipeline.Document) error {
 func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
 	return func(yield func(pipeline.Record, error) bool) {
 		name, max := s.Name(), s.in.fields.maxRecordBytes
-		st, err := openStream(name, s.in.codec)
+		st, err := openStream(ctx, name, s.in.codec, s.in.limits)
 		if err != nil {
-			yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
+			if ctx.Err() == nil {
+				yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
+			}
 			return
 		}
 		defer st.Close()
@@ -71,7 +73,7 @@ func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, er
 			sp := &lineSplitter{max: max, line: handle}
 			_, err := wt.WriteTo(sp)
 			switch {
-			case sp.stopped:
+			case sp.stopped, ctx.Err() != nil:
 			case err != nil:
 				yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: sp.off + sp.n, Records: index, Err: err})
 			default:
@@ -84,7 +86,7 @@ func (s *jsonlSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, er
 		for {
 			l, off, tooLong, err := lr.next()
 			if err != nil {
-				if err != io.EOF {
+				if err != io.EOF && ctx.Err() == nil {
 					yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: lr.damageOffset(), Records: index, Err: err})
 				}
 				return

@@ -10,6 +10,24 @@ import (
 // file without newlines cannot exhaust memory.
 const DefaultMaxRecordBytes = 64 << 20
 
+// DefaultMaxZstdWindow is the default bound on the window a zstd frame
+// may ask for, and so on the decoder's memory: 2 GiB, what
+// `zstd --long=31` (the largest long-distance window) writes.
+const DefaultMaxZstdWindow = 2 << 30
+
+// DefaultExpansion and DefaultMinDecodedBytes make the default bound on
+// what one compressed file may decompress to: DefaultExpansion times its
+// stored size, and never less than DefaultMinDecodedBytes. Text
+// compresses 3–20× (gzip cannot pass 1032×); a file far beyond that is a
+// decompression bomb, whose bytes would cost time without end.
+const (
+	DefaultExpansion       = 1000
+	DefaultMinDecodedBytes = 1 << 30
+	// unknownSizeDecodedBytes bounds a stream whose stored size is not
+	// known (a pipe).
+	unknownSizeDecodedBytes = 1 << 40
+)
+
 // Options maps record fields to document fields. The zero value means the
 // defaults.
 type Options struct {
@@ -31,11 +49,51 @@ type Options struct {
 	DateField string
 	// MaxRecordBytes bounds one record, default DefaultMaxRecordBytes: a
 	// longer JSONL line, text file, JSON array element or Parquet row text
-	// is a *pipeline.RecordError "record_too_large". A JSONL reader goes
-	// on at the next line with memory bounded by this size; inside a JSON
-	// array, where there is no line to resynchronise on, an element much
-	// longer than the bound ends the file with a *pipeline.FileError.
+	// is a *pipeline.RecordError "record_too_large", and reading goes on
+	// at the next line or element with memory bounded by this size.
 	MaxRecordBytes int64
+	// Include and Exclude are glob patterns (path.Match syntax) that
+	// narrow the files List finds by walking a directory, listing a
+	// prefix or matching a glob; files named as arguments are always
+	// read. A pattern without '/' matches a file's name at any depth
+	// ("*.jsonl.gz"), one with '/' its path relative to the directory
+	// given ("2024/*/part-*"). With Include set, only files matching one
+	// of its patterns are read; a file or directory matching an Exclude
+	// pattern is not (an excluded directory is not entered).
+	Include, Exclude []string
+	// MaxDecodedBytes bounds the decompressed bytes of one compressed
+	// file; past it the file ends in a *pipeline.FileError wrapping
+	// ErrDecodedLimit, after the records before the limit. Default:
+	// DefaultExpansion times the stored size, at least
+	// DefaultMinDecodedBytes.
+	MaxDecodedBytes int64
+	// MaxZstdWindow bounds the window a zstd frame may ask for, default
+	// DefaultMaxZstdWindow; a frame that needs more ends its file with an
+	// error that names the bound.
+	MaxZstdWindow int64
+}
+
+// limits bound the decoding of one file.
+type limits struct {
+	decoded    int64  // decompressed bytes
+	why        string // how decoded was chosen, for the error message
+	zstdWindow int64
+}
+
+// limitsFor resolves the limits of a file of stored size size (<= 0:
+// unknown).
+func (m *fieldMap) limitsFor(size int64) limits {
+	l := limits{decoded: m.maxDecoded, why: "Options.MaxDecodedBytes, input.max_decoded_bytes", zstdWindow: m.zstdWindow}
+	if l.decoded <= 0 {
+		switch {
+		case size <= 0:
+			l.decoded, l.why = unknownSizeDecodedBytes, "the bound for a stream of unknown size; set input.max_decoded_bytes"
+		default:
+			l.decoded = max(DefaultMinDecodedBytes, min(size, 1<<62/DefaultExpansion)*DefaultExpansion)
+			l.why = fmt.Sprintf("%d times the stored size, at least %s; set input.max_decoded_bytes to change it", DefaultExpansion, sizeString(DefaultMinDecodedBytes))
+		}
+	}
+	return l
 }
 
 // path is a compiled dotted path. A key that itself contains dots is
@@ -51,6 +109,8 @@ type fieldMap struct {
 	text           []path
 	id, url, date  path
 	maxRecordBytes int64
+	maxDecoded     int64 // 0: by the file's size
+	zstdWindow     int64
 }
 
 func compile(o Options) (*fieldMap, error) {
@@ -61,6 +121,16 @@ func compile(o Options) (*fieldMap, error) {
 	// A record is held in memory whole; beyond 1 TiB the bound only
 	// risks overflow in buffer arithmetic.
 	m.maxRecordBytes = min(m.maxRecordBytes, 1<<40)
+	m.maxDecoded = max(o.MaxDecodedBytes, 0)
+	m.zstdWindow = o.MaxZstdWindow
+	switch {
+	case m.zstdWindow <= 0:
+		m.zstdWindow = DefaultMaxZstdWindow
+	case m.zstdWindow < 1<<10:
+		return nil, fmt.Errorf("zstd window bound %d: must be at least 1 KiB", m.zstdWindow)
+	case m.zstdWindow > 1<<41:
+		return nil, fmt.Errorf("zstd window bound %d: zstd windows end at 2 TiB", m.zstdWindow)
+	}
 	texts := o.TextFields
 	if len(texts) == 0 {
 		texts = []string{"text"}

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/winnow-data/winnow/internal/jsontext"
@@ -38,13 +39,16 @@ func (s *parquetSource) Size() int64  { return s.in.file.Size }
 const batchBytes = 8 << 20
 
 // Records yields one document per row; Record.Offset is -1 (rows have no
-// byte offset of their own) and a FileError's Offset is the stored offset
-// of the row group where reading failed.
+// byte offset of their own). Row groups are read one by one: damage in a
+// row group (a corrupt page) is a recovered *pipeline.FileError naming
+// the group and the row where decoding failed, at the stored offset of
+// the group, and reading goes on with the next group, so every group
+// that decodes is kept. Record indexes are row numbers in the file.
 func (s *parquetSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
 	return func(yield func(pipeline.Record, error) bool) {
 		r := &parquetReader{src: s, yield: yield}
 		err := r.read(ctx)
-		if err != nil && !r.stopped {
+		if err != nil && !r.stopped && ctx.Err() == nil {
 			yield(pipeline.Record{}, &pipeline.FileError{File: s.Name(), Offset: r.damageOffset(), Records: r.rows, Err: err})
 		}
 	}
@@ -54,7 +58,7 @@ type parquetReader struct {
 	src     *parquetSource
 	yield   func(pipeline.Record, error) bool
 	pf      *file.Reader
-	rows    int64 // rows yielded so far
+	rows    int64 // index of the next row
 	stopped bool  // yield returned false
 }
 
@@ -69,21 +73,26 @@ func (r *parquetReader) damageOffset() int64 {
 	for k := 0; k < md.NumRowGroups(); k++ {
 		rg := md.RowGroup(k)
 		if rows < rg.NumRows() {
-			if off := rg.FileOffset(); off > 0 {
-				return off
-			}
-			if cc, err := rg.ColumnChunk(0); err == nil {
-				return cc.DataPageOffset()
-			}
-			return 0
+			return groupOffset(rg)
 		}
 		rows -= rg.NumRows()
 	}
 	return 0
 }
 
-// read reads the file; a panic inside the Parquet library on corrupt data
-// becomes an error.
+// groupOffset is the stored offset of a row group, or 0 when unknown.
+func groupOffset(rg *metadata.RowGroupMetaData) int64 {
+	if off := rg.FileOffset(); off > 0 {
+		return off
+	}
+	if cc, err := rg.ColumnChunk(0); err == nil {
+		return cc.DataPageOffset()
+	}
+	return 0
+}
+
+// read reads the file; an error it returns ends the file (the footer,
+// the schema). Damage inside a row group is reported by readGroup.
 func (r *parquetReader) read(ctx context.Context) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -94,7 +103,10 @@ func (r *parquetReader) read(ctx context.Context) (err error) {
 	// Read pages through a buffered stream instead of whole column chunks,
 	// so memory does not grow with row group size.
 	props.BufferedStreamEnabled = true
-	pf, err := openParquetFile(r.src.in.file, props)
+	// Opening parses the footer, which a file of very many columns makes
+	// long: it runs on a goroutine of its own so that cancellation is
+	// answered at once.
+	pf, err := cancellable(ctx, func() (*file.Reader, error) { return openParquetFile(r.src.in.file, props) })
 	if err != nil {
 		return err
 	}
@@ -117,20 +129,68 @@ func (r *parquetReader) read(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	schema, err := cancellable(ctx, fr.Schema)
 	if err != nil {
 		return err
 	}
-	defer rr.Release()
-	plan, err := r.src.plan(rr.Schema())
+	plan, err := r.src.plan(schema)
 	if err != nil {
 		return err
 	}
+	for k := 0; k < md.NumRowGroups(); k++ {
+		first := r.rows
+		n := md.RowGroup(k).NumRows()
+		gerr := r.readGroup(ctx, fr, k, plan, total)
+		if r.stopped || ctx.Err() != nil {
+			return nil
+		}
+		if gerr != nil {
+			fe := &pipeline.FileError{File: r.src.Name(), Offset: groupOffset(md.RowGroup(k)), Records: r.rows, Recovered: k+1 < md.NumRowGroups(),
+				Err: fmt.Errorf("row group %d (rows %d to %d): damaged at row %d, %d rows lost: %w", k, first, first+n-1, r.rows, first+n-r.rows, gerr)}
+			if !r.yield(pipeline.Record{}, fe) {
+				r.stopped = true
+				return nil
+			}
+		}
+		r.rows = first + n
+	}
+	return nil
+}
+
+// readGroup yields the rows of row group k; a panic inside the Parquet
+// library on corrupt data becomes an error.
+func (r *parquetReader) readGroup(ctx context.Context, fr *pqarrow.FileReader, k int, plan *parquetPlan, total int64) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt Parquet data: %v", p)
+		}
+	}()
+	// Making the reader costs time quadratic in the number of columns
+	// inside the Parquet library (each column's chunk reader scans every
+	// column's index location), and a batch of a very wide file is slow
+	// to decode: both run on a goroutine of their own so that
+	// cancellation is answered at once. A reader abandoned that way is
+	// left to the collector.
+	rr, err := cancellable(ctx, func() (pqarrow.RecordReader, error) { return fr.GetRecordReader(ctx, nil, []int{k}) })
+	if err != nil {
+		return err
+	}
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			rr.Release()
+		}
+	}()
 	doc := &pipeline.Document{}
 	size := r.src.Size()
-	for rr.Next() {
-		if ctx.Err() != nil {
+	for {
+		more, err := cancellable(ctx, func() (bool, error) { return rr.Next(), nil })
+		if err != nil {
+			abandoned = true
 			return nil
+		}
+		if !more {
+			break
 		}
 		rec := rr.RecordBatch()
 		plan.bind(rec)
@@ -154,6 +214,35 @@ func (r *parquetReader) read(ctx context.Context) (err error) {
 		}
 	}
 	return rr.Err()
+}
+
+// cancellable runs f on a goroutine of its own and returns its result,
+// or ctx's error as soon as ctx is done (f then finishes unobserved).
+// It is for the few library calls that take long on hostile input and
+// take no context.
+func cancellable[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				var zero T
+				ch <- result{zero, fmt.Errorf("corrupt Parquet data: %v", p)}
+			}
+		}()
+		v, err := f()
+		ch <- result{v, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.v, res.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // colRef is a column reached by a dotted path: a top-level column and then

@@ -1,7 +1,9 @@
 package input
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +133,60 @@ func TestJSONLBadLinesAmongGood(t *testing.T) {
 	}
 }
 
+// TestPrettyPrintedJSON: a file of one pretty-printed object, or of
+// several, is read as JSON documents (one record each), not line by line;
+// JSON Lines, even with a damaged first line, stays JSON Lines.
+func TestPrettyPrintedJSON(t *testing.T) {
+	pretty := "{\n  \"id\": \"p1\",\n  \"text\": \"one\\ntwo\",\n  \"meta\": {\n    \"lang\": \"en\"\n  }\n}\n"
+	for _, tc := range []struct {
+		name    string
+		data    string
+		doc     bool // read as JSON documents
+		texts   []string
+		reasons []string
+	}{
+		{"one.json", pretty, true, []string{"one\ntwo"}, nil},
+		{"one.json.gz", pretty, true, []string{"one\ntwo"}, nil},
+		{"crlf.json", strings.ReplaceAll(pretty, "\n", "\r\n"), true, []string{"one\ntwo"}, nil},
+		{"two.json", pretty + "\n" + strings.Replace(pretty, "one", "three", 1), true, []string{"one\ntwo", "three\ntwo"}, nil},
+		{"tabs.data", "{\n\t\"text\": \"x\"\n}", true, []string{"x"}, nil},
+		{"junk-between.json", pretty + " 42 " + pretty, true, []string{"one\ntwo", "one\ntwo"}, []string{"not_an_object"}},
+		{"lines.json", `{"text":"a"}` + "\n" + `{"text":"b"}` + "\n", false, []string{"a", "b"}, nil},
+		{"damaged-first.jsonl", `{"text":"a"` + "\n" + `{"text":"b"}` + "\n", false, []string{"b"}, []string{"malformed_json"}},
+		{"long-first.jsonl", `{"text":"` + strings.Repeat("a", 600) + `"}` + "\n" + `{"text":"b"}`, false, []string{strings.Repeat("a", 600), "b"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.data)
+			if strings.HasSuffix(tc.name, ".gz") {
+				data = gzipBytes(t, data)
+			}
+			src := mustOpenBytes(t, tc.name, data, Options{})
+			if s, ok := src.(*jsonDocSource); ok != tc.doc || ok && s.array {
+				t.Fatalf("source %T, want JSON documents %v", src, tc.doc)
+			}
+			r := readAll(t, src)
+			if r.fileErr != nil {
+				t.Fatal(r.fileErr)
+			}
+			if !reflect.DeepEqual(r.texts(), tc.texts) || !reflect.DeepEqual(r.reasons(), tc.reasons) {
+				t.Errorf("texts %q reasons %v, want %q %v", r.texts(), r.reasons(), tc.texts, tc.reasons)
+			}
+		})
+	}
+	t.Run("fields", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "f.json", []byte(pretty), Options{}))
+		if len(r.docs) != 1 || r.docs[0].ID != "p1" || len(r.docs[0].Fields) != 1 || r.docs[0].Fields[0].Name != "meta" {
+			t.Fatalf("docs %+v", r.docs)
+		}
+	})
+	t.Run("cut", func(t *testing.T) {
+		r := readAll(t, mustOpenBytes(t, "cut.json", []byte(pretty+pretty[:20]), Options{}))
+		if !reflect.DeepEqual(r.texts(), []string{"one\ntwo"}) || r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "cut inside a value") {
+			t.Errorf("texts %q, file error %v", r.texts(), r.fileErr)
+		}
+	})
+}
+
 func jsonlLines(n int) []byte {
 	var b bytes.Buffer
 	for i := range n {
@@ -167,13 +223,18 @@ func TestJSONArray(t *testing.T) {
 		{name: "a.json.gz", data: gzipBytes(t, []byte(alpaca)), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep.", "Translate to French.\n\ncat\n\nchat", "Missing output"},
 			reasons: []string{"not_an_object"}},
 		{name: "cut.json", data: []byte(alpaca[:200]), texts: []string{"Give three tips for staying healthy.\n\n1. Eat well.\n2. Move.\n3. Sleep."}, fileErr: "unexpected EOF"},
-		{name: "bad.json", data: []byte(`[{"text":"a"}, {"text": x}, {"text":"c"}]`), texts: []string{"a"}, fileErr: "invalid character"},
+		{name: "bad.json", data: []byte(`[{"text":"a"}, {"text": x}, {"text":"c"}]`), texts: []string{"a", "c"}, reasons: []string{"malformed_json"}},
+		{name: "deep.json", data: []byte(`[{"text":"a"}, {"text":"b", "x": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}, {"text":"c"}]`),
+			texts: []string{"a", "c"}, reasons: []string{"malformed_json"}},
+		{name: "deep-unclosed.json", data: []byte(`[{"text":"a"}, ` + strings.Repeat("[", 20000)), texts: []string{"a"}, fileErr: "not closed"},
+		{name: "strings.json", data: []byte(`[{"text":"a,]}\"["}, {"text":"b"},]`), texts: []string{"a,]}\"[", "b"}},
+		{name: "not-array.json", data: []byte(`[`), fileErr: "not closed"},
 		{name: "trailing.json", data: []byte(`[{"text":"a"}] [`), texts: []string{"a"}, fileErr: "data after the JSON array"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := mustOpenBytes(t, tc.name, tc.data, opts)
-			if _, ok := src.(*jsonArraySource); !ok {
+			if s, ok := src.(*jsonDocSource); !ok || !s.array {
 				t.Fatalf("source %T", src)
 			}
 			r := readAll(t, src)
@@ -208,8 +269,8 @@ func TestJSONArray(t *testing.T) {
 		big := `{"text":"` + strings.Repeat("x", 3<<20) + `"}`
 		data := []byte(`[{"text":"a"},` + big + `,{"text":"c"}]`)
 		r := readAll(t, mustOpenBytes(t, "big.json", data, Options{MaxRecordBytes: 1 << 20}))
-		if !reflect.DeepEqual(r.texts(), []string{"a"}) || r.fileErr == nil || !strings.Contains(r.fileErr.Error(), "longer than") {
-			t.Errorf("texts %q, file error %v", r.texts(), r.fileErr)
+		if !reflect.DeepEqual(r.texts(), []string{"a", "c"}) || r.fileErr != nil || !reflect.DeepEqual(r.reasons(), []string{"record_too_large"}) {
+			t.Errorf("texts %q, reasons %v, file error %v", r.texts(), r.reasons(), r.fileErr)
 		}
 	})
 }
@@ -485,6 +546,15 @@ func FuzzOpen(f *testing.F) {
 	f.Add(smallParquet(f))
 	f.Add([]byte("plain text"))
 	f.Add([]byte(`[{"text":"a"}, {"text":"b"}]`))
+	// JSON read by content: pretty-printed objects, arrays with bad,
+	// deep and trailing elements.
+	f.Add([]byte("{\n  \"text\": \"a\",\n  \"m\": {\"x\": [1, 2]}\n}\n{\n \"text\": \"b\"\n}\n"))
+	f.Add([]byte("{\n  \"text\": \"cut"))
+	f.Add([]byte(`[{"text":"a"}, {"text": x}, ` + strings.Repeat("[", 200) + `, "s\"]", {"text":"c"},]`))
+	f.Add([]byte(`[{"text":"a"}] junk`))
+	// zstd frames asking for a 2 GiB and an 8 GiB window.
+	f.Add(zstdFrame(31, []byte(`{"text":"a"}`+"\n")))
+	f.Add(zstdFrame(33, []byte(`{"text":"a"}`+"\n")))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, name := range []string{"f.jsonl", "f.bin", "f.txt"} {
@@ -497,6 +567,71 @@ func FuzzOpen(f *testing.F) {
 				continue
 			}
 			readAll(t, src)
+		}
+	})
+}
+
+// FuzzJSONSplit: the bracket splitter finds the elements of any valid
+// JSON array exactly as encoding/json does, and on any input ends
+// without panicking and with memory bounded by the record size.
+func FuzzJSONSplit(f *testing.F) {
+	f.Add([]byte(`[{"text":"a"}, {"text": "b,]\\\"["}, 1, "x", [1, [2]], {}]`))
+	f.Add([]byte(`[ ]`))
+	f.Add([]byte("[\n  {\"a\": {\"b\": [\"}\"]}}\n]\n"))
+	f.Add([]byte(`[{"text":"a"}, {"text": x}, {"text":"c"},]`))
+	f.Add([]byte(`[` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `]`))
+	f.Add([]byte(`{"a":1} {"b":2}` + "\n" + `[3] "s" }`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, array := range []bool{true, false} {
+			sp := &valueSplitter{r: bufio.NewReader(bytes.NewReader(data)), max: 64, array: array}
+			var got [][]byte
+			var end error
+			for range len(data) + 2 {
+				v, _, tooLong, err := sp.next()
+				if err != nil {
+					end = err
+					break
+				}
+				if len(v) > 64 || tooLong && len(v) > 0 {
+					t.Fatalf("value of %d bytes kept past the bound", len(v))
+				}
+				got = append(got, bytes.Clone(v))
+			}
+			if end == nil {
+				t.Fatal("the splitter did not end")
+			}
+			if !array || !json.Valid(data) || bytes.TrimSpace(data)[0] != '[' {
+				continue
+			}
+			var want []json.RawMessage
+			if err := json.Unmarshal(data, &want); err != nil {
+				continue
+			}
+			if end != io.EOF {
+				t.Fatalf("valid array ended with %v", end)
+			}
+			var kept []json.RawMessage
+			for _, w := range want {
+				if len(bytes.TrimSpace(w)) <= 64 {
+					kept = append(kept, w)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d elements, want %d", len(got), len(want))
+			}
+			k := 0
+			for i, g := range got {
+				if len(g) == 0 {
+					continue // too long
+				}
+				if !bytes.Equal(g, bytes.TrimSpace(want[i])) {
+					t.Fatalf("element %d is %q, want %q", i, g, want[i])
+				}
+				k++
+			}
+			if k != len(kept) {
+				t.Fatalf("%d elements kept, want %d", k, len(kept))
+			}
 		}
 	})
 }

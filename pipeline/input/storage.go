@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	upath "path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -96,6 +98,9 @@ func localPath(p string) string {
 // openFile opens the stored bytes of the file at path: a local file, or
 // a stream from object storage.
 func openFile(p string) (io.ReadCloser, error) {
+	if h := heldStream(p); h != nil {
+		return h.take() // a pipe or device, opened by Open (stream.go)
+	}
 	r, ok, err := locate(context.Background(), p)
 	if err != nil {
 		return nil, err
@@ -138,7 +143,7 @@ func openParquetFile(f File, props *parquet.ReaderProperties) (*file.Reader, err
 // every object under it when it names a prefix (or ends with "/"), or,
 // with a glob in its last element, the objects and prefixes that element
 // matches (path.Match), filtered like a directory's entries.
-func expandURL(ctx context.Context, arg string, add func(File)) error {
+func expandURL(ctx context.Context, arg string, sel selector, add func(File)) error {
 	u, err := url.Parse(arg)
 	if err != nil {
 		return fmt.Errorf("input %s: %w", arg, err)
@@ -147,7 +152,7 @@ func expandURL(ctx context.Context, arg string, add func(File)) error {
 		if u.Host != "" && u.Host != "localhost" {
 			return fmt.Errorf("input %s: file URLs name a local path (file:///abs/path)", arg)
 		}
-		return expandArg(u.Path, func(p string, size int64) { add(File{Path: p, Size: size}) })
+		return expandArg(u.Path, sel, add)
 	}
 	b, err := rootBucket(ctx, u)
 	if err != nil {
@@ -169,9 +174,9 @@ func expandURL(ctx context.Context, arg string, add func(File)) error {
 		if _, err := upath.Match(base, ""); err != nil {
 			return fmt.Errorf("input %s: %w", arg, err)
 		}
-		return listUnder(ctx, b, dir, base, addObj)
+		return listUnder(ctx, b, dir, base, sel, addObj)
 	case key == "" || strings.HasSuffix(key, "/"):
-		return listUnder(ctx, b, key, "", addObj)
+		return listUnder(ctx, b, key, "", sel, addObj)
 	}
 	o, err := b.Stat(ctx, key)
 	if err == nil {
@@ -181,14 +186,19 @@ func expandURL(ctx context.Context, arg string, add func(File)) error {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("input %s: %w", arg, err)
 	}
-	return listUnder(ctx, b, key+"/", "", addObj)
+	return listUnder(ctx, b, key+"/", "", sel, addObj)
 }
 
 // listUnder adds the objects under dir (a prefix ending in "/", or "")
 // that are inputs: no element of their name below dir is skipped (hidden,
-// _temporary, job markers, checksums), and when pattern is set the first
-// element matches it.
-func listUnder(ctx context.Context, b *storage.Bucket, dir, pattern string, add func(storage.Object)) error {
+// _temporary, job markers, checksums), when pattern is set the first
+// element matches it, and sel selects them. Under a prefix that holds a
+// winnow run's output (see outputRoot), only the kept shards are inputs.
+func listUnder(ctx context.Context, b *storage.Bucket, dir, pattern string, sel selector, add func(storage.Object)) error {
+	var objs []storage.Object
+	// children lists, per prefix below dir, the names of its entries and
+	// which of them are prefixes, to find winnow outputs.
+	children := map[string]map[string]bool{}
 	for o, err := range b.List(ctx, dir) {
 		if err != nil {
 			return fmt.Errorf("input %s: %w", b.Join(dir), err)
@@ -199,9 +209,30 @@ func listUnder(ctx context.Context, b *storage.Bucket, dir, pattern string, add 
 				continue
 			}
 		}
-		keep := true
 		for i, el := range rel {
-			if skipped(el, i < len(rel)-1) {
+			p := strings.Join(rel[:i], "/")
+			if children[p] == nil {
+				children[p] = map[string]bool{}
+			}
+			children[p][el] = children[p][el] || i < len(rel)-1
+		}
+		objs = append(objs, o)
+	}
+	outputs := map[string]bool{}
+	for p, c := range children {
+		if outputRoot(slices.Collect(maps.Keys(c)), func(n string) bool { return c[n] }) {
+			outputs[p] = true
+		}
+	}
+	for _, o := range objs {
+		relPath := o.Name[len(dir):]
+		rel := strings.Split(relPath, "/")
+		keep := sel.file(relPath)
+		for i, el := range rel {
+			isDir := i < len(rel)-1
+			if skipped(el, isDir) ||
+				(isDir && !sel.dir(strings.Join(rel[:i+1], "/"))) ||
+				(outputs[strings.Join(rel[:i], "/")] && !strings.HasPrefix(el, keptPrefix)) {
 				keep = false
 				break
 			}

@@ -26,9 +26,11 @@ func (s *textSource) Size() int64  { return s.in.file.Size }
 func (s *textSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] {
 	return func(yield func(pipeline.Record, error) bool) {
 		name, max := s.Name(), s.in.fields.maxRecordBytes
-		st, err := openStream(name, s.in.codec)
+		st, err := openStream(ctx, name, s.in.codec, s.in.limits)
 		if err != nil {
-			yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
+			if ctx.Err() == nil {
+				yield(pipeline.Record{}, &pipeline.FileError{File: name, Err: err})
+			}
 			return
 		}
 		defer st.Close()
@@ -41,6 +43,8 @@ func (s *textSource) Records(ctx context.Context) iter.Seq2[pipeline.Record, err
 		buf := bytes.NewBuffer(make([]byte, 0, hint))
 		n, err := buf.ReadFrom(io.LimitReader(st, max+1))
 		switch {
+		case ctx.Err() != nil:
+			return
 		case err != nil:
 			yield(pipeline.Record{}, &pipeline.FileError{File: name, Offset: n, Err: err})
 			return

@@ -31,8 +31,14 @@ import (
 // each command-line flag overrides one field.
 type Config struct {
 	Inputs []string `yaml:"inputs"`
-	Output Output   `yaml:"output"`
-	Fields Fields   `yaml:"fields"`
+	// Include and Exclude are glob patterns that narrow the files found
+	// in input directories, prefixes and globs (see input.Options).
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+	Output  Output   `yaml:"output"`
+	Fields  Fields   `yaml:"fields"`
+	// Input bounds what one input may cost.
+	Input InputLimits `yaml:"input"`
 	// Only, when set, runs just these stages (in pipeline order); "none"
 	// runs no stage at all. Skip removes stages from the pipeline.
 	Only []string `yaml:"only"`
@@ -88,6 +94,17 @@ type Fields struct {
 	ID   string   `yaml:"id"`
 	URL  string   `yaml:"url"`
 	Date string   `yaml:"date"`
+}
+
+// InputLimits bound the reading of each input file, in bytes; 0 means
+// the default (see input.Options).
+type InputLimits struct {
+	// MaxRecordBytes bounds one record (a JSONL line, a text file).
+	MaxRecordBytes int64 `yaml:"max_record_bytes"`
+	// MaxDecodedBytes bounds what one compressed file decompresses to.
+	MaxDecodedBytes int64 `yaml:"max_decoded_bytes"`
+	// MaxZstdWindow bounds the window a zstd stream may ask for.
+	MaxZstdWindow int64 `yaml:"max_zstd_window"`
 }
 
 // DefaultMaxShardBytes is the size at which shards rotate.
@@ -517,29 +534,51 @@ func Run(ctx context.Context, c Config, ro RunOptions) (*pipeline.Stats, error) 
 	return stats, nil
 }
 
+// InputOptions are the options of finding and reading c's inputs.
+func (c Config) InputOptions() input.Options {
+	return input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date,
+		Include: c.Include, Exclude: c.Exclude,
+		MaxRecordBytes: c.Input.MaxRecordBytes, MaxDecodedBytes: c.Input.MaxDecodedBytes, MaxZstdWindow: c.Input.MaxZstdWindow}
+}
+
+// Sources finds every input of c and opens it: the one way all commands
+// read inputs, so they find, skip and report files alike. A file that
+// cannot be read becomes a source reporting it (listed in input_errors,
+// exit 3); an input argument that names nothing, or a bad pattern, is a
+// usage error.
+func (c Config) Sources(ctx context.Context) ([]pipeline.Source, error) {
+	sources, _, _, err := c.taskSources(ctx, 0, 1)
+	return sources, err
+}
+
 // sources opens the input files of task c.Task, with their indexes in the
 // whole sorted file list and their total stored size.
-func (c Config) sources() ([]pipeline.Source, []int, int64, error) {
-	all, err := input.Expand(c.Inputs)
+func (c Config) sources(ctx context.Context) ([]pipeline.Source, []int, int64, error) {
+	return c.taskSources(ctx, c.Task, c.Tasks)
+}
+
+func (c Config) taskSources(ctx context.Context, task, tasks int) ([]pipeline.Source, []int, int64, error) {
+	if in := c.Input; in.MaxRecordBytes < 0 || in.MaxDecodedBytes < 0 || in.MaxZstdWindow < 0 || in.MaxZstdWindow > 0 && (in.MaxZstdWindow < 1<<10 || in.MaxZstdWindow > 1<<41) {
+		return nil, nil, 0, usageErr("input limits %+v: sizes are bytes, 0 for the default; max_zstd_window lies between 1 KiB and 2 TiB", in)
+	}
+	opts := c.InputOptions()
+	all, err := input.List(ctx, c.Inputs, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, ctx.Err()
+		}
 		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	files, indexes := shard(all, c.Task, c.Tasks)
-	iopts := input.Options{TextFields: c.Fields.Text, IDField: c.Fields.ID, URLField: c.Fields.URL, DateField: c.Fields.Date}
-	sources := make([]pipeline.Source, 0, len(files))
+	files, indexes := shard(all, task, tasks)
+	sources, err := input.OpenFiles(ctx, files, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, ctx.Err()
+		}
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	var total int64
 	for _, f := range files {
-		src, err := input.Open(f, iopts)
-		var fe *pipeline.FileError
-		if errors.As(err, &fe) {
-			// An unreadable file is damage, not a reason to stop: it is
-			// listed in input_errors and the run exits 3.
-			src, err = input.Failed(f, err), nil
-		}
-		if err != nil {
-			return nil, nil, 0, fmt.Errorf("opening %s: %w", f.Path, err)
-		}
-		sources = append(sources, src)
 		total += max(f.Size, 0)
 	}
 	return sources, indexes, total, nil
@@ -586,7 +625,7 @@ func (c Config) write(ctx context.Context, stages []pipeline.Stage, out *outputD
 		stats, err = c.writeReplayed(ctx, *out, stages, sink, ro)
 		return stats, sink, err
 	}
-	sources, indexes, total, err := c.sources()
+	sources, indexes, total, err := c.sources(ctx)
 	if err != nil {
 		closeStages(stages)
 		sink.Abort()

@@ -111,10 +111,13 @@ func TestShardSplitsFilesDeterministically(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.yaml")
-	os.WriteFile(p, []byte("workers: 3\nmode: tag\nfields:\n  text: [instruction, response]\nstages:\n  job_a:\n    limit: 7\n"), 0o644)
+	os.WriteFile(p, []byte("workers: 3\nmode: tag\nfields:\n  text: [instruction, response]\ninput:\n  max_decoded_bytes: 1000\n  max_zstd_window: 4294967296\nstages:\n  job_a:\n    limit: 7\n"), 0o644)
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Input.MaxDecodedBytes != 1000 || c.Input.MaxZstdWindow != 4<<30 || c.Input.MaxRecordBytes != 0 {
+		t.Errorf("input limits %+v", c.Input)
 	}
 	if c.Workers != 3 || c.Mode != "tag" || !slices.Equal(c.Fields.Text, []string{"instruction", "response"}) || c.Fields.ID != "id" {
 		t.Errorf("loaded %+v", c)
@@ -131,5 +134,37 @@ func TestLoadConfig(t *testing.T) {
 	os.WriteFile(p, nil, 0o644)
 	if _, err := Load(p); err != nil {
 		t.Errorf("empty config: %v", err)
+	}
+}
+
+// The config file's include and exclude keys select input files as the
+// flags do.
+func TestConfigIncludeExclude(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.jsonl", "b.txt", "drafts/c.jsonl"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte(`{"text":"x"}`+"\n"), 0o644)
+	}
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte("include: ['*.jsonl']\nexclude: [drafts]\n"), 0o644)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Inputs = []string{dir}
+	sources, err := c.Sources(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sources) != 1 || filepath.Base(sources[0].Name()) != "a.jsonl" {
+		var names []string
+		for _, s := range sources {
+			names = append(names, s.Name())
+		}
+		t.Errorf("sources %q, want a.jsonl alone", names)
+	}
+	c.Include = []string{"[bad"}
+	if _, err := c.Sources(t.Context()); !errors.Is(err, ErrUsage) {
+		t.Errorf("bad pattern: %v, want a usage error", err)
 	}
 }

@@ -278,7 +278,7 @@ func (c Config) observe(ctx context.Context, out outputDir, stages []pipeline.St
 		// comes before the first Preparer).
 		var indexes []int
 		var total int64
-		if sources, indexes, total, err = c.sources(); err != nil {
+		if sources, indexes, total, err = c.sources(ctx); err != nil {
 			return nil, err
 		}
 		opts.Stages, opts.FileIndexes = stages[:at], indexes

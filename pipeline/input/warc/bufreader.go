@@ -184,23 +184,47 @@ func (b *bufReader) readFull(dst []byte, n int) ([]byte, error) {
 	return dst, nil
 }
 
-// discard skips n bytes and reports how many it skipped.
-func (b *bufReader) discard(n int64) (int64, error) {
+// discardToRecord skips n bytes, or fewer if a line inside them starts
+// what isRecord, looking at the stream there, accepts; it returns how
+// many bytes it skipped and whether it stopped at such a line. Memory
+// stays that of the buffer.
+func (b *bufReader) discardToRecord(n int64, isRecord func() bool) (int64, bool, error) {
+	const pat = "\nWARC/"
 	var done int64
 	for done < n {
-		if b.r == b.w {
+		if b.w-b.r < len(pat) {
 			if err := b.fill(); err != nil {
+				// Fewer bytes than the pattern are left: the end.
+				k := int(min(n-done, int64(b.w-b.r)))
+				b.consume(k)
+				done += int64(k)
+				if done == n {
+					return done, false, nil
+				}
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
-				return done, err
+				return done, false, err
 			}
+			continue
 		}
-		k := int(min(n-done, int64(b.w-b.r)))
-		b.consume(k)
-		done += int64(k)
+		win := b.buf[b.r:b.w]
+		i := bytes.Index(win, []byte(pat))
+		if i >= 0 && int64(i) < n-done {
+			b.consume(i + 1)
+			done += int64(i + 1)
+			if isRecord() {
+				return done, true, nil
+			}
+			continue
+		}
+		// Keep a partial match at the end for the next round.
+		k := int64(len(win) - (len(pat) - 1))
+		k = min(k, n-done)
+		b.consume(int(k))
+		done += k
 	}
-	return done, nil
+	return done, false, nil
 }
 
 // unread puts p back in front of the unread data; the decoded offset

@@ -37,7 +37,11 @@
 //     "WARC/<digit>";
 //   - a Content-Length that does not end the record (the stream does not go
 //     on with blank lines and a new record) is corrected to the next
-//     record's start: the record is kept and the lie reported;
+//     record's start: the record is kept and the lie reported; one beyond
+//     Options.MaxRecordBytes (10^15, say) is skipped only up to the first
+//     well-formed WARC header inside the declared block, where reading
+//     resumes (the record is damaged_record), so it cannot swallow the
+//     records after it;
 //   - a damaged or truncated gzip member is reported, and reading goes on
 //     at the next gzip member, searched from just after the damaged
 //     member's start, whose output begins a WARC record; a record whose
@@ -48,9 +52,12 @@
 // is a *pipeline.RecordError with reason damaged_record. A FileError
 // without Recovered comes only when nothing after the damage can be read
 // (a truncated end, damaged zstd or bzip2 data, which have no resync
-// point the decoder exposes, trailing garbage). Header size, block size
-// and the zstd window are bounded (Options) so hostile input cannot
-// exhaust memory; everything runs in time linear in the input, the only
+// // point the decoder exposes, trailing garbage, the decompressed size
+// bound). Header size, block size, decoded HTTP body (cut, kept and named
+// "truncated_body" in Record.Repaired), the zstd window (2 GiB) and what
+// a compressed file decompresses to (1000 times its stored size, at least
+// 1 GiB) are bounded (Options) so hostile input cannot exhaust memory or
+// time; a cancelled context ends Records within one read; everything runs in time linear in the input, the only
 // rescanning being bounded by a fixed window.
 //
 // # Why a reader of its own

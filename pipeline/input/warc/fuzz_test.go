@@ -27,6 +27,11 @@ func FuzzRecords(f *testing.F) {
 	f.Add(bytes.Join([][]byte{gz(a)[:20], gz(b)}, nil))
 	f.Add(bytes.Replace(a, []byte("Content-Length: "), []byte("Content-Length: 1"), 1))
 	f.Add([]byte("WARC/1.0\r\nContent-Length: 99999999999\r\n\r\n"))
+	// A Content-Length beyond the size bound that lies: the records after
+	// it are found inside the declared block.
+	f.Add(bytes.Join([][]byte{a, bytes.Replace(b, []byte("Content-Length: "), []byte("Content-Length: 1000000000000000"), 1), c}, nil))
+	f.Add(gzEach(a, bytes.Replace(b, []byte("Content-Length: "), []byte("Content-Length: 9"), 1), c, a))
+	f.Add([]byte("WARC/1.0\r\nContent-Length: 99999999\r\n\r\nx\nWARC/1.0\r\nbad\r\n\r\n\nWARC/1.1\nContent-Length: 0\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := NewSourceOptions("fuzz.warc", int64(len(data)), openBytes(data), Options{MaxRecordBytes: 1 << 16, MaxHeaderBytes: 2048})
 		last := int64(-1)

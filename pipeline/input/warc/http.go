@@ -140,14 +140,25 @@ type decoders struct {
 }
 
 // decodeBody undoes the transfer and content codings of an HTTP body,
-// producing at most max bytes. Archivers often store bodies already
-// decoded but keep the headers, so a body that does not look encoded is
-// taken as it is. A body cut short (a truncated fetch) keeps what was
-// decoded.
-func (d *decoders) decodeBody(body []byte, te, ce string, max int) ([]byte, error) {
-	if strings.Contains(strings.ToLower(te), "chunked") && looksChunked(body) {
+// producing at most max bytes; cut reports that there were more (the
+// text is then the first max bytes). Archivers often store bodies
+// already decoded but keep the headers, so a body that does not look
+// encoded is taken as it is. A body cut short (a truncated fetch) keeps
+// what was decoded.
+func (d *decoders) decodeBody(body []byte, te, ce string, max int) (out []byte, cut bool, err error) {
+	// copyMax reads r into d.buf up to max bytes, noting whether more
+	// were there.
+	copyMax := func(r io.Reader) error {
 		d.buf.Reset()
-		_, err := io.Copy(&d.buf, io.LimitReader(httputil.NewChunkedReader(bytes.NewReader(body)), int64(max)))
+		_, err := io.Copy(&d.buf, io.LimitReader(r, int64(max)+1))
+		if d.buf.Len() > max {
+			d.buf.Truncate(max)
+			cut = true
+		}
+		return err
+	}
+	if strings.Contains(strings.ToLower(te), "chunked") && looksChunked(body) {
+		err := copyMax(httputil.NewChunkedReader(bytes.NewReader(body)))
 		if err == nil || d.buf.Len() > 0 {
 			body = append([]byte(nil), d.buf.Bytes()...)
 		}
@@ -155,16 +166,16 @@ func (d *decoders) decodeBody(body []byte, te, ce string, max int) ([]byte, erro
 	var r io.Reader
 	switch strings.ToLower(strings.TrimSpace(ce)) {
 	case "", "identity", "none":
-		return body, nil
+		return body, cut, nil
 	case "gzip", "x-gzip":
 		if !bytes.HasPrefix(body, gzipMagic[:2]) {
-			return body, nil
+			return body, cut, nil
 		}
 		if d.gz == nil {
 			d.gz = new(gzip.Reader)
 		}
 		if err := d.gz.Reset(bytes.NewReader(body)); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		r = d.gz
 	case "deflate":
@@ -172,7 +183,7 @@ func (d *decoders) decodeBody(body []byte, te, ce string, max int) ([]byte, erro
 		if len(body) >= 2 && body[0]&0x0f == 8 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0 {
 			zr, err := zlib.NewReader(bytes.NewReader(body))
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			r = zr
 		} else {
@@ -184,23 +195,21 @@ func (d *decoders) decodeBody(body []byte, te, ce string, max int) ([]byte, erro
 		if d.zstd == nil {
 			dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(max)))
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			d.zstd = dec
 		}
 		if err := d.zstd.Reset(bytes.NewReader(body)); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		r = d.zstd
 	default:
-		return nil, fmt.Errorf("unknown content encoding %q", ce)
+		return nil, false, fmt.Errorf("unknown content encoding %q", ce)
 	}
-	d.buf.Reset()
-	_, err := io.Copy(&d.buf, io.LimitReader(r, int64(max)))
-	if err != nil && d.buf.Len() == 0 {
-		return nil, fmt.Errorf("content encoding %s: %w", ce, err)
+	if err := copyMax(r); err != nil && d.buf.Len() == 0 {
+		return nil, false, fmt.Errorf("content encoding %s: %w", ce, err)
 	}
-	return append([]byte(nil), d.buf.Bytes()...), nil
+	return append([]byte(nil), d.buf.Bytes()...), cut, nil
 }
 
 // looksChunked reports whether body starts with a chunk-size line.
@@ -220,10 +229,11 @@ func isHex(c byte) bool {
 // order mark, the Content-Type header, or for HTML the meta tag; a body
 // that is valid UTF-8 is taken as UTF-8 when nothing is declared or when a
 // Latin-1 label is declared (a very common mislabel). Undecodable bytes
-// become U+FFFD. With own set, body is the caller's to give away: nothing
-// writes to it afterwards, and valid UTF-8 becomes the text without a
-// copy (the payload is most of a WARC's bytes).
-func toUTF8(body []byte, contentType string, html, own bool) string {
+// become U+FFFD, and repaired reports that some did. With own set, body
+// is the caller's to give away: nothing writes to it afterwards, and
+// valid UTF-8 becomes the text without a copy (the payload is most of a
+// WARC's bytes).
+func toUTF8(body []byte, contentType string, html, own bool) (text string, repaired bool) {
 	e, valid := charsetOf(body, contentType, html)
 	if e == nil {
 		if !valid {
@@ -232,18 +242,23 @@ func toUTF8(body []byte, contentType string, html, own bool) string {
 		}
 		switch {
 		case !valid:
-			return strings.ToValidUTF8(string(body), "\ufffd")
+			return strings.ToValidUTF8(string(body), "\ufffd"), true
 		case own && len(body) > 0:
-			return unsafe.String(&body[0], len(body))
+			return unsafe.String(&body[0], len(body)), false
 		}
-		return string(body)
+		return string(body), false
 	}
 	out, err := e.NewDecoder().Bytes(body)
 	if err != nil {
-		return strings.ToValidUTF8(string(body), "\ufffd")
+		return strings.ToValidUTF8(string(body), "\ufffd"), true
 	}
-	return string(out)
+	// Decoders replace what they cannot decode with U+FFFD; one in the
+	// text that the body did not spell in UTF-8 is such a repair.
+	repaired = bytes.Contains(out, utf8FFFD) && !bytes.Contains(body, utf8FFFD)
+	return string(out), repaired
 }
+
+var utf8FFFD = []byte("\ufffd")
 
 var utf8BOM = []byte("\ufeff")
 

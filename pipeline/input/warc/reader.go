@@ -25,9 +25,18 @@ type Options struct {
 	// MaxHeaderBytes bounds a record's WARC header. Default 256 KiB.
 	MaxHeaderBytes int
 	// MaxWindow bounds the zstd window, and so the decoder's memory.
-	// Default 128 MiB.
+	// Default 2 GiB, what `zstd --long=31` writes.
 	MaxWindow uint64
+	// MaxDecodedBytes bounds the decompressed bytes of a compressed file:
+	// past it the file ends in damage wrapping ErrDecodedLimit. Default
+	// 1000 times the stored size, at least 1 GiB (1 TiB when the size is
+	// unknown).
+	MaxDecodedBytes int64
 }
+
+// ErrDecodedLimit ends a compressed file that decompresses past
+// Options.MaxDecodedBytes (a decompression bomb).
+var ErrDecodedLimit = errors.New("decompressed size limit exceeded")
 
 func (o Options) withDefaults() Options {
 	if o.MaxRecordBytes <= 0 {
@@ -37,9 +46,21 @@ func (o Options) withDefaults() Options {
 		o.MaxHeaderBytes = 256 << 10
 	}
 	if o.MaxWindow == 0 {
-		o.MaxWindow = 128 << 20
+		o.MaxWindow = 2 << 30
 	}
 	return o
+}
+
+// decodedLimit is the bound on the decompressed bytes of a file of
+// stored size size (< 0: unknown), and how it was chosen.
+func (o Options) decodedLimit(size int64) (int64, string) {
+	switch {
+	case o.MaxDecodedBytes > 0:
+		return o.MaxDecodedBytes, "the configured bound"
+	case size < 0:
+		return 1 << 40, "the bound for a file of unknown size"
+	}
+	return max(1<<30, min(size, 1<<62/1000)*1000), "1000 times the stored size, at least 1 GiB"
 }
 
 // NewSource returns the WARC or WET file name as a pipeline source with
@@ -81,21 +102,22 @@ func (s *source) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] 
 		defer raw.release()
 		stream, err := openStream(raw, s.opts.MaxWindow)
 		if err != nil {
-			yield(pipeline.Record{}, &pipeline.FileError{File: s.name, Err: err})
+			if ctx.Err() == nil {
+				yield(pipeline.Record{}, &pipeline.FileError{File: s.name, Err: err})
+			}
 			return
+		}
+		if _, plain := stream.(*plainStream); !plain {
+			limit, why := s.opts.decodedLimit(s.size)
+			stream = &boundedStream{decodedStream: stream, left: limit, limit: limit, why: why, done: ctx.Done()}
+		} else {
+			stream = &boundedStream{decodedStream: stream, left: 1 << 62, done: ctx.Done()}
 		}
 		p := newParser(s.name, stream, s.opts)
 		for {
+			more := p.next()
+			// A cancelled read ends here, its damage unreported.
 			if ctx.Err() != nil {
-				return
-			}
-			if !p.next() {
-				// Flush the last events.
-				for _, ev := range p.events {
-					if !yield(ev.rec, ev.err) {
-						return
-					}
-				}
 				return
 			}
 			for _, ev := range p.events {
@@ -104,6 +126,9 @@ func (s *source) Records(ctx context.Context) iter.Seq2[pipeline.Record, error] 
 				}
 			}
 			p.events = p.events[:0]
+			if !more {
+				return
+			}
 		}
 	}
 }
@@ -219,13 +244,7 @@ func (p *parser) next() bool {
 		return p.cut(start, err)
 	}
 	if h.length > int64(p.opts.MaxRecordBytes) {
-		n, err := p.in.discard(h.length)
-		if err != nil {
-			p.recordError(start, "damaged_record", fmt.Errorf("block cut after %d of %d bytes: %w", n, h.length, err), false)
-			return p.streamErrorAfterCut(err)
-		}
-		p.recordError(start, "too_large", fmt.Errorf("block of %d bytes", h.length), true)
-		return true
+		return p.skipLarge(start, &h)
 	}
 	// The block of a record that may become a document is read into
 	// memory of its own, which the document's text then shares instead of
@@ -267,6 +286,82 @@ func (p *parser) next() bool {
 	}
 	p.emit(start, &h)
 	return true
+}
+
+// skipLarge skips the block of a record too large to read, holding none
+// of it. Its Content-Length is trusted only as far as the data bears it
+// out: a record that starts inside the block (a version line beginning a
+// well-formed WARC header) means the length lied, and reading resumes
+// there, so that one impossible length (10^15) cannot swallow the records
+// after it. A block whose body really holds a WARC record in plain text
+// (an archived WARC file) is cut there too: the price of never losing the
+// rest of a file to one lying number.
+func (p *parser) skipLarge(start int64, h *header) bool {
+	n, found, err := p.in.discardToRecord(h.length, p.looksLikeRecord)
+	switch {
+	case found:
+		p.fileError(start, fmt.Errorf("Content-Length %d runs past the next record, %d bytes on", h.length, n), true)
+		p.recordError(start, "damaged_record", fmt.Errorf("Content-Length %d runs past the next record, %d bytes on", h.length, n), false)
+		return true
+	case err != nil:
+		p.recordError(start, "damaged_record", fmt.Errorf("block cut after %d of %d bytes: %w", n, h.length, err), false)
+		return p.streamErrorAfterCut(err)
+	}
+	p.recordError(start, "too_large", fmt.Errorf("block of %d bytes", h.length), true)
+	return true
+}
+
+// looksLikeRecord reports whether the stream is at a version line that
+// starts a well-formed WARC header: header lines up to a blank line,
+// within MaxHeaderBytes, one of them a valid Content-Length.
+func (p *parser) looksLikeRecord() bool {
+	for size := 512; ; size *= 2 {
+		size = min(size, p.opts.MaxHeaderBytes)
+		b, err := p.in.peek(size)
+		if !isVersion(b) {
+			return false
+		}
+		if end := headerEnd(b); end >= 0 {
+			return validHeader(b[:end])
+		}
+		if err != nil || len(b) >= p.opts.MaxHeaderBytes {
+			return false
+		}
+	}
+}
+
+// headerEnd returns the length of the header at the start of b, through
+// its first line, up to the blank line that ends it, or -1.
+func headerEnd(b []byte) int {
+	i := bytes.Index(b, []byte("\n\r\n"))
+	if j := bytes.Index(b, []byte("\n\n")); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	return i
+}
+
+// validHeader reports whether h (a version line and field lines) is a
+// WARC header: a version line of its own, every other line a field, and
+// a Content-Length that is a number.
+func validHeader(h []byte) bool {
+	lines := bytes.Split(h, []byte("\n"))
+	v := bytes.TrimRight(lines[0], "\r")
+	if len(v) > 12 || !isVersion(v) {
+		return false
+	}
+	length := false
+	for _, l := range lines[1:] {
+		l = bytes.TrimRight(l, "\r")
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			return false
+		}
+		if asciiEqualFold(bytes.TrimSpace(l[:colon]), "content-length") {
+			n, err := strconv.ParseInt(string(bytes.TrimSpace(l[colon+1:])), 10, 64)
+			length = err == nil && n >= 0
+		}
+	}
+	return length
 }
 
 // damagedBefore returns the pending damage whose member's output began
@@ -502,6 +597,7 @@ func (p *parser) emit(start int64, h *header) {
 		return
 	}
 	payload := p.block
+	var repaired []string
 	ctHeader := h.contentType
 	status := 0
 	isHTTP := h.typ == "response" && (strings.HasPrefix(mediaType(h.contentType), "application/http") ||
@@ -521,12 +617,15 @@ func (p *parser) emit(start int64, h *header) {
 		if ctHeader == "" {
 			ctHeader = h.payloadType
 		}
-		body, err := p.dec.decodeBody(resp.body, resp.transferEncoding, resp.contentEncoding, p.opts.MaxRecordBytes)
+		body, cut, err := p.dec.decodeBody(resp.body, resp.transferEncoding, resp.contentEncoding, p.opts.MaxRecordBytes)
 		if err != nil {
 			p.recordError(start, "bad_encoding", err, false)
 			return
 		}
 		payload = body
+		if cut {
+			repaired = append(repaired, "truncated_body")
+		}
 	} else if h.typ == "response" && mediaType(h.contentType) != "" && !isTextType(mediaType(h.contentType)) {
 		// A DNS or other non-HTTP response.
 		p.recordError(start, "non_text", fmt.Errorf("record type %.60q", h.contentType), true)
@@ -552,7 +651,11 @@ func (p *parser) emit(start int64, h *header) {
 	d.Source = p.name + "#" + strconv.FormatInt(p.index, 10)
 	// The payload lies in the record's own block or in a buffer decodeBody
 	// made: nothing writes to it after this, so the text may share it.
-	d.Text = toUTF8(payload, ctHeader, mt != "text/plain", true)
+	var fixed bool
+	d.Text, fixed = toUTF8(payload, ctHeader, mt != "text/plain", true)
+	if fixed {
+		repaired = append(repaired, "invalid_utf8")
+	}
 	if t, err := time.Parse(time.RFC3339Nano, h.date); err == nil {
 		d.Date = t
 		d.SetRawField("date", quote(t.UTC().Format(time.RFC3339Nano)))
@@ -562,7 +665,7 @@ func (p *parser) emit(start int64, h *header) {
 		d.SetRawField("http_status", strconv.AppendInt(nil, int64(status), 10))
 	}
 	p.events = append(p.events, event{rec: pipeline.Record{
-		Index: p.index, Offset: start, StoredOffset: p.storedOffset(), Doc: d,
+		Index: p.index, Offset: start, StoredOffset: p.storedOffset(), Doc: d, Repaired: repaired,
 	}})
 	p.index++
 }

@@ -2,6 +2,8 @@ package warc
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -10,7 +12,10 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/winnow-data/winnow/pipeline"
 )
 
 // crawl is a small crawl with one record of every kind.
@@ -266,5 +271,212 @@ func TestErrorsNameFileAndPosition(t *testing.T) {
 				t.Errorf("error %q does not name file and offset", msg)
 			}
 		}
+	}
+}
+
+// TestImpossibleContentLength: a record whose Content-Length lies upward,
+// far beyond the record size bound, must not swallow the intact records
+// after it: reading resumes at the next record.
+func TestImpossibleContentLength(t *testing.T) {
+	good := func(i int) []byte {
+		return htmlResponse(fmt.Sprintf("http://x.example/%d", i), fmt.Sprintf("<p>page %d</p>", i))
+	}
+	liar := rec("response", "http://liar.example/", "application/http; msgtype=response", httpResp(200, "<p>liar</p>", "Content-Type: text/html"))
+	for _, length := range []string{"100000000", "1000000000000000"} {
+		lie := bytes.Replace(liar, []byte(fmt.Sprintf("Content-Length: %d\r\n", len(liar)-bytes.Index(liar, []byte("HTTP/"))-4)), []byte("Content-Length: "+length+"\r\n"), 1)
+		if bytes.Equal(lie, liar) {
+			t.Fatal("the test's liar record did not change")
+		}
+		recs := [][]byte{good(0), lie}
+		for i := 1; i <= 1000; i++ {
+			recs = append(recs, good(i))
+		}
+		// A body that holds "WARC/" text but no header is not a record.
+		recs = append(recs, htmlResponse("http://x.example/1001", "<pre>\nWARC/1.0 is a format\n</pre>"))
+		for name, data := range map[string][]byte{
+			".warc":            bytes.Join(recs, nil),
+			"per-record .gz":   gzEach(recs...),
+			"whole-file .gz":   gz(bytes.Join(recs, nil)),
+			".warc, small max": bytes.Join(recs, nil),
+		} {
+			t.Run(length+" "+name, func(t *testing.T) {
+				var got []string
+				damage, liarErr := 0, 0
+				src := NewSource("t.warc", int64(len(data)), openBytes(data))
+				for _, it := range collect(t, src) {
+					switch {
+					case it.kind == "doc":
+						got = append(got, it.detail)
+					case it.kind == "damage":
+						damage++
+					case it.kind == "error" && it.detail == "damaged_record":
+						liarErr++
+					default:
+						t.Errorf("unexpected %s %s", it.kind, it.detail)
+					}
+				}
+				if len(got) != 1002 || got[0] != "http://x.example/0" || got[1001] != "http://x.example/1001" {
+					t.Fatalf("got %d documents (first %q), want 1002", len(got), got[:min(len(got), 3)])
+				}
+				if damage != 1 || liarErr != 1 {
+					t.Errorf("damage reports %d, damaged records %d; want 1 and 1", damage, liarErr)
+				}
+			})
+		}
+	}
+}
+
+// TestLargeRecordKept: an honest record over the size bound whose body
+// mentions "WARC/1.0" on a line of its own, without a header after it, is
+// skipped whole; the next record is read.
+func TestLargeRecordSkippedWhole(t *testing.T) {
+	body := strings.Repeat("x", 3000) + "\nWARC/1.0\r\nnot a header line\r\n\r\n" + strings.Repeat("y", 3000)
+	big := htmlResponse("http://big.example/", body)
+	small := htmlResponse("http://small.example/", "<p>ok</p>")
+	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join([][]byte{big, small}, nil)), Options{MaxRecordBytes: 4096})
+	if got, want := kinds(collect(t, src)), "skip:too_large doc:http://small.example/"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestRepairsReported: a body cut at the record bound and text whose
+// undecodable bytes became U+FFFD are kept and named in Record.Repaired,
+// which the run counts under "repaired".
+func TestRepairsReported(t *testing.T) {
+	big := strings.Repeat("<p>many words here</p>\n", 1000) // 23 KB
+	var gzBody bytes.Buffer
+	zw := gzip.NewWriter(&gzBody)
+	zw.Write([]byte(big))
+	zw.Close()
+	recs := [][]byte{
+		response("http://gzip.example/", 200, gzBody.String(), "Content-Type: text/html", "Content-Encoding: gzip"),
+		response("http://chunked.example/", 200, fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", gzBody.Len(), gzBody.String()), "Content-Type: text/html", "Transfer-Encoding: chunked", "Content-Encoding: gzip"),
+		response("http://bad-utf8.example/", 200, "<p>caf\xe9 \xff</p>", "Content-Type: text/html; charset=utf-8"),
+		response("http://sjis.example/", 200, "<p>\x82\xa0 \x82</p>", "Content-Type: text/html; charset=shift_jis"),
+		response("http://fine.example/", 200, "<p>caf\xc3\xa9 \xef\xbf\xbd</p>", "Content-Type: text/html"),
+		response("http://latin1.example/", 200, "<p>caf\xe9</p>", "Content-Type: text/html; charset=iso-8859-1"),
+	}
+	want := map[string]string{
+		"http://gzip.example/":     "truncated_body",
+		"http://chunked.example/":  "truncated_body",
+		"http://bad-utf8.example/": "invalid_utf8",
+		"http://sjis.example/":     "invalid_utf8",
+		"http://fine.example/":     "",
+		"http://latin1.example/":   "",
+	}
+	src := NewSourceOptions("t.warc", -1, openBytes(bytes.Join(recs, nil)), Options{MaxRecordBytes: 8 << 10})
+	n := 0
+	for r, err := range src.Records(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if got := strings.Join(r.Repaired, ","); got != want[r.Doc.URL] {
+			t.Errorf("%s: repaired %q, want %q", r.Doc.URL, got, want[r.Doc.URL])
+		}
+		if strings.Contains(r.Doc.URL, "gzip") && len(r.Doc.Text) != 8<<10 {
+			t.Errorf("truncated text of %d bytes, want %d", len(r.Doc.Text), 8<<10)
+		}
+	}
+	if n != len(recs) {
+		t.Errorf("%d documents, want %d", n, len(recs))
+	}
+}
+
+// TestDecodedLimit: a compressed WARC that decompresses past the bound
+// ends there with damage naming the bound, after the records before it.
+func TestDecodedLimit(t *testing.T) {
+	var recs [][]byte
+	for i := range 200 {
+		recs = append(recs, htmlResponse(fmt.Sprintf("http://x.example/%d", i), strings.Repeat("<p>words</p>", 50)))
+	}
+	for name, data := range map[string][]byte{"per-record gzip": gzEach(recs...), "zstd": zst(bytes.Join(recs, nil))} {
+		t.Run(name, func(t *testing.T) {
+			src := NewSourceOptions("t.warc.gz", int64(len(data)), openBytes(data), Options{MaxDecodedBytes: 40 << 10})
+			items := collect(t, src)
+			last := items[len(items)-1]
+			if last.kind != "fatal" || !strings.Contains(last.detail, "decompressed size limit exceeded") || !strings.Contains(last.detail, "40960 bytes") {
+				t.Fatalf("last item %+v, want the decoded size limit", last)
+			}
+			docs := 0
+			for _, it := range items {
+				if it.kind == "doc" {
+					docs++
+				}
+			}
+			if docs == 0 || docs >= 200 {
+				t.Errorf("%d documents before the limit", docs)
+			}
+		})
+	}
+	if l, _ := (Options{}).decodedLimit(1500); l != 1<<30 {
+		t.Errorf("default limit for a small file %d", l)
+	}
+	if l, _ := (Options{}).decodedLimit(10 << 30); l != 10000<<30 {
+		t.Errorf("default limit for 10 GiB %d", l)
+	}
+}
+
+// TestCancelMidRead: a read in the middle of a decompression bomb (a
+// member of zeros after a record) ends within a second of cancellation.
+func TestCancelMidRead(t *testing.T) {
+	var zeros bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zeros, gzip.BestSpeed)
+	zw.Write(make([]byte, 16<<20))
+	zw.Close()
+	data := append(gz(htmlResponse("http://a.example/", "<p>a</p>")), bytes.Repeat(zeros.Bytes(), 512)...) // 8 GiB of zeros
+	src := NewSourceOptions("bomb.warc.gz", -1, openBytes(data), Options{MaxDecodedBytes: 1 << 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan []error)
+	go func() {
+		var errs []error
+		for _, err := range src.Records(ctx) {
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		done <- errs
+	}()
+	select {
+	case <-done:
+		t.Fatal("the read ended before it was cancelled")
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	start := time.Now()
+	select {
+	case errs := <-done:
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("ended %v after cancellation", d)
+		}
+		for _, err := range errs {
+			var fe *pipeline.FileError
+			if errors.As(err, &fe) && errors.Is(err, context.Canceled) {
+				t.Errorf("cancellation reported as damage: %v", err)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still reading 5 s after cancellation")
+	}
+}
+
+// TestZstdLongWindow: a .warc.zst written with a 2 GiB window (zstd
+// --long=31) reads by default; over the configured bound the error names
+// the bound.
+func TestZstdLongWindow(t *testing.T) {
+	block := htmlResponse("http://a.example/", "<p>A</p>")
+	// One raw block in a frame whose header asks for 1<<31 bytes.
+	frame := append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, byte(31-10) << 3}, 0, 0, 0)
+	h := uint32(1) | uint32(len(block))<<3
+	frame[6], frame[7], frame[8] = byte(h), byte(h>>8), byte(h>>16)
+	frame = append(frame, block...)
+	if got := kinds(collect(t, testSource(frame))); got != "doc:http://a.example/" {
+		t.Errorf("default bound: %s", got)
+	}
+	src := NewSourceOptions("t.warc.zst", -1, openBytes(frame), Options{MaxWindow: 128 << 20})
+	items := collect(t, src)
+	if len(items) != 1 || items[0].kind != "fatal" || !strings.Contains(items[0].detail, "128 MiB limit") {
+		t.Errorf("bound 128 MiB: %+v", items)
 	}
 }

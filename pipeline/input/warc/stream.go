@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -401,9 +402,10 @@ func startsRecord(b []byte) bool {
 // zstd convention stores in a leading skippable frame. zstd frames carry no
 // resynchronisation point the decoder exposes, so damage ends the file.
 type zstdStream struct {
-	raw   *rawReader
-	dec   *zstd.Decoder
-	final bool
+	raw       *rawReader
+	dec       *zstd.Decoder
+	final     bool
+	maxWindow uint64
 }
 
 func (s *zstdStream) storedOffset() int64 { return s.raw.offset() }
@@ -418,6 +420,9 @@ func (s *zstdStream) Read(p []byte) (int, error) {
 		if n > 0 {
 			// Deliver the bytes; report the damage on the next call.
 			return n, nil
+		}
+		if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+			err = fmt.Errorf("the frame needs a window over the %d MiB limit (Options.MaxWindow, input.max_zstd_window): %w", s.maxWindow>>20, err)
 		}
 		return 0, &damageError{Stored: s.raw.offset(), Decoded: 1 << 62, Err: fmt.Errorf("zstd: %w", err), Final: true}
 	}
@@ -459,7 +464,7 @@ func newZstdStream(raw *rawReader, maxWindow uint64) (*zstdStream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
-	return &zstdStream{raw: raw, dec: dec}, nil
+	return &zstdStream{raw: raw, dec: dec, maxWindow: maxWindow}, nil
 }
 
 // bzip2Stream decompresses bzip2 with the standard library; like zstd,
@@ -483,6 +488,44 @@ func (s *bzip2Stream) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		return 0, &damageError{Stored: s.raw.offset(), Decoded: 1 << 62, Err: fmt.Errorf("bzip2: %w", err), Final: true}
+	}
+	return n, err
+}
+
+// boundedStream fails a decoded stream past a limit on its bytes, and
+// once done is closed, as final damage: a decompression bomb costs at
+// most the limit's work, and cancellation is answered within one read.
+type boundedStream struct {
+	decodedStream
+	done        <-chan struct{}
+	left, limit int64
+	why         string
+	failed      bool
+}
+
+func (b *boundedStream) Read(p []byte) (int, error) {
+	if b.failed {
+		return 0, io.EOF
+	}
+	select {
+	case <-b.done:
+		b.failed = true
+		return 0, &damageError{Stored: b.storedOffset(), Decoded: 1 << 62, Err: context.Canceled, Final: true}
+	default:
+	}
+	n, err := b.decodedStream.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.failed = true
+		n = max(0, n+int(b.left))
+		if n > 0 {
+			// The bytes up to the limit first; the damage on the next
+			// call.
+			b.left, b.failed = 0, false
+			return n, nil
+		}
+		return 0, &damageError{Stored: b.storedOffset(), Decoded: 1 << 62, Final: true,
+			Err: fmt.Errorf("%w: more than %d bytes decompressed (%s)", ErrDecodedLimit, b.limit, b.why)}
 	}
 	return n, err
 }
