@@ -212,6 +212,9 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 func newStage(t *testing.T, cfg Config) *Stage {
 	t.Helper()
 	cfg.Detector, _ = shared(t)
+	if cfg.Backend == "" {
+		cfg.Backend = BackendLingua
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +440,7 @@ func ExampleDetector() {
 }
 
 func ExampleNew() {
-	stage, err := New(Config{Languages: []string{"en", "de", "fr"}, Keep: []string{"de"}, MinScore: DefaultMinScore})
+	stage, err := New(Config{Backend: BackendLingua, Languages: []string{"en", "de", "fr"}, Keep: []string{"de"}, MinScore: DefaultMinScore})
 	if err != nil {
 		panic(err)
 	}
