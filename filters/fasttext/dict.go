@@ -1,0 +1,248 @@
+package fasttext
+
+import (
+	"fmt"
+	"strings"
+)
+
+const eos = "</s>" // Dictionary::EOS: the token a newline becomes
+
+// entry is one dictionary word or label (Dictionary::entry).
+type entry struct {
+	word  string
+	count int64
+	label bool
+}
+
+// dictionary holds the vocabulary and the hashing parameters: the part of
+// the reference's Dictionary that turns a line into input-matrix rows.
+type dictionary struct {
+	words           []entry // nwords words, then nlabels labels
+	nwords, nlabels int32
+	ntokens         int64
+	pruneSize       int64           // -1: not pruned; else len(prune)
+	prune           map[int32]int32 // bucket -> row after nwords, in pruned (.ftz) models
+	ids             map[string]int32
+
+	// subs[subStart[i]:subStart[i+1]] are word i's rows: itself, then its
+	// character n-grams (Dictionary::initNgrams).
+	subStart []int32
+	subs     []int32
+
+	minn, maxn, bucket, wordNgrams int32
+}
+
+// maxWordLen bounds one dictionary entry in a model file.
+const maxWordLen = 1 << 20
+
+// readDictionary reads Dictionary::save's layout and builds the lookup
+// tables; every count and index is checked so predict cannot go out of
+// range whatever the file says.
+func readDictionary(r *binReader, a *args) (*dictionary, error) {
+	d := &dictionary{minn: a.minn, maxn: a.maxn, bucket: a.bucket, wordNgrams: a.wordNgrams}
+	size := r.i32()
+	d.nwords = r.i32()
+	d.nlabels = r.i32()
+	d.ntokens = r.i64()
+	d.pruneSize = r.i64()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if size < 0 || d.nwords < 0 || d.nlabels < 0 || int64(d.nwords)+int64(d.nlabels) != int64(size) {
+		return nil, fmt.Errorf("offset %d: dictionary sizes do not add up (size %d, words %d, labels %d)", r.off, size, d.nwords, d.nlabels)
+	}
+	if d.pruneSize < -1 || d.pruneSize > 1<<31 {
+		return nil, fmt.Errorf("offset %d: bad pruned-index size %d", r.off, d.pruneSize)
+	}
+	d.words = make([]entry, 0, min(int(size), chunk))
+	for i := int32(0); i < size; i++ {
+		var e entry
+		e.word = r.cstring(maxWordLen)
+		e.count = r.i64()
+		t := r.u8()
+		if r.err != nil {
+			return nil, r.err
+		}
+		if t > 1 {
+			return nil, fmt.Errorf("offset %d: entry %d has unknown type %d", r.off, i, t)
+		}
+		e.label = t == 1
+		if e.label != (i >= d.nwords) {
+			return nil, fmt.Errorf("offset %d: entry %d (%q) is out of order: words come before labels", r.off, i, e.word)
+		}
+		d.words = append(d.words, e)
+	}
+	if d.pruneSize > 0 {
+		d.prune = make(map[int32]int32, min(d.pruneSize, chunk))
+		for i := int64(0); i < d.pruneSize; i++ {
+			from, to := r.i32(), r.i32()
+			if r.err != nil {
+				return nil, r.err
+			}
+			if from < 0 || to < 0 {
+				return nil, fmt.Errorf("offset %d: negative pruned index %d -> %d", r.off, from, to)
+			}
+			d.prune[from] = to
+		}
+	}
+	d.ids = make(map[string]int32, len(d.words))
+	for i, e := range d.words {
+		// A repeated word maps to its last entry, as Dictionary::load's
+		// find/assign loop leaves it.
+		d.ids[e.word] = int32(i)
+	}
+	d.initSubwords()
+	return d, nil
+}
+
+// initSubwords precomputes every word's rows (Dictionary::initNgrams).
+func (d *dictionary) initSubwords() {
+	d.subStart = make([]int32, d.nwords+1)
+	d.subs = d.subs[:0]
+	var buf []byte
+	for i := int32(0); i < d.nwords; i++ {
+		d.subStart[i] = int32(len(d.subs))
+		d.subs = append(d.subs, i)
+		if w := d.words[i].word; w != eos {
+			buf = append(append(append(buf[:0], '<'), w...), '>')
+			d.subs = d.appendSubwords(d.subs, buf)
+		}
+	}
+	d.subStart[d.nwords] = int32(len(d.subs))
+}
+
+// hash is Dictionary::hash: 32-bit FNV-1a over the bytes taken as signed
+// chars, the quirk every published model was trained with.
+func hash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(int32(int8(s[i])))) * 16777619
+	}
+	return h
+}
+
+// pushHash is Dictionary::pushHash: a bucket id becomes an input row,
+// through the pruned index in quantized models.
+func (d *dictionary) pushHash(dst []int32, id int32) []int32 {
+	if d.pruneSize == 0 || id < 0 {
+		return dst
+	}
+	if d.pruneSize > 0 {
+		to, ok := d.prune[id]
+		if !ok {
+			return dst
+		}
+		id = to
+	}
+	return append(dst, d.nwords+id)
+}
+
+// appendSubwords is Dictionary::computeSubwords over word (already wrapped
+// in '<' '>'): the character n-grams of minn..maxn code points, hashed
+// into buckets; a lone '<' or '>' is not an n-gram.
+func (d *dictionary) appendSubwords(dst []int32, word []byte) []int32 {
+	if d.bucket <= 0 {
+		return dst
+	}
+	maxn, minn := int(d.maxn), int(d.minn)
+	for i := 0; i < len(word); i++ {
+		if word[i]&0xC0 == 0x80 {
+			continue
+		}
+		h := uint32(2166136261)
+		j := i
+		for n := 1; j < len(word) && n <= maxn; n++ {
+			h = (h ^ uint32(int32(int8(word[j])))) * 16777619
+			j++
+			for j < len(word) && word[j]&0xC0 == 0x80 {
+				h = (h ^ uint32(int32(int8(word[j])))) * 16777619
+				j++
+			}
+			if n >= minn && !(n == 1 && (i == 0 || j == len(word))) {
+				dst = d.pushHash(dst, int32(h%uint32(d.bucket)))
+			}
+		}
+	}
+	return dst
+}
+
+// appendWordNgrams is Dictionary::addWordNgrams: the token hashes are
+// sign-extended to 64 bits and combined n at a time.
+func (d *dictionary) appendWordNgrams(dst []int32, hashes []int32) []int32 {
+	n := int(d.wordNgrams)
+	if n <= 1 || d.bucket <= 0 {
+		return dst
+	}
+	for i := range hashes {
+		h := uint64(int64(hashes[i]))
+		for j := i + 1; j < len(hashes) && j < i+n; j++ {
+			h = h*116049371 + uint64(int64(hashes[j]))
+			dst = d.pushHash(dst, int32(h%uint64(d.bucket)))
+		}
+	}
+	return dst
+}
+
+// isSpace is the separator set of Dictionary::readWord.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0
+}
+
+// lineState is the per-call scratch of turning a line into rows.
+type lineState struct {
+	ids    []int32
+	hashes []int32
+	word   []byte
+	labels []int32
+}
+
+// addToken is one iteration of Dictionary::getLine's loop.
+func (d *dictionary) addToken(s *lineState, tok string) {
+	h := hash(tok)
+	wid, ok := d.ids[tok]
+	switch {
+	case !ok:
+		if strings.HasPrefix(tok, labelPrefix) {
+			return // an unknown label: ignored
+		}
+		if tok != eos {
+			s.word = append(append(append(s.word[:0], '<'), tok...), '>')
+			s.ids = d.appendSubwords(s.ids, s.word)
+		}
+		s.hashes = append(s.hashes, int32(h))
+	case wid < d.nwords:
+		if d.maxn <= 0 {
+			s.ids = append(s.ids, wid)
+		} else {
+			s.ids = append(s.ids, d.subs[d.subStart[wid]:d.subStart[wid+1]]...)
+		}
+		s.hashes = append(s.hashes, int32(h))
+	default:
+		s.labels = append(s.labels, wid-d.nwords)
+	}
+}
+
+// line fills s.ids (and s.labels) for one line of text, as getLine does
+// for the bytes up to a newline; withEOS adds the "</s>" token the
+// newline itself becomes. Newlines inside text only separate words.
+func (d *dictionary) line(s *lineState, text string, withEOS bool) {
+	s.ids, s.hashes, s.labels = s.ids[:0], s.hashes[:0], s.labels[:0]
+	start := -1
+	for i := 0; i < len(text); i++ {
+		if isSpace(text[i]) {
+			if start >= 0 {
+				d.addToken(s, text[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		d.addToken(s, text[start:])
+	}
+	if withEOS {
+		d.addToken(s, eos)
+	}
+	s.ids = d.appendWordNgrams(s.ids, s.hashes)
+}
