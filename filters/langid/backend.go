@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/pemistahl/lingua-go"
+
+	"github.com/winnow-data/winnow/filters/fasttext"
 )
 
 // Backends of the stage (parameter backend).
@@ -101,17 +104,15 @@ func codesOf(langs []lingua.Language) []string {
 }
 
 // Prediction is one label of a fastText model with its probability.
-type Prediction struct {
-	Label string // "__label__en"
-	Prob  float32
-}
+type Prediction = fasttext.Prediction
 
 // Model is a fastText language-identification model whose labels are
-// "__label__" and a language code, as lid.176's are.
+// "__label__" and a language code, as lid.176's are. *fasttext.Model is
+// one; tests put fixed answers in its place.
 type Model interface {
 	// PredictAppend appends to dst the k most probable labels of text
-	// (one line), best first.
-	PredictAppend(dst []Prediction, text string, k int) []Prediction
+	// whose probability reaches threshold, best first.
+	PredictAppend(dst []Prediction, text string, k int, threshold float32) []Prediction
 	// Labels lists the model's labels.
 	Labels() []string
 }
@@ -144,31 +145,20 @@ func LabelCode(label string) string {
 }
 
 // FastTextInput returns the text the fastText backends hand the model
-// for s: at most n bytes in pieces spread over s, on one line, since the
-// model reads one line per prediction and a newline would end it.
-func FastTextInput(s string, n int) string { return prepare(s, n) }
-
-func prepare(s string, n int) string {
-	w := window(s, n)
-	if strings.IndexAny(w, "\n\r\v\f") < 0 {
-		return w
-	}
-	b := []byte(w)
-	for i, c := range b {
-		if c == '\n' || c == '\r' || c == '\v' || c == '\f' {
-			b[i] = ' '
-		}
-	}
-	return string(b)
-}
+// for s: at most n bytes in pieces spread over s (the whole of s when it
+// is shorter). The model reads newlines as spaces, as the reference CLI
+// reads a document flattened to one line.
+func FastTextInput(s string, n int) string { return window(s, n) }
 
 // FastText identifies languages with a fastText model alone: every
 // language of the model (176 for lid.176) can be answered.
 type FastText struct {
-	m      Model
-	window int
-	codes  []string
-	keep   map[string]bool // candidate codes; nil: all of the model's
+	m       Model
+	window  int
+	nlabels int
+	codes   []string
+	keep    map[string]bool // candidate codes; nil: all of the model's
+	preds   sync.Pool       // *[]Prediction
 }
 
 // NewFastText builds the fastText backend. codes restricts the answers
@@ -178,7 +168,8 @@ func NewFastText(m Model, codes []string, window int) (*FastText, error) {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	f := &FastText{m: m, window: window}
+	f := &FastText{m: m, window: window, nlabels: len(m.Labels())}
+	f.preds.New = func() any { b := make([]Prediction, 0, 8); return &b }
 	all := map[string]bool{}
 	for _, l := range m.Labels() {
 		all[LabelCode(l)] = true
@@ -215,10 +206,12 @@ func (f *FastText) Identify(s string) Ident {
 	}
 	k := 3
 	if f.keep != nil {
-		k = len(f.m.Labels())
+		k = f.nlabels // the best of the candidates may rank anywhere
 	}
-	var buf [8]Prediction
-	ps := f.m.PredictAppend(buf[:0], prepare(s, f.window), k)
+	buf := f.preds.Get().(*[]Prediction)
+	defer f.preds.Put(buf)
+	ps := f.m.PredictAppend((*buf)[:0], window(s, f.window), k, 0)
+	*buf = ps
 	id := Ident{Code: "und", By: SourceFastText}
 	for _, p := range ps {
 		c := LabelCode(p.Label)

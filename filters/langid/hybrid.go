@@ -119,7 +119,7 @@ func (h *Hybrid) identify(s string) (Ident, []Prediction) {
 	}
 	buf := h.preds.Get().(*[]Prediction)
 	defer h.preds.Put(buf)
-	ps := h.m.PredictAppend((*buf)[:0], prepare(s, h.opts.Window), 3)
+	ps := h.m.PredictAppend((*buf)[:0], window(s, h.opts.Window), 3, 0)
 	*buf = ps
 	id, ok := h.decide(s, ps, total)
 	if !ok {
@@ -187,7 +187,7 @@ func (h *Hybrid) IdentifyLine(s, code string) Ident {
 	if total >= h.opts.MinLetters && share >= h.opts.MinShare {
 		buf := h.preds.Get().(*[]Prediction)
 		defer h.preds.Put(buf)
-		ps := h.m.PredictAppend((*buf)[:0], prepare(s, h.opts.Window), 3)
+		ps := h.m.PredictAppend((*buf)[:0], window(s, h.opts.Window), 3, 0)
 		*buf = ps
 		if len(ps) > 0 {
 			c := LabelCode(ps[0].Label)

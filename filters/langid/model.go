@@ -3,21 +3,24 @@ package langid
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 	"sync"
 
+	"github.com/winnow-data/winnow/filters/fasttext"
 	"github.com/winnow-data/winnow/filters/langid/lid176"
 	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
-// loadFastText reads a fastText model. It is set to the pure-Go fastText
-// engine's loader where that is linked in (fasttext_engine.go).
-var loadFastText = func(r io.Reader) (Model, error) {
-	return nil, errors.New("no fastText engine in this build")
+// loadFastText reads a fastText model with the pure-Go engine.
+func loadFastText(r io.Reader) (Model, error) {
+	m, err := fasttext.Load(r)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // embedded is the embedded lid.176 model, loaded once per process and

@@ -20,8 +20,8 @@ type oracle struct {
 	labels []string
 }
 
-func (o *oracle) PredictAppend(dst []langid.Prediction, s string, k int) []langid.Prediction {
-	p, ok := o.preds[s]
+func (o *oracle) PredictAppend(dst []langid.Prediction, s string, k int, _ float32) []langid.Prediction {
+	p, ok := o.preds[oneLine.Replace(s)]
 	if !ok {
 		panic(fmt.Sprintf("no prediction for %.60q", s))
 	}
@@ -94,7 +94,13 @@ func loadSet(path string) ([]sample, error) {
 	return out, nil
 }
 
-func prepared(s string, window int) string { return langid.FastTextInput(s, window) }
+// prepared is the text the backends hand fastText, on one line for the
+// CLI (the engine reads newlines as spaces).
+func prepared(s string, window int) string {
+	return oneLine.Replace(langid.FastTextInput(s, window))
+}
+
+var oneLine = strings.NewReplacer("\n", " ", "\r", " ")
 
 func evaluate(set, model string) error {
 	samples, err := loadSet(set)
