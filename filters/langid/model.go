@@ -83,7 +83,7 @@ func isLID(m Model) bool {
 	}
 	for _, l := range labels {
 		c, ok := strings.CutPrefix(l, "__label__")
-		if !ok || len(c) < 2 || len(c) > 3 || strings.ToLower(c) != c {
+		if !ok || len(c) < 2 || len(c) > 3 || strings.Trim(c, "abcdefghijklmnopqrstuvwxyz") != "" {
 			return false
 		}
 	}
