@@ -98,8 +98,13 @@ type Spec struct {
 	Order int
 	// Default reports whether the stage is part of the default pipeline.
 	Default bool
-	Params  []Param
-	New     func(p Params) (Stage, error)
+	// Instances reports whether the stage may run several times in one
+	// pipeline as named instances "name:instance" (classifier:quality,
+	// classifier:code); New reads the full name from Params.Name and
+	// names its signals and reasons after it.
+	Instances bool
+	Params    []Param
+	New       func(p Params) (Stage, error)
 }
 
 var (
@@ -265,6 +270,18 @@ func coerce(def, v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("value %v (%T) does not fit the parameter's type %T", v, v, def)
+}
+
+// Name returns the name the stage runs under: the spec's name, or
+// "name:instance" for a named instance.
+func (p Params) Name() string { return p.stage }
+
+// NewInstanceParams is NewParams for the named instance "name:instance"
+// of a spec that allows instances.
+func (s Spec) NewInstanceParams(instance string, settings map[string]any) (Params, error) {
+	p, err := s.NewParams(settings)
+	p.stage = s.Name + ":" + instance
+	return p, err
 }
 
 // Bool returns the value of a bool parameter.

@@ -92,7 +92,7 @@ language-partitioned Parquet shards for language-model training.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
-	root.AddCommand(newRunCmd(stderr), newStagesCmd(stdout), newDupstatsCmd(stdout), newReferenceCmd(), newStatsCmd(stdout, stderr), newLaunchCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(stderr), newStagesCmd(stdout), newDupstatsCmd(stdout), newReferenceCmd(), newStatsCmd(stdout, stderr), newLaunchCmd(stdout, stderr), newClassifierCmd(stdout), newVersionCmd(stdout))
 	return root
 }
 

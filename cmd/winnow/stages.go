@@ -7,6 +7,7 @@ import (
 	_ "github.com/winnow-data/winnow/dedup/minhash"
 	_ "github.com/winnow-data/winnow/dedup/urldedup"
 	_ "github.com/winnow-data/winnow/filters/badwords"
+	_ "github.com/winnow-data/winnow/filters/classifier"
 	_ "github.com/winnow-data/winnow/filters/extract"
 	_ "github.com/winnow-data/winnow/filters/kloutliers"
 	_ "github.com/winnow-data/winnow/filters/langid"

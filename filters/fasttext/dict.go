@@ -1,7 +1,10 @@
 package fasttext
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 )
 
@@ -30,6 +33,7 @@ type dictionary struct {
 	subs     []int32
 
 	minn, maxn, bucket, wordNgrams int32
+	label                          string // the label prefix (args.label)
 }
 
 // maxWordLen bounds one dictionary entry in a model file.
@@ -39,7 +43,7 @@ const maxWordLen = 1 << 20
 // tables; every count and index is checked so predict cannot go out of
 // range whatever the file says.
 func readDictionary(r *binReader, a *args) (*dictionary, error) {
-	d := &dictionary{minn: a.minn, maxn: a.maxn, bucket: a.bucket, wordNgrams: a.wordNgrams}
+	d := &dictionary{minn: a.minn, maxn: a.maxn, bucket: a.bucket, wordNgrams: a.wordNgrams, label: labelPrefix}
 	size := r.i32()
 	d.nwords = r.i32()
 	d.nlabels = r.i32()
@@ -190,19 +194,21 @@ func isSpace(c byte) bool {
 
 // lineState is the per-call scratch of turning a line into rows.
 type lineState struct {
-	ids    []int32
-	hashes []int32
-	word   []byte
-	labels []int32
+	ids     []int32
+	hashes  []int32
+	word    []byte
+	labels  []int32
+	ntokens int // tokens read, as getLine counts them
 }
 
 // addToken is one iteration of Dictionary::getLine's loop.
 func (d *dictionary) addToken(s *lineState, tok string) {
 	h := hash(tok)
 	wid, ok := d.ids[tok]
+	s.ntokens++
 	switch {
 	case !ok:
-		if strings.HasPrefix(tok, labelPrefix) {
+		if strings.HasPrefix(tok, d.label) {
 			return // an unknown label: ignored
 		}
 		if tok != eos {
@@ -226,7 +232,7 @@ func (d *dictionary) addToken(s *lineState, tok string) {
 // for the bytes up to a newline; withEOS adds the "</s>" token the
 // newline itself becomes. Newlines inside text only separate words.
 func (d *dictionary) line(s *lineState, text string, withEOS bool) {
-	s.ids, s.hashes, s.labels = s.ids[:0], s.hashes[:0], s.labels[:0]
+	s.ids, s.hashes, s.labels, s.ntokens = s.ids[:0], s.hashes[:0], s.labels[:0], 0
 	start := -1
 	for i := 0; i < len(text); i++ {
 		if isSpace(text[i]) {
@@ -245,4 +251,112 @@ func (d *dictionary) line(s *lineState, text string, withEOS bool) {
 		d.addToken(s, eos)
 	}
 	s.ids = d.appendWordNgrams(s.ids, s.hashes)
+}
+
+// write is Dictionary::save.
+func (d *dictionary) write(w *binWriter) {
+	w.i32(int32(len(d.words)))
+	w.i32(d.nwords)
+	w.i32(d.nlabels)
+	w.i64(d.ntokens)
+	w.i64(d.pruneSize)
+	for _, e := range d.words {
+		w.write([]byte(e.word))
+		w.u8(0)
+		w.i64(e.count)
+		if e.label {
+			w.u8(1)
+		} else {
+			w.u8(0)
+		}
+	}
+	// The reference writes its hash map's order; any order loads the same.
+	keys := make([]int32, 0, len(d.prune))
+	for k := range d.prune {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		w.i32(k)
+		w.i32(d.prune[k])
+	}
+}
+
+// maxVocabSize is Dictionary::MAX_VOCAB_SIZE: past 75% of it, reading
+// drops rare words to make room.
+const maxVocabSize = 30000000
+
+// buildDictionary is Dictionary::readFromFile: count every token of the
+// training file (words, labels and the "</s>" of each newline), then keep
+// words seen minCount times and labels seen minCountLabel times, sorted
+// (std::sort, not stable) labels after words and by decreasing count.
+func buildDictionary(r io.Reader, a *args, label string, minCountLabel int64) (*dictionary, error) {
+	d := &dictionary{minn: a.minn, maxn: a.maxn, bucket: a.bucket, wordNgrams: a.wordNgrams, label: label, pruneSize: -1}
+	d.ids = make(map[string]int32)
+	minThreshold := int64(1)
+	add := func(tok string) {
+		d.ntokens++
+		if i, ok := d.ids[tok]; ok {
+			d.words[i].count++
+			return
+		}
+		d.ids[strings.Clone(tok)] = int32(len(d.words))
+		d.words = append(d.words, entry{word: strings.Clone(tok), count: 1, label: strings.HasPrefix(tok, label)})
+		if float64(len(d.words)) > 0.75*maxVocabSize {
+			minThreshold++
+			d.threshold(minThreshold, minThreshold)
+		}
+	}
+	err := eachLine(r, func(line string, withEOS bool) error {
+		start := -1
+		for i := 0; i < len(line); i++ {
+			if isSpace(line[i]) {
+				if start >= 0 {
+					add(line[start:i])
+					start = -1
+				}
+			} else if start < 0 {
+				start = i
+			}
+		}
+		if start >= 0 {
+			add(line[start:])
+		}
+		if withEOS {
+			add(eos)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.threshold(int64(a.minCount), minCountLabel)
+	if len(d.words) == 0 {
+		return nil, errors.New("empty vocabulary: try a smaller minimum count")
+	}
+	d.initSubwords()
+	return d, nil
+}
+
+// threshold is Dictionary::threshold.
+func (d *dictionary) threshold(t, tl int64) {
+	stdSort(d.words, func(a, b *entry) bool {
+		if a.label != b.label {
+			return !a.label
+		}
+		return a.count > b.count
+	})
+	d.words = slices.DeleteFunc(d.words, func(e entry) bool {
+		return (!e.label && e.count < t) || (e.label && e.count < tl)
+	})
+	clear(d.ids)
+	d.nwords, d.nlabels = 0, 0
+	for i, e := range d.words {
+		d.ids[e.word] = int32(i)
+		if e.label {
+			d.nlabels++
+		} else {
+			d.nwords++
+		}
+	}
 }

@@ -127,16 +127,29 @@ var errEOF = func() error {
 }()
 
 // BuildStages resolves the pipeline: the default stages in order (or
-// those named by Only), less Skip, each with its parameters.
+// those named by Only), less Skip, each with its parameters. A stage whose
+// spec allows instances may be named several times as "kind:instance"
+// (e.g. classifier:quality, classifier:code): each instance takes the
+// parameters of Stages["kind"] overridden by its own Stages["kind:instance"],
+// and instances of one kind run in the order Only names them. Skipping
+// "kind" skips its instances too.
 func (c Config) BuildStages() ([]pipeline.Stage, error) {
 	specs := pipeline.Specs()
 	known := func(name string) error {
-		if _, ok := pipeline.Lookup(name); !ok {
+		kind, inst, named := strings.Cut(name, ":")
+		s, ok := pipeline.Lookup(kind)
+		if !ok {
 			names := make([]string, len(specs))
 			for i, s := range specs {
 				names[i] = s.Name
 			}
 			return usageErr("unknown stage %q (known: %s)", name, strings.Join(names, ", "))
+		}
+		if named && !s.Instances {
+			return usageErr("stage %q: %s does not run as named instances", name, kind)
+		}
+		if named && !validInstance(inst) {
+			return usageErr("stage %q: an instance name is letters, digits, '_' and '-'", name)
 		}
 		return nil
 	}
@@ -155,37 +168,54 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 	}
 	var stages []pipeline.Stage
 	for _, s := range specs {
-		var on bool
+		var names []string
 		switch {
 		case none:
-			on = false
 		case len(c.Only) > 0:
-			on = slices.Contains(c.Only, s.Name)
-		default:
-			on = s.Default
+			for _, n := range c.Only {
+				if kind, _, _ := strings.Cut(n, ":"); kind == s.Name && !slices.Contains(names, n) {
+					names = append(names, n)
+				}
+			}
+		case s.Default:
+			names = []string{s.Name}
 		}
-		if !on || slices.Contains(c.Skip, s.Name) {
-			continue
+		for _, name := range names {
+			if slices.Contains(c.Skip, s.Name) || slices.Contains(c.Skip, name) {
+				continue
+			}
+			settings := c.Stages[s.Name]
+			_, inst, named := strings.Cut(name, ":")
+			if named {
+				for k, v := range c.Stages[name] {
+					settings = withSetting(settings, k, v)
+				}
+			}
+			if s.Name == "langid" && len(c.Langs) > 0 {
+				settings = withSetting(settings, "keep", c.Langs)
+			}
+			if s.Name == "minhash" && c.Against != "" {
+				settings = withSetting(settings, "against", c.Against)
+			}
+			if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
+				settings = withSetting(settings, "mode", "tag")
+			}
+			var p pipeline.Params
+			var err error
+			if named {
+				p, err = s.NewInstanceParams(inst, settings)
+			} else {
+				p, err = s.NewParams(settings)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			}
+			st, err := s.New(p)
+			if err != nil {
+				return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, name, err)
+			}
+			stages = append(stages, st)
 		}
-		settings := c.Stages[s.Name]
-		if s.Name == "langid" && len(c.Langs) > 0 {
-			settings = withSetting(settings, "keep", c.Langs)
-		}
-		if s.Name == "minhash" && c.Against != "" {
-			settings = withSetting(settings, "against", c.Against)
-		}
-		if c.Mode == "tag" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "mode" }) {
-			settings = withSetting(settings, "mode", "tag")
-		}
-		p, err := s.NewParams(settings)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-		}
-		st, err := s.New(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: stage %s: %w", ErrUsage, s.Name, err)
-		}
-		stages = append(stages, st)
 	}
 	if len(c.Langs) > 0 && !slices.ContainsFunc(stages, func(s pipeline.Stage) bool { return s.Name() == "langid" }) {
 		return nil, usageErr("--langs needs the langid stage in the pipeline")
@@ -194,6 +224,20 @@ func (c Config) BuildStages() ([]pipeline.Stage, error) {
 		return nil, usageErr("--against needs the minhash stage in the pipeline")
 	}
 	return stages, nil
+}
+
+// validInstance reports whether s can name a stage instance: it becomes
+// part of signal names and column names.
+func validInstance(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func withSetting(m map[string]any, k string, v any) map[string]any {
