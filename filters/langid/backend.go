@@ -218,10 +218,14 @@ func (f *FastText) Identify(s string) Ident {
 		if f.keep != nil && !f.keep[c] {
 			continue
 		}
-		if id.N == 0 {
-			id.Code, id.Score = c, round4(float64(p.Prob))
+		v := probScore(p.Prob)
+		if id.N > 0 && v == 0 {
+			break
 		}
-		id.Top[id.N] = Label{c, round4(float64(p.Prob))}
+		if id.N == 0 {
+			id.Code, id.Score = c, v
+		}
+		id.Top[id.N] = Label{c, v}
 		id.N++
 		if id.N == len(id.Top) {
 			break
@@ -241,3 +245,8 @@ func hasLetter(s string) bool {
 	}
 	return false
 }
+
+// probScore turns a fastText probability into a score: clamped to 0–1
+// (exp of a float32 log-probability can exceed 1 by a rounding error) and
+// rounded to 4 decimals like lingua's.
+func probScore(p float32) float64 { return round4(min(1, max(0, float64(p)))) }

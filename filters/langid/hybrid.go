@@ -156,13 +156,13 @@ func (h *Hybrid) decide(s string, ps []Prediction, total int) (Ident, bool) {
 	if float64(ps[0].Prob) < h.opts.MinProb {
 		return Ident{}, false
 	}
-	id := Ident{Code: code, Score: round4(float64(ps[0].Prob)), By: SourceFastText}
+	id := Ident{Code: code, Score: probScore(ps[0].Prob), By: SourceFastText}
 	for _, q := range ps {
 		c := LabelCode(q.Label)
 		if _, ok := h.langs[c]; !ok || id.N == len(id.Top) {
 			continue
 		}
-		if v := round4(float64(q.Prob)); v > 0 || id.N == 0 {
+		if v := probScore(q.Prob); v > 0 || id.N == 0 {
 			id.Top[id.N] = Label{c, v}
 			id.N++
 		}
@@ -192,7 +192,8 @@ func (h *Hybrid) IdentifyLine(s, code string) Ident {
 		if len(ps) > 0 {
 			c := LabelCode(ps[0].Label)
 			if l, ok := h.langs[c]; ok && (l == doc || slices.Contains(h.group[doc], l)) {
-				return Ident{Code: code, Score: round4(float64(ps[0].Prob)), Top: [3]Label{{code, round4(float64(ps[0].Prob))}}, N: 1, By: SourceFastText}
+				v := probScore(ps[0].Prob)
+				return Ident{Code: code, Score: v, Top: [3]Label{{code, v}}, N: 1, By: SourceFastText}
 			}
 			if id, ok := h.decide(s, ps, total); ok && id.By == SourceFastText {
 				return id

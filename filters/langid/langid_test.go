@@ -440,7 +440,24 @@ func FuzzDetect(f *testing.F) {
 		lingua.English, lingua.German, lingua.Spanish, lingua.Portuguese, lingua.Russian, lingua.Ukrainian,
 		lingua.Japanese, lingua.Chinese, lingua.Greek,
 	}})
+	m, err := LoadModel(f.Context(), "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := NewHybrid(d, m, HybridOptions{})
+	ft, err := NewFastText(m, nil, 0)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
+		for _, id := range []Identifier{h, ft} {
+			r := id.Identify(text.NFC(s))
+			if r.Score < 0 || r.Score > 1 || r.Code == "" || r.N > len(r.Top) || r.Code == "und" && r.Score != 0 ||
+				r.Code != "und" && (r.N == 0 || r.Top[0].Code != r.Code) {
+				t.Fatalf("%T.Identify(%q) = %+v", id, s, r)
+			}
+			id.IdentifyLine(text.NFC(s), "en")
+		}
 		r := d.Detect(text.NFC(s))
 		if r.Score < 0 || r.Score > 1 || r.Code() == "" || r.N > len(r.Top) {
 			t.Fatalf("Detect(%q) = %+v", s, r)
