@@ -12,6 +12,7 @@ import (
 	"github.com/winnow-data/winnow/filters/langid/lid176"
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
+	"github.com/winnow-data/winnow/pipeline/storage"
 )
 
 // Accuracy of lingua's naive call (DetectLanguageOf, all 75 languages,
@@ -230,5 +231,21 @@ func TestModelErrors(t *testing.T) {
 	d := &pipeline.Document{Text: "Die alte Bahnstation am Rand der Stadt ist heute eine kleine Bibliothek."}
 	if _, err := s.Process(d); err != nil || d.Lang != "de" {
 		t.Errorf("model from a path: lang %q, %v", d.Lang, err)
+	}
+	// And by storage URL.
+	b, err := storage.Open(t.Context(), "mem://langid-models/lid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteFile(t.Context(), "lid.176.ftz", lid176.Model); err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"mem://langid-models/lid/lid.176.ftz", "file://" + filepath.ToSlash(path)} {
+		if _, err := New(Config{Backend: BackendFastText, Model: loc}); err != nil {
+			t.Errorf("model at %s: %v", loc, err)
+		}
+	}
+	if _, err := New(Config{Backend: BackendFastText, Model: "mem://langid-models/lid/missing.ftz"}); err == nil || !strings.Contains(err.Error(), "missing.ftz") {
+		t.Errorf("missing model by URL: %v", err)
 	}
 }

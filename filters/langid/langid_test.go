@@ -242,7 +242,7 @@ func TestStage(t *testing.T) {
 	}{
 		{"kept", Config{MinScore: DefaultMinScore}, doc("de"), "de", ""},
 		{"kept language", Config{MinScore: DefaultMinScore, Keep: []string{"en", "de"}}, doc("de"), "de", ""},
-		{"other language", Config{MinScore: DefaultMinScore, Keep: []string{"en", "fr"}}, doc("de"), "de", ReasonNotKept},
+		{"other language", Config{MinScore: DefaultMinScore, Keep: []string{"en", "es"}}, doc("de"), "de", ReasonNotKept},
 		{"no letters", Config{MinScore: DefaultMinScore, Keep: []string{"en"}}, "1234 5678 -- ##", "und", ReasonLowScore},
 		{"no letters, no threshold", Config{}, "1234", "und", ReasonLowScore},
 		{"script", Config{MinScore: DefaultMinScore}, doc("ko"), "ko", ""},

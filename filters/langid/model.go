@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -43,10 +45,17 @@ func LoadModel(ctx context.Context, loc string) (Model, error) {
 		})
 		return embedded.m, embedded.err
 	}
-	dir, name := path.Split(loc)
+	dir, name := filepath.Split(loc)
 	if storage.IsURL(loc) {
-		i := strings.LastIndexByte(loc, '/')
-		dir, name = loc[:i+1], loc[i+1:]
+		// The bucket is the URL without its last path element; its
+		// parameters (?region=...) stay with it.
+		u, err := url.Parse(loc)
+		if err != nil {
+			return nil, fmt.Errorf("model %q: %w", loc, err)
+		}
+		d, n := path.Split(u.Path)
+		u.Path, name = d, n
+		dir = u.String()
 	}
 	if dir == "" {
 		dir = "."
