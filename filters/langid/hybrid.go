@@ -156,6 +156,11 @@ func (h *Hybrid) decide(s string, ps []Prediction, total int) (Ident, bool) {
 	if float64(ps[0].Prob) < h.opts.MinProb {
 		return Ident{}, false
 	}
+	return h.fastIdent(code, ps), true
+}
+
+// fastIdent is fastText's answer code with its candidates among ps.
+func (h *Hybrid) fastIdent(code string, ps []Prediction) Ident {
 	id := Ident{Code: code, Score: probScore(ps[0].Prob), By: SourceFastText}
 	for _, q := range ps {
 		c := LabelCode(q.Label)
@@ -167,7 +172,7 @@ func (h *Hybrid) decide(s string, ps []Prediction, total int) (Ident, bool) {
 			id.N++
 		}
 	}
-	return id, true
+	return id
 }
 
 // IdentifyLine returns the language of a line of a document in code.
@@ -195,8 +200,11 @@ func (h *Hybrid) IdentifyLine(s, code string) Ident {
 				v := probScore(ps[0].Prob)
 				return Ident{Code: code, Score: v, Top: [3]Label{{code, v}}, N: 1, By: SourceFastText}
 			}
-			if id, ok := h.decide(s, ps, total); ok && id.By == SourceFastText {
-				return id
+			// Another language: fastText's word only outside the
+			// confusable groups; lingua, with the document's language
+			// among its candidates, decides the rest.
+			if l, ok := h.langs[c]; ok && h.group[l] == nil && float64(ps[0].Prob) >= h.opts.MinProb {
+				return h.fastIdent(c, ps)
 			}
 		}
 	}

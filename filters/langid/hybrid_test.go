@@ -106,6 +106,7 @@ func TestHybridLine(t *testing.T) {
 		{"another language, sure", "en", []Prediction{p("de", 0.99)}, "de", SourceFastText},
 		{"another language, unsure: lingua with the document's", "en", []Prediction{p("de", 0.6)}, "de", SourceLingua},
 		{"the document's group", "bs", []Prediction{p("hr", 0.99)}, "bs", SourceFastText},
+		{"a confusable group: lingua with the document's", "en", []Prediction{p("hr", 0.99)}, "de", SourceLingua},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := NewHybrid(ruleDetector(), &fakeModel{preds: tt.preds}, HybridOptions{})
