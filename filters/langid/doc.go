@@ -35,13 +35,18 @@
 //
 // # Hybrid rule
 //
-// A script written in one candidate language decides first. Otherwise
-// lingua's cascade decides when the text has fewer than 40 letters, when
-// its dominant script has less than 90% of its letters, when fastText's
-// best language is not a candidate (fastText lacks Ganda, Maori, Shona,
-// Sotho, Tsonga, Tswana, Xhosa and Zulu, and gives text in them low
-// probabilities spread over unrelated languages), and when fastText's
-// probability is below 0.8. When fastText names one of a confusable group
+// A script written in one candidate language decides first. Lingua's
+// cascade decides when the text has fewer than 40 letters or its
+// dominant script has less than 90% of its letters. Lingua also decides
+// when fastText's best language is not a candidate (fastText lacks Ganda,
+// Maori, Shona, Sotho, Tsonga, Tswana, Xhosa and Zulu, and gives text in
+// them low probabilities spread over unrelated languages) and when
+// fastText's probability is below 0.8; on texts of 120 letters or more
+// it then chooses among fastText's best three, their confusable groups
+// and the ten languages fastText lacks or often misses (the eight, Somali
+// and Yoruba) — on the calibration set the right language was among them
+// whenever fastText was unsure — screening a sample first as the cascade
+// does. When fastText names one of a confusable group
 // — Bosnian/Croatian/Serbian, Indonesian/Malay, Bokmål/Nynorsk/Danish —
 // with the group's probability at 0.8 or more, lingua's full detector
 // chooses within the group. Otherwise fastText's answer stands.

@@ -110,7 +110,7 @@ func (h *Hybrid) Identify(s string) Ident {
 // identify also returns the fastText predictions it looked at (nil when
 // it did not ask fastText), for calibration.
 func (h *Hybrid) identify(s string) (Ident, []Prediction) {
-	r, _, total, share, done := h.d.byScript(s)
+	r, g, total, share, done := h.d.byScript(s)
 	if done {
 		return fromResult(r), nil
 	}
@@ -123,9 +123,58 @@ func (h *Hybrid) identify(s string) (Ident, []Prediction) {
 	*buf = ps
 	id, ok := h.decide(s, ps, total)
 	if !ok {
-		id = fromResult(h.d.Detect(s))
+		id = h.unsure(s, g, ps, total)
 	}
 	return id, ps
+}
+
+// weak are lingua languages fastText lacks (Ganda, Maori, Shona, Sotho,
+// Tsonga, Tswana, Xhosa, Zulu) or often misses outside its best three
+// (Somali, Yoruba).
+var weak = []lingua.Language{
+	lingua.Ganda, lingua.Maori, lingua.Shona, lingua.Sotho, lingua.Tsonga, lingua.Tswana,
+	lingua.Xhosa, lingua.Zulu, lingua.Somali, lingua.Yoruba,
+}
+
+// unsure decides where fastText is unsure. On a text of 120 letters or
+// more lingua chooses among fastText's best three, their confusable
+// groups and the weak languages of the text's script — on the
+// calibration set the right language was among them whenever fastText
+// was unsure — ranked by unigrams, screened on a sample and, when the
+// screen is not certain, decided by the full detector among the screen's
+// best, as in Detect. Shorter texts go through the whole cascade.
+func (h *Hybrid) unsure(s string, g *group, ps []Prediction, total int) Ident {
+	if total < 120 {
+		return fromResult(h.d.Detect(s))
+	}
+	var cands []lingua.Language
+	add := func(l lingua.Language) {
+		if !slices.Contains(cands, l) {
+			cands = append(cands, l)
+		}
+	}
+	for _, p := range ps {
+		if l, ok := h.langs[LabelCode(p.Label)]; ok {
+			add(l)
+			for _, m := range h.group[l] {
+				add(m)
+			}
+		}
+	}
+	for _, l := range weak {
+		if slices.Contains(g.langs, l) {
+			add(l)
+		}
+	}
+	if len(cands) < 2 {
+		return fromResult(h.d.Detect(s))
+	}
+	cands = h.d.shortlist(s, &group{langs: cands})
+	cv := h.d.detector(cands, true).ComputeLanguageConfidenceValues(compact(window(s, h.d.opts.SampleBytes), 0))
+	if len(cv) > 0 && cv[0].Value() > 0 && (len(s) <= h.d.opts.SampleBytes || certain(cv, h.d.opts.Margin)) {
+		return fromResult(result(cv, StepScreen))
+	}
+	return fromResult(h.d.full(s, top(nil, cv, h.d.opts.TopK), cv, false))
 }
 
 // decide applies the rule to fastText's predictions; ok is false when

@@ -61,6 +61,7 @@ func TestHybridRule(t *testing.T) {
 		{"confident, even when wrong", german, []Prediction{p("en", 0.95)}, "en", SourceFastText, true},
 		{"unsure: lingua", german, []Prediction{p("de", 0.6), p("en", 0.3)}, "de", SourceLingua, true},
 		{"unsure and wrong: lingua", german, []Prediction{p("en", 0.5), p("de", 0.4)}, "de", SourceLingua, true},
+		{"unsure on a long text: lingua among fastText's best", german + " " + german, []Prediction{p("en", 0.5), p("de", 0.3), p("hr", 0.1)}, "de", SourceLingua, true},
 		{"not a candidate: lingua", german, []Prediction{p("ceb", 0.99)}, "de", SourceLingua, true},
 		{"confusable group: lingua chooses", croatian, []Prediction{p("sh", 0.5), p("hr", 0.45)}, "hr", SourceLingua, true},
 		{"confusable group, sure of the group", croatian, []Prediction{p("bs", 0.6), p("hr", 0.3)}, "hr", SourceLingua, true},
