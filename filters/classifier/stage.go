@@ -130,8 +130,9 @@ func New(c Config) (*Stage, error) {
 		}
 	}
 	labels := s.m.Labels()
-	s.k = len(labels)
+	s.k = 1 // the top label is all a stage without a label needs
 	if c.Label != "" {
+		s.k = len(labels)
 		for _, l := range labels {
 			if l == c.Label || strings.TrimPrefix(l, "__label__") == c.Label {
 				s.label = l

@@ -3,6 +3,7 @@ package classifier
 import (
 	"encoding/json"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -204,10 +205,30 @@ func TestNamedInstances(t *testing.T) {
 }
 
 func TestScoreAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped: sync.Pool drops items under the race detector")
+	}
 	s := newStage(t, map[string]any{"label": "c0"})
 	doc := &pipeline.Document{Text: strings.Repeat("kato rimé lusa ", 100)}
 	s.Process(doc)
 	if n := testing.AllocsPerRun(50, func() { s.Score(doc.Text) }); n > 0 {
 		t.Errorf("Score allocates %v times", n)
+	}
+}
+
+// The model parameter takes storage URLs as well as paths.
+func TestModelFromStorageURL(t *testing.T) {
+	abs, err := filepath.Abs(tinyModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStage(t, map[string]any{"model": "file://" + abs, "label": "c1"})
+	if len(s.Model().Labels()) != 3 {
+		t.Errorf("labels %v", s.Model().Labels())
+	}
+	spec, _ := pipeline.Lookup(Name)
+	p, _ := spec.NewParams(map[string]any{"model": "file://" + abs + ".missing"})
+	if _, err := spec.New(p); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing URL: %v", err)
 	}
 }

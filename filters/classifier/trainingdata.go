@@ -68,8 +68,8 @@ func (s *trainingSink) Write(docs []*pipeline.Document) error {
 }
 
 func (s *trainingSink) Reject([]*pipeline.Document, []string) error { return nil }
-func (s *trainingSink) Close() error                              { return s.w.Flush() }
-func (s *trainingSink) Abort() error                              { return nil }
+func (s *trainingSink) Close() error                                { return s.w.Flush() }
+func (s *trainingSink) Abort() error                                { return nil }
 
 // parseLabels reads a label field: a string, a number or a boolean, or a
 // list of them; each becomes "__label__" + its text, spaces replaced by

@@ -109,10 +109,11 @@ func (m *Model) Test(r io.Reader, k int, threshold float32) (TestResult, error) 
 	defer m.pool.Put(s)
 	err := eachLine(r, func(line string, withEOS bool) error {
 		m.dict.line(&s.lineState, line, withEOS)
-		if len(s.labels) == 0 || len(s.ids) == 0 {
+		if len(s.labels) == 0 || s.nids == 0 {
 			return nil
 		}
-		m.predictIDs(s, k, threshold)
+		m.average(s.hidden, s.nids)
+		m.predictHidden(s, k, threshold)
 		res.N++
 		res.Gold += int64(len(s.labels))
 		res.Predicted += int64(len(s.heap))

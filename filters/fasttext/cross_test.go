@@ -240,18 +240,18 @@ func TestCrossCLI(t *testing.T) {
 		checkAgainstCLI(t, bin, out+".ftz", held)
 	})
 	// -qout quantizes the output matrix, which needs at least 256 rows:
-	// a model with 300 labels.
+	// a model with 260 labels.
 	t.Run("quantized_qout", func(t *testing.T) {
-		many := corpus(2, 300, 6000)
+		many := corpus(2, 260, 3000)
 		train := filepath.Join(dir, "many.txt")
-		if err := os.WriteFile(train, []byte(strings.Join(many[:5500], "\n")+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(train, []byte(strings.Join(many[:2700], "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "qout")
 		runCLI(t, bin, "supervised", "-input", train, "-output", out, "-thread", "1", "-verbose", "0",
-			"-dim", "8", "-wordNgrams", "2", "-bucket", "20000", "-epoch", "3")
+			"-dim", "8", "-wordNgrams", "2", "-bucket", "5000", "-epoch", "2")
 		runCLI(t, bin, "quantize", "-input", train, "-output", out, "-qnorm", "-qout", "-dsub", "4", "-thread", "1", "-verbose", "0")
-		checkAgainstCLI(t, bin, out+".ftz", append(stripLabels(many[5500:5800]), oddLines...))
+		checkAgainstCLI(t, bin, out+".ftz", append(stripLabels(many[2700:]), oddLines...))
 	})
 }
 

@@ -36,8 +36,13 @@ type dictionary struct {
 	label                          string // the label prefix (args.label)
 }
 
-// maxWordLen bounds one dictionary entry in a model file.
-const maxWordLen = 1 << 20
+// Bounds on what a model file may declare, so a small hostile file cannot
+// make the loader allocate much more than its own size: one dictionary
+// entry, and the preallocation of tables before their entries are read.
+const (
+	maxWordLen = 1 << 16
+	prealloc   = 1 << 14
+)
 
 // readDictionary reads Dictionary::save's layout and builds the lookup
 // tables; every count and index is checked so predict cannot go out of
@@ -58,7 +63,7 @@ func readDictionary(r *binReader, a *args) (*dictionary, error) {
 	if d.pruneSize < -1 || d.pruneSize > 1<<31 {
 		return nil, fmt.Errorf("offset %d: bad pruned-index size %d", r.off, d.pruneSize)
 	}
-	d.words = make([]entry, 0, min(int(size), chunk))
+	d.words = make([]entry, 0, min(int(size), prealloc))
 	for i := int32(0); i < size; i++ {
 		var e entry
 		e.word = r.cstring(maxWordLen)
@@ -77,7 +82,7 @@ func readDictionary(r *binReader, a *args) (*dictionary, error) {
 		d.words = append(d.words, e)
 	}
 	if d.pruneSize > 0 {
-		d.prune = make(map[int32]int32, min(d.pruneSize, chunk))
+		d.prune = make(map[int32]int32, min(d.pruneSize, prealloc))
 		for i := int64(0); i < d.pruneSize; i++ {
 			from, to := r.i32(), r.i32()
 			if r.err != nil {
@@ -104,14 +109,16 @@ func (d *dictionary) initSubwords() {
 	d.subStart = make([]int32, d.nwords+1)
 	d.subs = d.subs[:0]
 	var buf []byte
+	acc := lineState{ids: d.subs}
 	for i := int32(0); i < d.nwords; i++ {
-		d.subStart[i] = int32(len(d.subs))
-		d.subs = append(d.subs, i)
+		d.subStart[i] = int32(len(acc.ids))
+		acc.ids = append(acc.ids, i)
 		if w := d.words[i].word; w != eos {
 			buf = append(append(append(buf[:0], '<'), w...), '>')
-			d.subs = d.appendSubwords(d.subs, buf)
+			d.appendSubwords(&acc, buf)
 		}
 	}
+	d.subs = acc.ids
 	d.subStart[d.nwords] = int32(len(d.subs))
 }
 
@@ -127,26 +134,29 @@ func hash(s string) uint32 {
 
 // pushHash is Dictionary::pushHash: a bucket id becomes an input row,
 // through the pruned index in quantized models.
-func (d *dictionary) pushHash(dst []int32, id int32) []int32 {
+func (d *dictionary) pushHash(s *lineState, id int32) {
 	if d.pruneSize == 0 || id < 0 {
-		return dst
+		return
 	}
 	if d.pruneSize > 0 {
 		to, ok := d.prune[id]
 		if !ok {
-			return dst
+			return
 		}
 		id = to
 	}
-	return append(dst, d.nwords+id)
+	s.ids = append(s.ids, d.nwords+id)
+	if s.sum != nil && len(s.ids) >= flushRows {
+		s.flush()
+	}
 }
 
 // appendSubwords is Dictionary::computeSubwords over word (already wrapped
 // in '<' '>'): the character n-grams of minn..maxn code points, hashed
 // into buckets; a lone '<' or '>' is not an n-gram.
-func (d *dictionary) appendSubwords(dst []int32, word []byte) []int32 {
+func (d *dictionary) appendSubwords(s *lineState, word []byte) {
 	if d.bucket <= 0 {
-		return dst
+		return
 	}
 	maxn, minn := int(d.maxn), int(d.minn)
 	for i := 0; i < len(word); i++ {
@@ -163,28 +173,26 @@ func (d *dictionary) appendSubwords(dst []int32, word []byte) []int32 {
 				j++
 			}
 			if n >= minn && !(n == 1 && (i == 0 || j == len(word))) {
-				dst = d.pushHash(dst, int32(h%uint32(d.bucket)))
+				d.pushHash(s, int32(h%uint32(d.bucket)))
 			}
 		}
 	}
-	return dst
 }
 
 // appendWordNgrams is Dictionary::addWordNgrams: the token hashes are
 // sign-extended to 64 bits and combined n at a time.
-func (d *dictionary) appendWordNgrams(dst []int32, hashes []int32) []int32 {
+func (d *dictionary) appendWordNgrams(s *lineState, hashes []int32) {
 	n := int(d.wordNgrams)
 	if n <= 1 || d.bucket <= 0 {
-		return dst
+		return
 	}
 	for i := range hashes {
 		h := uint64(int64(hashes[i]))
 		for j := i + 1; j < len(hashes) && j < i+n; j++ {
 			h = h*116049371 + uint64(int64(hashes[j]))
-			dst = d.pushHash(dst, int32(h%uint64(d.bucket)))
+			d.pushHash(s, int32(h%uint64(d.bucket)))
 		}
 	}
-	return dst
 }
 
 // isSpace is the separator set of Dictionary::readWord.
@@ -199,6 +207,29 @@ type lineState struct {
 	word    []byte
 	labels  []int32
 	ntokens int // tokens read, as getLine counts them
+
+	// With sum set (prediction), rows are added to sum from in as they
+	// are found, in the order ids would list them, so memory does not
+	// grow with a document's n-grams; nids counts them. Training leaves
+	// sum nil and keeps every id in ids.
+	in   matrix
+	sum  []float32
+	nids int
+}
+
+// flushRows is how many rows prediction collects before adding them up.
+const flushRows = 1024
+
+// flush adds the collected rows to sum.
+func (s *lineState) flush() {
+	if s.sum == nil {
+		return
+	}
+	for _, id := range s.ids {
+		s.in.addRow(s.sum, int(id))
+	}
+	s.nids += len(s.ids)
+	s.ids = s.ids[:0]
 }
 
 // addToken is one iteration of Dictionary::getLine's loop.
@@ -213,7 +244,7 @@ func (d *dictionary) addToken(s *lineState, tok string) {
 		}
 		if tok != eos {
 			s.word = append(append(append(s.word[:0], '<'), tok...), '>')
-			s.ids = d.appendSubwords(s.ids, s.word)
+			d.appendSubwords(s, s.word)
 		}
 		s.hashes = append(s.hashes, int32(h))
 	case wid < d.nwords:
@@ -222,17 +253,24 @@ func (d *dictionary) addToken(s *lineState, tok string) {
 		} else {
 			s.ids = append(s.ids, d.subs[d.subStart[wid]:d.subStart[wid+1]]...)
 		}
+		if s.sum != nil && len(s.ids) >= flushRows {
+			s.flush()
+		}
 		s.hashes = append(s.hashes, int32(h))
 	default:
 		s.labels = append(s.labels, wid-d.nwords)
 	}
 }
 
-// line fills s.ids (and s.labels) for one line of text, as getLine does
-// for the bytes up to a newline; withEOS adds the "</s>" token the
-// newline itself becomes. Newlines inside text only separate words.
+// line finds the input rows (and s.labels) of one line of text, as
+// getLine does for the bytes up to a newline; withEOS adds the "</s>"
+// token the newline itself becomes. Newlines inside text only separate
+// words. The rows end in s.ids, or summed into s.sum (see lineState).
 func (d *dictionary) line(s *lineState, text string, withEOS bool) {
-	s.ids, s.hashes, s.labels, s.ntokens = s.ids[:0], s.hashes[:0], s.labels[:0], 0
+	s.ids, s.hashes, s.labels, s.ntokens, s.nids = s.ids[:0], s.hashes[:0], s.labels[:0], 0, 0
+	if s.sum != nil {
+		clear(s.sum)
+	}
 	start := -1
 	for i := 0; i < len(text); i++ {
 		if isSpace(text[i]) {
@@ -250,7 +288,8 @@ func (d *dictionary) line(s *lineState, text string, withEOS bool) {
 	if withEOS {
 		d.addToken(s, eos)
 	}
-	s.ids = d.appendWordNgrams(s.ids, s.hashes)
+	d.appendWordNgrams(s, s.hashes)
+	s.flush()
 }
 
 // write is Dictionary::save.

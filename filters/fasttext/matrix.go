@@ -28,8 +28,22 @@ func (d *dense) row(i int) []float32 { return d.data[i*d.n : (i+1)*d.n] }
 func (d *dense) addRow(x []float32, i int) {
 	r := d.row(i)
 	x = x[:len(r)]
-	for j, v := range r {
-		x[j] += v
+	// Element-wise, so unrolling keeps the reference's results; it is
+	// where prediction spends its time.
+	j := 0
+	for ; j+8 <= len(r); j += 8 {
+		xs, rs := x[j:j+8:j+8], r[j:j+8:j+8]
+		xs[0] += rs[0]
+		xs[1] += rs[1]
+		xs[2] += rs[2]
+		xs[3] += rs[3]
+		xs[4] += rs[4]
+		xs[5] += rs[5]
+		xs[6] += rs[6]
+		xs[7] += rs[7]
+	}
+	for ; j < len(r); j++ {
+		x[j] += r[j]
 	}
 }
 

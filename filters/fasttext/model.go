@@ -84,7 +84,9 @@ func load(r *binReader) (*Model, error) {
 	if version == 11 {
 		a.maxn = 0 // FastText::loadModel: old supervised models have no char n-grams
 	}
-	if a.dim <= 0 || a.dim > 1<<20 || a.minn < 0 || a.maxn < 0 || a.bucket < 0 || a.wordNgrams < 0 {
+	// maxn bounds the n-grams of a word (a word of n bytes has up to
+	// n·maxn); fastText's own use 0 to 6.
+	if a.dim <= 0 || a.dim > 1<<20 || a.minn < 0 || a.maxn < 0 || a.maxn > 64 || a.bucket < 0 || a.wordNgrams < 0 {
 		return nil, fmt.Errorf("offset %d: bad arguments (dim %d, minn %d, maxn %d, bucket %d, wordNgrams %d)",
 			r.off, a.dim, a.minn, a.maxn, a.bucket, a.wordNgrams)
 	}
@@ -175,7 +177,9 @@ func (m *Model) init() {
 	}
 	dim, osz := int(m.args.dim), m.out.rows()
 	m.pool.New = func() any {
-		return &state{hidden: make([]float32, dim), output: make([]float32, osz)}
+		s := &state{hidden: make([]float32, dim), output: make([]float32, osz)}
+		s.in, s.sum = m.in, s.hidden // prediction sums rows as it finds them
+		return s
 	}
 }
 
@@ -220,25 +224,25 @@ func (m *Model) PredictAppend(dst []Prediction, text string, k int, threshold fl
 	return dst
 }
 
-// appendResults runs the classifier over s.ids and appends the
-// predictions (FastText::predictLine).
+// appendResults runs the classifier over the line dict.line summed into
+// s.hidden and appends the predictions (FastText::predictLine).
 func (m *Model) appendResults(dst []Prediction, s *state, k int, threshold float32) []Prediction {
-	if len(s.ids) == 0 {
+	if s.nids == 0 {
 		return dst
 	}
 	if k <= 0 {
 		k = m.out.rows() // Model::predict's kUnlimitedPredictions
 	}
-	m.predictIDs(s, k, threshold)
+	m.average(s.hidden, s.nids)
+	m.predictHidden(s, k, threshold)
 	for _, p := range s.heap {
 		dst = append(dst, Prediction{Label: m.labels[p.id], Prob: expf(p.score)})
 	}
 	return dst
 }
 
-// predictIDs is Model::predict: the hidden vector, then the loss's top-k.
-func (m *Model) predictIDs(s *state, k int, threshold float32) {
-	m.computeHidden(s.ids, s.hidden)
+// predictHidden is Model::predict after computeHidden: the loss's top-k.
+func (m *Model) predictHidden(s *state, k int, threshold float32) {
 	s.heap = s.heap[:0]
 	if m.args.loss == lossHS {
 		m.dfs(s, k, threshold, int32(len(m.tree)-1), 0)
@@ -267,7 +271,12 @@ func (m *Model) computeHidden(ids []int32, hidden []float32) {
 	for _, id := range ids {
 		m.in.addRow(hidden, int(id))
 	}
-	inv := float32(1.0 / float64(len(ids)))
+	m.average(hidden, len(ids))
+}
+
+// average divides the sum of n rows as Vector::mul(1.0 / n) does.
+func (m *Model) average(hidden []float32, n int) {
+	inv := float32(1.0 / float64(n))
 	for j := range hidden {
 		hidden[j] *= inv
 	}
@@ -310,9 +319,6 @@ func max32(a, b float32) float32 {
 
 // stdLog is loss.cc's std_log: log(x + 1e-5) in double, rounded to float.
 func stdLog(x float32) float32 { return float32(math.Log(float64(x) + 1e-5)) }
-
-// expf is std::exp on a float.
-func expf(x float32) float32 { return float32(math.Exp(float64(x))) }
 
 const (
 	sigmoidTableSize = 512

@@ -2,6 +2,7 @@ package fasttext
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"strings"
@@ -159,6 +160,9 @@ func TestHashSignedChar(t *testing.T) {
 }
 
 func TestPredictAppendAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped: sync.Pool drops items under the race detector")
+	}
 	for _, name := range []string{"tiny.bin", "tiny.ftz"} {
 		m := loadTiny(t, name)
 		dst := make([]Prediction, 0, 8)
@@ -262,5 +266,41 @@ func TestLoadHugeClaim(t *testing.T) {
 	}
 	if grew := ms2.total - ms1.total; grew > 64<<20 {
 		t.Errorf("loading allocated %d bytes", grew)
+	}
+}
+
+// A file declaring absurd n-gram lengths is refused rather than left to
+// expand every word quadratically.
+func TestLoadRefusesHugeMaxn(t *testing.T) {
+	data, err := os.ReadFile("testdata/tiny.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), data...)
+	// args start at offset 8: dim ws epoch minCount neg wordNgrams loss
+	// model bucket minn maxn, each an int32; maxn is the eleventh.
+	binary.LittleEndian.PutUint32(bad[8+10*4:], 1<<30)
+	if _, err := Load(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "maxn") {
+		t.Errorf("maxn 2^30: %v", err)
+	}
+}
+
+// Prediction sums rows as it finds them: a document that is one 4 MB
+// token (a base64 blob in a crawl) under a char n-gram model costs the
+// token's copy, not 4 bytes per n-gram (about 10 million of them here).
+func TestPredictMemoryIndependentOfNgrams(t *testing.T) {
+	m := loadTiny(t, "tiny.bin") // minn 2, maxn 3
+	blob := strings.Repeat("QUJDRA", 700000)
+	var before, after runtimeMem
+	before.read()
+	got := m.Predict(blob, 1, 0) // a fresh model: no scratch kept yet
+	after.read()
+	if grew := after.total - before.total; grew > 16<<20 {
+		t.Errorf("predicting a 4 MB token allocated %d MB", grew>>20)
+	}
+	var want bytes.Buffer
+	m.WritePredictions(&want, strings.NewReader(blob+"\n"), 1, 0, false)
+	if len(got) != 1 || got[0].Label+"\n" != want.String() {
+		t.Errorf("Predict %v, predict %q", got, want.String())
 	}
 }

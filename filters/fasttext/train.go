@@ -67,7 +67,7 @@ func (o TrainOptions) args() (args, error) {
 		return a, fmt.Errorf("lr %v: want a positive number", o.LR)
 	case o.WordNgrams < 1:
 		return a, fmt.Errorf("wordNgrams %d: want at least 1", o.WordNgrams)
-	case o.Minn < 0 || o.Maxn < 0 || (o.Maxn > 0 && o.Minn > o.Maxn) || o.Maxn > 1000:
+	case o.Minn < 0 || o.Maxn < 0 || (o.Maxn > 0 && o.Minn > o.Maxn) || o.Maxn > 64:
 		return a, fmt.Errorf("minn %d, maxn %d: want 0 <= minn <= maxn", o.Minn, o.Maxn)
 	case o.Bucket < 0 || o.Bucket > math.MaxInt32/2:
 		return a, fmt.Errorf("bucket %d out of range", o.Bucket)

@@ -70,29 +70,35 @@ func TestTrainOneThreadEqualsCLI(t *testing.T) {
 func TestQuantizeEqualsCLI(t *testing.T) {
 	bin := fasttextCLI(t)
 	dir := t.TempDir()
-	lines := corpus(12, 300, 4000)
-	train := filepath.Join(dir, "train.txt")
-	os.WriteFile(train, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-	base := filepath.Join(dir, "base")
-	runCLI(t, bin, "supervised", "-input", train, "-output", base, "-verbose", "0", "-thread", "1",
-		"-dim", "12", "-epoch", "2", "-wordNgrams", "2", "-minn", "2", "-maxn", "3", "-bucket", "5000")
+	// Two base models: five labels, and 260 for -qout (which needs 256).
+	bases := map[string]string{}
+	for name, classes := range map[string]int{"few": 5, "many": 260} {
+		lines := corpus(12, classes, 2000)
+		train := filepath.Join(dir, name+".txt")
+		os.WriteFile(train, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		base := filepath.Join(dir, name)
+		runCLI(t, bin, "supervised", "-input", train, "-output", base, "-verbose", "0", "-thread", "1",
+			"-dim", "8", "-epoch", "2", "-wordNgrams", "2", "-minn", "2", "-maxn", "3", "-bucket", "2000")
+		bases[name] = base
+	}
 	for _, c := range []struct {
-		name string
-		args []string
-		o    func(*QuantizeOptions)
+		name, base string
+		args       []string
+		o          func(*QuantizeOptions)
 	}{
-		{"plain", nil, func(o *QuantizeOptions) {}},
-		{"qnorm_dsub3", []string{"-qnorm", "-dsub", "3"}, func(o *QuantizeOptions) { o.Qnorm, o.Dsub = true, 3 }},
-		{"qout_cutoff", []string{"-qout", "-qnorm", "-cutoff", "3000"}, func(o *QuantizeOptions) { o.Qout, o.Qnorm, o.Cutoff = true, true, 3000 }},
-		{"retrain", []string{"-cutoff", "1000", "-retrain", "-epoch", "1", "-lr", "0.1", "-thread", "1"}, func(o *QuantizeOptions) {
-			o.Cutoff, o.Retrain, o.Epoch, o.LR, o.Threads, o.Input = 1000, true, 1, float64(float32(0.1)), 1, train
+		{"plain", "few", nil, func(o *QuantizeOptions) {}},
+		{"qnorm_dsub3", "few", []string{"-qnorm", "-dsub", "3"}, func(o *QuantizeOptions) { o.Qnorm, o.Dsub = true, 3 }},
+		{"qout_cutoff", "many", []string{"-qout", "-qnorm", "-cutoff", "1000"}, func(o *QuantizeOptions) { o.Qout, o.Qnorm, o.Cutoff = true, true, 1000 }},
+		{"retrain", "few", []string{"-cutoff", "600", "-retrain", "-epoch", "1", "-lr", "0.1", "-thread", "1"}, func(o *QuantizeOptions) {
+			o.Cutoff, o.Retrain, o.Epoch, o.LR, o.Threads, o.Input = 600, true, 1, float64(float32(0.1)), 1, bases["few"]+".txt"
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			base := bases[c.base]
 			out := filepath.Join(dir, c.name)
 			raw, _ := os.ReadFile(base + ".bin")
 			os.WriteFile(out+".bin", raw, 0o644)
-			runCLI(t, bin, append([]string{"quantize", "-input", train, "-output", out, "-verbose", "0"}, c.args...)...)
+			runCLI(t, bin, append([]string{"quantize", "-input", base + ".txt", "-output", out, "-verbose", "0"}, c.args...)...)
 			want, err := os.ReadFile(out + ".ftz")
 			if err != nil {
 				t.Fatal(err)
@@ -117,7 +123,9 @@ func TestQuantizeEqualsCLI(t *testing.T) {
 				t.Fatal(err)
 			}
 			var norm bytes.Buffer
-			ref.Save(&norm)
+			if err := ref.Save(&norm); err != nil {
+				t.Fatal(err)
+			}
 			if !bytes.Equal(got.Bytes(), norm.Bytes()) {
 				n := 0
 				for n < norm.Len() && n < got.Len() && norm.Bytes()[n] == got.Bytes()[n] {

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package classifier
+
+// cpuSeconds is unavailable here; benchmarks report wall time only.
+func cpuSeconds() float64 { return 0 }
