@@ -18,15 +18,17 @@ var (
 
 // BenchmarkNaiveVsStage measures the naive call — lingua's
 // DetectLanguageOf over the whole text, all 75 languages, high accuracy —
-// and the stage's cascade side by side on the same labelled texts,
+// the lingua cascade ("stage"), the hybrid backend and lid.176 alone
+// ("fasttext", which answers any of its 176 languages) side by side on
+// the same labelled texts,
 // reporting docs/s, MB/s and accuracy, and the same rates per CPU second
 // of the process (docs/cpu-s, MB/cpu-s), which hold on a busy machine
 // where wall-clock rates do not. Run it on one core:
 //
 //	go test -run XXX -bench NaiveVsStage -cpu 1 -count 3 ./filters/langid
 //
-// Both run over the same texts: the set is small (114 documents of 1–5
-// KB, 216 paragraphs), so the naive rows take a few seconds. The naive
+// All run over the same texts: the set is small (225 documents of 1–5
+// KB, 364 paragraphs), so the naive rows take a few seconds. The naive
 // detector's models are not preloaded (lingua then loads the 1–3-gram
 // models that long texts use, not the 2.5 GB of all five). Peak memory of
 // each is measured in a process of its own by internal/measure.
@@ -41,14 +43,21 @@ func BenchmarkNaiveVsStage(b *testing.B) {
 		{"paragraphs", es.Paragraphs},
 	}
 	for _, set := range sets {
-		for _, mode := range []string{"naive", "stage"} {
+		for _, mode := range []string{"naive", "stage", "hybrid", "fasttext"} {
 			samples := set.samples
 			detect := func(s string) string { return d.Detect(text.NFC(s)).Code() }
-			if mode == "naive" {
+			switch mode {
+			case "naive":
 				detect = func(s string) string {
 					l, _ := naiveDet.DetectLanguageOf(s)
 					return Code(l)
 				}
+			case "hybrid":
+				h, _ := sharedBackends(b)
+				detect = func(s string) string { return h.Identify(text.NFC(s)).Code }
+			case "fasttext":
+				_, ft := sharedBackends(b)
+				detect = func(s string) string { return ft.Identify(text.NFC(s)).Code }
 			}
 			for _, s := range samples { // load lazily loaded models first
 				detect(s.Text)

@@ -211,7 +211,7 @@ func (d *Detector) detector(langs []lingua.Language, low bool) lingua.LanguageDe
 // text.NFC): decomposed text splits lingua's words at every accent.
 func (d *Detector) Detect(s string) Result {
 	d.loadModels()
-	r, g, total, done := d.byScript(s)
+	r, g, total, _, done := d.byScript(s)
 	if done {
 		return r
 	}
@@ -255,8 +255,9 @@ const cjkWeight = 4
 
 // byScript counts the letters of s by script. It returns the result
 // when that decides (no letters, or a script of a single candidate), else
-// the candidates' group and the number of letters.
-func (d *Detector) byScript(s string) (r Result, g *group, total int, done bool) {
+// the candidates' group, the number of letters (weighted) and the
+// dominant script's share of them.
+func (d *Detector) byScript(s string) (r Result, g *group, total int, share float64, done bool) {
 	var counts [numScripts]int
 	for _, r := range s {
 		if sc := scriptOf(r); sc != scNone {
@@ -265,7 +266,7 @@ func (d *Detector) byScript(s string) (r Result, g *group, total int, done bool)
 		}
 	}
 	if total == 0 {
-		return Result{Lang: lingua.Unknown}, nil, 0, true
+		return Result{Lang: lingua.Unknown}, nil, 0, 0, true
 	}
 	// Japanese mixes kana with Han; Chinese text has (almost) no kana.
 	if cjk := counts[scHan] + counts[scKana]; counts[scKana] > 0 && counts[scKana]*10 >= cjk {
@@ -291,13 +292,13 @@ func (d *Detector) byScript(s string) (r Result, g *group, total int, done bool)
 	if len(g.langs) == 0 {
 		g = &d.all
 	}
+	share = round4(float64(counts[dom]) / float64(total))
 	if len(g.langs) == 1 {
-		share := round4(float64(counts[dom]) / float64(total))
 		r := Result{Lang: g.langs[0], Score: share, Step: StepScript, N: 1}
 		r.Top[0] = Candidate{g.langs[0], share}
-		return r, g, total, true
+		return r, g, total, share, true
 	}
-	return Result{}, g, total, false
+	return Result{}, g, total, share, false
 }
 
 // shortlist ranks g's languages by character unigrams on a window of s
@@ -318,7 +319,7 @@ func (d *Detector) shortlist(s string, g *group) []lingua.Language {
 // lines are short, so lingua's full detector runs on the shortlist.
 func (d *Detector) DetectLine(s string, lang lingua.Language) Result {
 	d.loadModels()
-	r, g, total, done := d.byScript(s)
+	r, g, total, _, done := d.byScript(s)
 	if done {
 		return r
 	}

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/pemistahl/lingua-go"
-
 	"github.com/winnow-data/winnow/filters/text"
 	"github.com/winnow-data/winnow/pipeline"
 )
@@ -33,11 +31,13 @@ const (
 func init() {
 	pipeline.Register(pipeline.Spec{
 		Name:    Name,
-		Summary: "identify the language (lingua-go, 75 languages), set lang and lang_score, keep chosen languages",
+		Summary: "identify the language (fastText lid.176 with lingua-go where it is unsure; 75 languages), set lang and lang_score, keep chosen languages",
 		Order:   20,
 		Default: true,
 		Params: []pipeline.Param{
-			{Name: "languages", Default: []string{}, Doc: "candidate languages as ISO 639-1/639-3 codes or names; empty: all 75 lingua languages"},
+			{Name: "backend", Default: BackendHybrid, Doc: "hybrid (fastText where it is reliable, lingua where not; lingua's 75 languages), fasttext (the model alone: its 176 languages) or lingua (lingua's cascade alone)"},
+			{Name: "model", Default: "", Doc: "fastText language-identification model (lid.176-compatible .bin/.ftz), path or storage URL; empty: the embedded lid.176.ftz"},
+			{Name: "languages", Default: []string{}, Doc: "candidate languages as ISO 639-1/639-3 codes or names; empty: all of the backend's (75 for lingua and hybrid, 176 for fasttext)"},
 			{Name: "min_score", Default: DefaultMinScore, Doc: "drop documents whose language confidence is below this (langid.low_score); 0 keeps all", Min: pipeline.Bound(0), Max: pipeline.Bound(1)},
 			{Name: "keep", Default: []string{}, Doc: "keep only documents in these languages (--langs), drop others as langid.language_not_kept; empty: keep all"},
 			{Name: "granularity", Default: "document", Doc: "document, or line: also identify each line and act on lines in another language than the document's"},
@@ -46,6 +46,8 @@ func init() {
 		},
 		New: func(p pipeline.Params) (pipeline.Stage, error) {
 			return New(Config{
+				Backend:      p.String("backend"),
+				Model:        p.String("model"),
 				Languages:    p.Strings("languages"),
 				MinScore:     p.Float("min_score"),
 				Keep:         p.Strings("keep"),
@@ -59,6 +61,12 @@ func init() {
 
 // Config configures the stage; zero values mean the defaults above.
 type Config struct {
+	// Backend is BackendHybrid, BackendFastText or BackendLingua; empty
+	// means hybrid.
+	Backend string
+	// Model is the fastText model's path or storage URL; empty means the
+	// embedded lid.176.ftz.
+	Model        string
 	Languages    []string
 	MinScore     float64
 	Keep         []string
@@ -66,15 +74,20 @@ type Config struct {
 	LineAction   string // "remove" (default) or "tag"
 	MinLineChars int
 	// Detector, when set, is used instead of building one from Languages
-	// (tests and programs running several stages share one).
+	// (tests and programs running several stages share one) by the lingua
+	// backend.
 	Detector *Detector
+	// Identifier, when set, is used instead of any backend (tests and
+	// programs running several stages share one); Backend and Model are
+	// then ignored.
+	Identifier Identifier
 }
 
 // Stage is the langid stage. It sets Document.Lang and LangScore, the
 // field lang_top3 (the best candidates as [{"lang","score"}]), and drops
 // documents below the minimum score or outside the kept languages.
 type Stage struct {
-	det          *Detector
+	id           Identifier
 	minScore     float64
 	keep         map[string]bool
 	lines        bool
@@ -107,26 +120,27 @@ func New(cfg Config) (*Stage, error) {
 	default:
 		return nil, fmt.Errorf("langid: line_action %q: want remove or tag", cfg.LineAction)
 	}
-	langs, err := ParseLanguages(cfg.Languages)
-	if err != nil {
-		return nil, fmt.Errorf("langid: languages: %w", err)
+	s.id = cfg.Identifier
+	if s.id == nil {
+		id, err := newIdentifier(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("langid: %w", err)
+		}
+		s.id = id
 	}
 	if len(cfg.Keep) > 0 {
+		codes := s.id.Codes()
 		s.keep = make(map[string]bool, len(cfg.Keep))
 		for _, k := range cfg.Keep {
-			l, err := ParseLanguage(k)
+			c, err := parseCode(k, codes)
 			if err != nil {
 				return nil, fmt.Errorf("langid: keep: %w", err)
 			}
-			if !slices.Contains(langs, l) {
-				return nil, fmt.Errorf("langid: keep: %s is not among the candidate languages", Code(l))
+			if !slices.Contains(codes, c) {
+				return nil, fmt.Errorf("langid: keep: %s is not among the candidate languages", c)
 			}
-			s.keep[Code(l)] = true
+			s.keep[c] = true
 		}
-	}
-	s.det = cfg.Detector
-	if s.det == nil {
-		s.det = NewDetector(Options{Languages: langs})
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
 	return s, nil
@@ -138,11 +152,11 @@ func (s *Stage) Name() string { return Name }
 // Process identifies the document's language, and with granularity line
 // that of its lines.
 func (s *Stage) Process(doc *pipeline.Document) (string, error) {
-	r := s.det.Detect(text.DocNFC(doc))
-	if s.lines && r.Lang != lingua.Unknown {
-		s.processLines(doc, r.Lang)
+	r := s.id.Identify(text.DocNFC(doc))
+	if s.lines && r.Code != "und" {
+		s.processLines(doc, r.Code)
 	}
-	doc.Lang = r.Code()
+	doc.Lang = r.Code
 	doc.LangScore = r.Score
 	buf := s.bufs.Get().(*[]byte)
 	*buf = appendTop(append((*buf)[:0], '['), r)
@@ -150,7 +164,7 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	doc.SetRawField("lang_top3", slices.Clone(*buf))
 	s.bufs.Put(buf)
 	switch {
-	case r.Lang == lingua.Unknown || r.Score < s.minScore:
+	case r.Code == "und" || r.Score < s.minScore:
 		return ReasonLowScore, nil
 	case s.keep != nil && !s.keep[doc.Lang]:
 		return ReasonNotKept, nil
@@ -158,13 +172,13 @@ func (s *Stage) Process(doc *pipeline.Document) (string, error) {
 	return "", nil
 }
 
-func appendTop(b []byte, r Result) []byte {
+func appendTop(b []byte, r Ident) []byte {
 	for i, c := range r.Top[:r.N] {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"lang":"`...)
-		b = append(b, Code(c.Lang)...)
+		b = append(b, c.Code...)
 		b = append(b, `","score":`...)
 		b = strconv.AppendFloat(b, c.Score, 'f', -1, 64)
 		b = append(b, '}')
@@ -176,7 +190,7 @@ func appendTop(b []byte, r Result) []byte {
 // confidently in another language than lang are removed from the text,
 // or with line_action tag listed in the field lang_lines as
 // [{"line": index, "lang", "score"}].
-func (s *Stage) processLines(doc *pipeline.Document, lang lingua.Language) {
+func (s *Stage) processLines(doc *pipeline.Document, lang string) {
 	lines := text.DocLines(doc)
 	var other []int // indices of lines in another language
 	var tags []byte
@@ -184,8 +198,8 @@ func (s *Stage) processLines(doc *pipeline.Document, lang lingua.Language) {
 		if letters(line, s.minLineChars) < s.minLineChars {
 			continue
 		}
-		r := s.det.DetectLine(text.NFC(line), lang)
-		if r.Lang == lang || r.Lang == lingua.Unknown || r.Score < s.lineScore() {
+		r := s.id.IdentifyLine(text.NFC(line), lang)
+		if r.Code == lang || r.Code == "und" || r.Score < s.lineScore() {
 			continue
 		}
 		other = append(other, i)
@@ -196,7 +210,7 @@ func (s *Stage) processLines(doc *pipeline.Document, lang lingua.Language) {
 			tags = append(tags, `{"line":`...)
 			tags = strconv.AppendInt(tags, int64(i), 10)
 			tags = append(tags, `,"lang":"`...)
-			tags = append(tags, r.Code()...)
+			tags = append(tags, r.Code...)
 			tags = append(tags, `","score":`...)
 			tags = strconv.AppendFloat(tags, r.Score, 'f', -1, 64)
 			tags = append(tags, '}')
