@@ -46,7 +46,10 @@ func TestClassifierPredictPrintsWhatFasttextPrints(t *testing.T) {
 func TestClassifierTestPrintsWhatFasttextPrints(t *testing.T) {
 	_, a, _ := winnowOut(t, "classifier", "test", ftdata+"/tiny.bin", ftdata+"/tiny-test.txt")
 	_, b, _ := winnowOut(t, "classifier", "test", ftdata+"/tiny.ftz", ftdata+"/tiny-test.txt", "2")
-	want, _ := os.ReadFile(ftdata + "/tiny.test")
+	want, err := os.ReadFile(ftdata + "/tiny.test-output")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if a+b != string(want) {
 		t.Errorf("got\n%s%s\nwant\n%s", a, b, want)
 	}

@@ -53,7 +53,7 @@ func TestGoldenTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile("testdata/tiny.test")
+	want, err := os.ReadFile("testdata/tiny.test-output")
 	if err != nil {
 		t.Fatal(err)
 	}
