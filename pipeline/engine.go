@@ -978,6 +978,13 @@ func (r *run) account(s *Stats, b *batch, sink Sink) error {
 			}
 			normalizeLang(&it.doc, s)
 			s.Languages[it.doc.Lang]++
+			if n, ok := tokenCount(&it.doc); ok {
+				s.TokensOut += n
+				if s.TokensByLang == nil {
+					s.TokensByLang = map[string]int64{}
+				}
+				s.TokensByLang[it.doc.Lang] += n
+			}
 			b.keptDocs = append(b.keptDocs, &it.doc)
 		case rejected:
 			s.DocsRejected++

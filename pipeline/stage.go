@@ -404,6 +404,21 @@ func ParseMode(s string) (Mode, error) {
 	return Filter, fmt.Errorf("mode %q: want filter or tag", s)
 }
 
+// TokensField is the field holding a document's token count (an
+// integer, set by the tokens stage); the engine sums it over the kept
+// documents into Stats.TokensOut and Stats.TokensByLang.
+const TokensField = "tokens"
+
+// tokenCount reads d's TokensField.
+func tokenCount(d *Document) (int64, bool) {
+	f := d.Field(TokensField)
+	if len(f) == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(f), 10, 64)
+	return n, err == nil
+}
+
 // ReasonsField is the column tag mode adds to every document: the list of
 // rules ("<stage>.<reason>") that would have dropped it, empty for the
 // documents filter mode keeps.

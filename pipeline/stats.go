@@ -41,6 +41,11 @@ type Stats struct {
 	// Languages counts kept documents per language code ("und" when no
 	// stage set one).
 	Languages map[string]int64 `json:"languages"`
+	// TokensOut sums the kept documents' TokensField (set by the tokens
+	// stage) and TokensByLang splits it by language; both are absent when
+	// no document had one.
+	TokensOut    int64            `json:"tokens_out,omitempty"`
+	TokensByLang map[string]int64 `json:"tokens_by_language,omitempty"`
 	// Stages lists, in pipeline order, what each stage saw and dropped.
 	Stages []StageStats `json:"stages"`
 	// Errored counts errored documents by reason ("input.malformed_json",
@@ -192,6 +197,7 @@ func (s *Stats) Merge(o *Stats) error {
 	s.DocsTagged += o.DocsTagged
 	s.BytesIn += o.BytesIn
 	s.BytesOut += o.BytesOut
+	s.TokensOut += o.TokensOut
 	s.Version = cmp.Or(s.Version, o.Version)
 	if s.Config == nil {
 		s.Config = o.Config
@@ -203,7 +209,7 @@ func (s *Stats) Merge(o *Stats) error {
 	for _, m := range []struct {
 		dst *map[string]int64
 		src map[string]int64
-	}{{&s.Languages, o.Languages}, {&s.Errored, o.Errored}, {&s.Skipped, o.Skipped}, {&s.Repaired, o.Repaired}} {
+	}{{&s.Languages, o.Languages}, {&s.TokensByLang, o.TokensByLang}, {&s.Errored, o.Errored}, {&s.Skipped, o.Skipped}, {&s.Repaired, o.Repaired}} {
 		for k, v := range m.src {
 			if *m.dst == nil {
 				*m.dst = map[string]int64{}
@@ -266,6 +272,19 @@ func (s *Stats) Summary(w io.Writer) {
 		fmt.Fprintf(w, "  config: mode %s, %d stages", c.Mode, len(c.Stages))
 		if len(set) > 0 {
 			fmt.Fprintf(w, ", set: %s", strings.Join(set, " "))
+		}
+		fmt.Fprintln(w)
+	}
+	if s.TokensOut > 0 {
+		fmt.Fprintf(w, "  tokens: %d kept", s.TokensOut)
+		langs := slices.Sorted(maps.Keys(s.TokensByLang))
+		slices.SortStableFunc(langs, func(a, b string) int { return cmp.Compare(s.TokensByLang[b], s.TokensByLang[a]) })
+		for i, l := range langs {
+			if i == 8 {
+				fmt.Fprintf(w, " …")
+				break
+			}
+			fmt.Fprintf(w, " %s=%d", l, s.TokensByLang[l])
 		}
 		fmt.Fprintln(w)
 	}

@@ -12,7 +12,7 @@ import (
 const Name = "tokens"
 
 // Column is the field the stage writes: the document's token count.
-const Column = "tokens"
+const Column = pipeline.TokensField
 
 func init() {
 	pipeline.Register(pipeline.Spec{
