@@ -247,9 +247,12 @@ func (c Config) resolve() ([]resolvedStage, error) {
 			if s.Name == "langid" && len(c.Langs) > 0 {
 				settings = withSetting(settings, "keep", c.Langs)
 			}
+			scratchWorkDir := false
 			if c.scratch != "" && slices.ContainsFunc(s.Params, func(p pipeline.Param) bool { return p.Name == "work_dir" }) && settings["work_dir"] == nil {
-				// Work files go where a rerun of the same OUT finds them.
+				// Work files go where a rerun of the same OUT finds them;
+				// the user did not set it, so it is not listed as set.
 				settings = withSetting(settings, "work_dir", c.scratch)
+				scratchWorkDir = true
 			}
 			if s.Name == "minhash" && c.Against != "" {
 				settings = withSetting(settings, "against", c.Against)
@@ -269,7 +272,11 @@ func (c Config) resolve() ([]resolvedStage, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 			}
-			stages = append(stages, resolvedStage{s, p, slices.Sorted(maps.Keys(settings))})
+			set := slices.Sorted(maps.Keys(settings))
+			if scratchWorkDir {
+				set = slices.DeleteFunc(set, func(k string) bool { return k == "work_dir" })
+			}
+			stages = append(stages, resolvedStage{s, p, set})
 		}
 	}
 	has := func(name string) bool {
