@@ -51,22 +51,3 @@ func TestTokensCounted(t *testing.T) {
 		}
 	}
 }
-
-// The scratch directory a run gives the de-duplication stages for their
-// work files is the run's doing, not the user's: stats.json's config does
-// not list it as set (the summary printed it as a setting).
-func TestScratchWorkDirNotListedAsSet(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := winnowCLI(t, "run", sampleDir, "-o", out, "--only", "minhash,line_dedup", "--quiet"); code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
-	s := readStats(t, filepath.Join(out, "stats.json"))
-	if s.Config == nil || len(s.Config.Stages) != 2 {
-		t.Fatalf("config %+v", s.Config)
-	}
-	for _, st := range s.Config.Stages {
-		if len(st.Set) != 0 {
-			t.Errorf("%s: set %v, want none (work_dir is the run's scratch, %v)", st.Name, st.Set, st.Params["work_dir"])
-		}
-	}
-}
