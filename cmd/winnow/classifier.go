@@ -251,15 +251,7 @@ func newClassifierPredictCmd(stdout io.Writer) *cobra.Command {
   winnow classifier predict lid.176.ftz - 3 0.1 < lines.txt`,
 		Args: usageArgs(cobra.RangeArgs(2, 4)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, th, err := kAndThreshold(args[2:])
-			if err != nil {
-				return err
-			}
-			m, err := fasttext.LoadFile(args[0])
-			if err != nil {
-				return err
-			}
-			in, done, err := openInput(cmd, args[1])
+			m, in, k, th, done, err := modelAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -270,6 +262,25 @@ func newClassifierPredictCmd(stdout io.Writer) *cobra.Command {
 	cmd.Flags().BoolVar(&noProb, "no-prob", false, "print the labels only, as 'fasttext predict' does")
 	cmd.Flags().SetInterspersed(false) // K may be -1
 	return cmd
+}
+
+// modelAndInput reads the arguments MODEL INPUT [K] [THRESHOLD] of
+// predict and test: the model loaded, INPUT opened (done closes it), K
+// and the threshold.
+func modelAndInput(cmd *cobra.Command, args []string) (*fasttext.Model, io.Reader, int, float32, func(), error) {
+	k, th, err := kAndThreshold(args[2:])
+	if err != nil {
+		return nil, nil, 0, 0, nil, err
+	}
+	m, err := fasttext.LoadFile(args[0])
+	if err != nil {
+		return nil, nil, 0, 0, nil, err
+	}
+	in, done, err := openInput(cmd, args[1])
+	if err != nil {
+		return nil, nil, 0, 0, nil, err
+	}
+	return m, in, k, th, done, nil
 }
 
 func newClassifierTestCmd(stdout io.Writer) *cobra.Command {
@@ -285,15 +296,7 @@ prints.`,
   winnow classifier test quality.bin valid.txt 2`,
 		Args: usageArgs(cobra.RangeArgs(2, 4)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, th, err := kAndThreshold(args[2:])
-			if err != nil {
-				return err
-			}
-			m, err := fasttext.LoadFile(args[0])
-			if err != nil {
-				return err
-			}
-			in, done, err := openInput(cmd, args[1])
+			m, in, k, th, done, err := modelAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
